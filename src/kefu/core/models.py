@@ -1,0 +1,36 @@
+"""Shared base models."""
+
+from django.db import models
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request carrying an Idempotency-Key, replayed for repeats."""
+
+    scope = models.CharField(max_length=64)  # e.g. "api:<user id>"
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method + path + body
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")]
+
+
+class EventHandlerRun(models.Model):
+    """One row per (event, handler) that has completed: handlers run at most once per event."""
+
+    event_id = models.BigIntegerField()
+    handler = models.CharField(max_length=100)
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event_id", "handler"], name="uniq_event_handler")]

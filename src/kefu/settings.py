@@ -1,0 +1,217 @@
+"""Settings from the environment (django-environ). Nothing set = embedded mode in KEFU_DATA_DIR."""
+
+from pathlib import Path
+
+import environ
+
+
+env = environ.Env()
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env.str("KEFU_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+
+
+def _secret_key() -> str:
+    key = env.str("KEFU_SECRET_KEY", default="")
+    if key:
+        return key
+    # Embedded mode: one random key per data folder, kept so sessions survive a restart.
+    if not SECRET_KEY_FILE.exists():
+        import secrets
+
+        SECRET_KEY_FILE.write_text(secrets.token_urlsafe(50))
+        SECRET_KEY_FILE.chmod(0o600)
+    return SECRET_KEY_FILE.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env.bool("KEFU_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("KEFU_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("KEFU_CSRF_TRUSTED_ORIGINS", default=[])
+BASE_URL = env.str("KEFU_BASE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "kefu.core",
+    "kefu.accounts",
+    "kefu.customers",
+    "kefu.tickets",
+    "kefu.intake",
+    "kefu.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kefu.core.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "kefu.core.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "kefu.urls"
+WSGI_APPLICATION = "kefu.wsgi.application"
+ASGI_APPLICATION = "kefu.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "kefu.core.context.kefu",
+            ],
+        },
+    },
+]
+
+# Database: embedded SQLite (WAL, IMMEDIATE transactions so writers queue instead of
+# failing with "database is locked") unless KEFU_DATABASE_URL points elsewhere.
+_default_db = f"sqlite:///{DATA_DIR / 'kefu.sqlite3'}"
+DATABASES = {"default": env.db_url("KEFU_DATABASE_URL", default=_default_db)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA busy_timeout=20000; PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;"
+            ),
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "kefu.accounts.backends.EmailOrUsernameBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Login lockout (django-axes): 5 failures per username+IP lock for 15 minutes.
+AXES_FAILURE_LIMIT = env.int("KEFU_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 0.25
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_USERNAME_FORM_FIELD = "username"
+
+SECURE = env.bool("KEFU_SECURE_COOKIES", default=BASE_URL.startswith("https://"))
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = env.str("KEFU_LANGUAGE", default="zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("KEFU_TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = Path(env.str("KEFU_MEDIA_DIR", default=str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Cache (presence, rate limits, idempotency windows) must be shared by every process.
+REDIS_URL = env.str("KEFU_REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+# Channels: in-memory when embedded, Redis in production.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Celery: Redis in production; embedded uses kombu's SQLAlchemy transport on a SQLite file.
+CELERY_BROKER_URL = env.str(
+    "KEFU_BROKER_URL", default=REDIS_URL or f"sqla+sqlite:///{DATA_DIR / 'celery-broker.sqlite3'}"
+)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env.bool("KEFU_TASKS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+EMAIL_BACKEND = env.str("KEFU_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(DATA_DIR / "outbox-mail")
+EMAIL_HOST = env.str("KEFU_SMTP_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("KEFU_SMTP_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("KEFU_FROM_EMAIL", default="kefu@example.com")
+
+# Limits (bad input gets a clear 4xx, never a 500).
+KEFU_MAX_REQUEST_BYTES = env.int("KEFU_MAX_REQUEST_BYTES", default=30 * 1024 * 1024)
+KEFU_MAX_JSON_BYTES = env.int("KEFU_MAX_JSON_BYTES", default=1024 * 1024)
+KEFU_ATTACHMENT_MAX_BYTES = env.int("KEFU_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+KEFU_API_RATE = env.str("KEFU_API_RATE", default="120/60")  # requests / seconds per token
+KEFU_API_RATE_PER_IP = env.str("KEFU_API_RATE_PER_IP", default="300/60")
+DATA_UPLOAD_MAX_MEMORY_SIZE = KEFU_MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+KEFU_HOTLINE = env.str("KEFU_HOTLINE", default="400-800-1234")
+KEFU_COMPANY = env.str("KEFU_COMPANY", default="kefu 客服中心")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "kefu": {"handlers": ["console"], "level": env.str("KEFU_LOG_LEVEL", default="INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
+}

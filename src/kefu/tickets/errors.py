@@ -1,0 +1,34 @@
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core.errors import Conflict, DomainError, NotFound, TooLarge, ValidationFailed
+
+__all__ = [
+    "AttachmentRejected",
+    "InvalidTransition",
+    "StaleVersion",
+    "TicketNotFound",
+    "Conflict",
+    "DomainError",
+    "NotFound",
+    "TooLarge",
+    "ValidationFailed",
+]
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+
+    def __init__(self, message=None, **kw):
+        super().__init__(message or str(_("Ticket not found.")), **kw)
+
+
+class InvalidTransition(ValidationFailed):
+    code = "invalid_transition"
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+
+
+class AttachmentRejected(ValidationFailed):
+    code = "attachment_rejected"

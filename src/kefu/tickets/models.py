@@ -1,0 +1,237 @@
+"""Tickets, their conversation, attachments and the append-only event log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core.models import TimeStamped
+
+from .states import Status
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Live chat")
+    WEB = "web", _("Web form")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+
+
+class TicketType(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    COMPLAINT = "complaint", _("Complaint")
+    AFTER_SALES = "after_sales", _("After-sales (return / exchange / repair)")
+    TECHNICAL = "technical", _("Technical")
+    SUGGESTION = "suggestion", _("Suggestion")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["parent_id", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="uniq_category_name_in_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(TimeStamped):
+    subject = models.CharField(_("subject"), max_length=300)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="tickets")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
+    type = models.CharField(
+        _("type"), max_length=20, choices=TicketType.choices, default=TicketType.CONSULTATION
+    )
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_contact_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    version = models.PositiveIntegerField(default=1)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated"),
+            models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="ticket_assignee_updated"),
+            models.Index(fields=["team", "status", "-updated_at", "-id"], name="ticket_team_updated"),
+            models.Index(fields=["customer", "-updated_at"], name="ticket_customer_updated"),
+            models.Index(fields=["-created_at", "-id"], name="ticket_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def number(self) -> str:
+        return format_number(self.pk)
+
+
+def format_number(pk: int | None) -> str:
+    return f"KF-{pk:06d}" if pk else "KF-?"
+
+
+def parse_number(text: str) -> int | None:
+    text = (text or "").strip().upper().lstrip("#")
+    if text.startswith("KF-"):
+        text = text[3:]
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+class MessageKind(models.TextChoices):
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
+    SYSTEM = "system", _("System")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices, default=MessageKind.PUBLIC)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_customer = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="uniq_message_channel_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind == MessageKind.PUBLIC
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.ticket_id}/{instance.sha256[:16]}/{filename}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    REPLIED = "replied", _("Replied")
+    NOTED = "noted", _("Internal note")
+    CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+    ASSIGNED = "assigned", _("Assigned")
+    MERGED = "merged", _("Merged")
+    MERGED_IN = "merged_in", _("Merged in")
+    LINKED = "linked", _("Linked")
+    SHARED = "shared", _("Shared with department")
+    ATTACHMENT_REJECTED = "attachment_rejected", _("Attachment rejected")
+
+
+class TicketEvent(models.Model):
+    """Append-only audit trail: one row per change. Never updated, never deleted."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    field = models.CharField(max_length=50, blank=True)
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.field} {self.old_value} → {self.new_value}"
+
+
+class TicketLink(models.Model):
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "target"], name="uniq_ticket_link")]
+
+
+class TicketShare(models.Model):
+    """A ticket shared with a department: its members see it and may add internal notes."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="shares")
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="shared_tickets")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "department"], name="uniq_ticket_share")]

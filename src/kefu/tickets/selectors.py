@@ -1,0 +1,366 @@
+"""Read queries for tickets. Every view and API handler reaches tickets through `visible_tickets`
+or `access_ticket`: fail closed, and "not yours" is the same 404 as "missing"."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from kefu.accounts.models import User
+from kefu.accounts.services import get_access_settings
+from kefu.core.errors import ValidationFailed
+from kefu.core.text import highlight_terms
+
+from . import search
+from .errors import TicketNotFound
+from .models import Attachment, Message, MessageKind, Ticket, TicketEvent, parse_number
+from .states import OPEN_STATUSES
+
+# --------------------------------------------------------------------------- access
+
+
+def visible_tickets(user: Any) -> QuerySet[Ticket]:
+    """The tickets this user may see. No role, inactive or anonymous → nothing."""
+    qs = Ticket.objects.filter(merged_into__isnull=True)
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if user.sees_all_tickets:
+        return qs
+    if user.is_agent:
+        if get_access_settings().agents_see_all:
+            return qs
+        team_ids = list(user.teams.values_list("pk", flat=True))
+        return qs.filter(Q(team_id__in=team_ids) | Q(team__isnull=True) | Q(assignee=user))
+    if user.is_customer:
+        customer = getattr(user, "customer", None)
+        if customer is None:
+            return qs.none()
+        if customer.organisation_id and customer.organisation.share_tickets:
+            return qs.filter(customer__organisation_id=customer.organisation_id)
+        return qs.filter(customer=customer)
+    if user.is_department_member:
+        return qs.filter(shares__department_id=user.department_id)
+    return qs.none()
+
+
+def access_ticket(user: Any, ticket_id: int | str) -> Ticket:
+    try:
+        pk = int(ticket_id)
+    except (TypeError, ValueError):
+        pk = parse_number(str(ticket_id))
+    if not pk:
+        raise TicketNotFound()
+    ticket = (
+        visible_tickets(user)
+        .select_related("customer", "customer__organisation", "assignee", "team", "category", "first_contact_owner")
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket
+
+
+def access_attachment(user: Any, attachment_id: int) -> Attachment:
+    attachment = Attachment.objects.select_related("message").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise TicketNotFound()
+    access_ticket(user, attachment.ticket_id)
+    if attachment.message.kind != MessageKind.PUBLIC and not can_see_internal(user):
+        raise TicketNotFound()
+    return attachment
+
+
+def can_see_internal(user: Any) -> bool:
+    return bool(user.is_authenticated and (user.is_agent or user.is_department_member))
+
+
+def can_edit(user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_agent)
+
+
+# --------------------------------------------------------------------------- views and lists
+
+VIEWS = ("mine", "unassigned", "my_teams", "all", "recent", "open", "pending", "on_hold", "solved", "closed")
+SORTS = {
+    "updated": ("updated_at", True),
+    "-updated": ("updated_at", False),
+    "created": ("created_at", True),
+    "-created": ("created_at", False),
+}
+FILTER_FIELDS = ("status", "priority", "channel", "type", "tier", "team", "assignee", "category", "customer", "tag")
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    view: str = "all"
+    status: str = ""
+    priority: str = ""
+    channel: str = ""
+    type: str = ""
+    tier: str = ""
+    team: int | None = None
+    assignee: int | None = None
+    category: int | None = None
+    customer: int | None = None
+    tag: str = ""
+    sort: str = "updated"
+
+    @classmethod
+    def from_params(cls, params: Any) -> TicketFilters:
+        from .models import Channel, Priority, TicketType
+        from .states import Status
+
+        from kefu.customers.models import Tier
+
+        def choice(name: str, allowed: list[str]) -> str:
+            value = (params.get(name) or "").strip()
+            if value and value not in allowed:
+                raise ValidationFailed(f"Unknown {name}: {value[:50]!r}.", field=name)
+            return value
+
+        def number(name: str) -> int | None:
+            value = (params.get(name) or "").strip()
+            if not value:
+                return None
+            if not value.isdigit() or len(value) > 18:
+                raise ValidationFailed(f"{name} must be a number.", field=name)
+            return int(value)
+
+        view = (params.get("view") or "all").strip()
+        if view not in VIEWS:
+            raise ValidationFailed(f"Unknown view: {view[:50]!r}.", field="view")
+        sort = (params.get("sort") or "updated").strip()
+        if sort not in SORTS:
+            raise ValidationFailed(f"Unknown sort: {sort[:50]!r}.", field="sort")
+        return cls(
+            view=view,
+            status=choice("status", Status.values),
+            priority=choice("priority", Priority.values),
+            channel=choice("channel", Channel.values),
+            type=choice("type", TicketType.values),
+            tier=choice("tier", Tier.values),
+            team=number("team"),
+            assignee=number("assignee"),
+            category=number("category"),
+            customer=number("customer"),
+            tag=(params.get("tag") or "").strip()[:50],
+            sort=sort,
+        )
+
+
+def filter_tickets(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+    qs = visible_tickets(user)
+    view = filters.view
+    if view == "mine":
+        qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
+    elif view == "unassigned":
+        qs = qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+    elif view == "my_teams":
+        qs = qs.filter(team_id__in=list(user.teams.values_list("pk", flat=True)), status__in=OPEN_STATUSES)
+    elif view == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif view in ("pending", "on_hold", "solved", "closed"):
+        qs = qs.filter(status=view)
+    for name in ("status", "priority", "channel", "type"):
+        value = getattr(filters, name)
+        if value:
+            qs = qs.filter(**{name: value})
+    if filters.tier:
+        qs = qs.filter(customer__tier=filters.tier)
+    for name in ("team", "assignee", "category", "customer"):
+        value = getattr(filters, name)
+        if value is not None:
+            qs = qs.filter(**{f"{name}_id": value})
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag)
+    return qs
+
+
+@dataclass
+class Page:
+    items: list[Ticket]
+    next_cursor: str | None
+    prev_cursor: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _encode_cursor(value: datetime, pk: int) -> str:
+    raw = json.dumps([value.isoformat(), pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        when, pk = json.loads(raw)
+        value = parse_datetime(when)
+        if value is None or not isinstance(pk, int):
+            raise ValueError
+        return value, pk
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise ValidationFailed("Invalid cursor.", field="cursor")
+
+
+def list_tickets(user: User, filters: TicketFilters, *, cursor: str = "", limit: int = 50) -> Page:
+    """One page of tickets, keyset-paginated on (sort field, id) so deep pages cost what the first does."""
+    limit = max(1, min(int(limit), 100))
+    column, descending = SORTS[filters.sort]
+    qs = filter_tickets(user, filters)
+    if cursor:
+        value, pk = _decode_cursor(cursor)
+        if descending:
+            qs = qs.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}))
+        else:
+            qs = qs.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk}))
+    order = [f"-{column}", "-pk"] if descending else [column, "pk"]
+    rows = list(
+        qs.select_related("customer", "assignee", "team", "category").order_by(*order)[: limit + 1]
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor(getattr(last, column), last.pk)
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+COUNT_CAP = 1000
+
+
+def count_tickets(user: User, filters: TicketFilters, *, cap: int = COUNT_CAP) -> int:
+    """How many tickets match, counted up to `cap` (shown as "1000+"): constant cost at 1M tickets."""
+    qs = filter_tickets(user, filters).order_by()
+    return qs[:cap].count()
+
+
+def count_views(user: User, views: tuple[str, ...] = ("mine", "unassigned", "my_teams", "open", "pending")) -> dict[str, int]:
+    return {v: count_tickets(user, TicketFilters(view=v)) for v in views}
+
+
+# --------------------------------------------------------------------------- one ticket
+
+
+def list_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
+    qs = ticket.messages.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    )
+    if not can_see_internal(user):
+        qs = qs.filter(kind=MessageKind.PUBLIC)
+    return qs.order_by("created_at", "pk")
+
+
+def list_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    if not can_see_internal(user):
+        return TicketEvent.objects.none()
+    return ticket.events.select_related("actor").order_by("created_at", "pk")
+
+
+def last_change(ticket: Ticket) -> TicketEvent | None:
+    return ticket.events.select_related("actor").exclude(kind__in=["replied", "noted", "customer_replied"]).order_by(
+        "-created_at", "-pk"
+    ).first()
+
+
+def list_customer_tickets(user: User, customer_id: int, *, limit: int = 10) -> list[Ticket]:
+    return list(visible_tickets(user).filter(customer_id=customer_id).order_by("-updated_at")[:limit])
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class SearchHit:
+    ticket: Ticket
+    rank: float
+    subject_html: SafeString
+    snippet_html: SafeString
+
+
+def _highlight(text: str, terms: list[str], *, width: int = 160) -> SafeString:
+    if not text:
+        return mark_safe("")
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE) if terms else None
+    start = 0
+    if pattern and width:
+        m = pattern.search(text)
+        if m and m.start() > width // 3:
+            start = m.start() - width // 3
+    piece = text[start : start + width] if width else text
+    prefix = "…" if start else ""
+    suffix = "…" if width and len(text) > start + width else ""
+    if not pattern:
+        return mark_safe(escape(prefix + piece + suffix))
+    out, pos = [], 0
+    for m in pattern.finditer(piece):
+        out.append(escape(piece[pos : m.start()]))
+        out.append(f"<mark>{escape(m.group(0))}</mark>")
+        pos = m.end()
+    out.append(escape(piece[pos:]))
+    return mark_safe(escape(prefix) + "".join(out) + escape(suffix))
+
+
+def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit]:
+    """Ranked full-text search among the tickets this user may see, with highlighted snippets."""
+    query = (query or "").strip()[:200]
+    limit = max(1, min(limit, 100))
+    number = parse_number(query)
+    if number:
+        exact = visible_tickets(user).select_related("customer", "assignee").filter(pk=number).first()
+        if exact:
+            return [SearchHit(exact, 0.0, _highlight(exact.subject, [], width=0), mark_safe(""))]
+    matched = search.match_sql(query)
+    if matched is None:
+        return []
+    match_sql, match_params = matched
+    visible_sql, visible_params = visible_tickets(user).values("pk").query.sql_with_params()
+    sql = (
+        f"SELECT m.ticket_id, m.rank FROM ({match_sql}) m "
+        f"WHERE m.ticket_id IN ({visible_sql}) ORDER BY m.rank, m.ticket_id DESC LIMIT %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*match_params, *visible_params, limit])
+        ranked = cur.fetchall()
+    if not ranked:
+        return []
+    by_id = {
+        t.pk: t for t in Ticket.objects.select_related("customer", "assignee").filter(pk__in=[r[0] for r in ranked])
+    }
+    terms = highlight_terms(query)
+    kinds = [MessageKind.PUBLIC] if not can_see_internal(user) else [MessageKind.PUBLIC, MessageKind.INTERNAL]
+    snippets: dict[int, str] = {}
+    if terms:
+        cond = Q()
+        for term in terms:
+            cond |= Q(body_text__icontains=term)
+        for tid, body in (
+            Message.objects.filter(ticket_id__in=list(by_id), kind__in=kinds)
+            .filter(cond)
+            .order_by("ticket_id", "created_at")
+            .values_list("ticket_id", "body_text")
+        ):
+            snippets.setdefault(tid, body)
+    hits = []
+    for tid, rank in ranked:
+        ticket = by_id.get(tid)
+        if ticket is None:
+            continue
+        hits.append(
+            SearchHit(
+                ticket=ticket,
+                rank=float(rank),
+                subject_html=_highlight(ticket.subject, terms, width=0),
+                snippet_html=_highlight(snippets.get(tid, ""), terms),
+            )
+        )
+    return hits

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from kefu.api import api
+from kefu.ops import views as ops_views
+
+urlpatterns = [
+    path("", ops_views.home, name="home"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("accounts/", include("kefu.accounts.urls")),
+    path("agent/", include("kefu.tickets.urls_agent")),
+    path("portal/", include("kefu.tickets.urls_portal")),
+    path("contact/", include("kefu.intake.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+]
+
+admin.site.site_header = settings.KEFU_COMPANY
+admin.site.site_title = "kefu"
