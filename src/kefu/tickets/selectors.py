@@ -319,7 +319,7 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
         exact = visible_tickets(user).select_related("customer", "assignee").filter(pk=number).first()
         if exact:
             return [SearchHit(exact, 0.0, _highlight(exact.subject, [], width=0), mark_safe(""))]
-    matched = search.match_sql(query)
+    matched = search.match_sql(query, include_internal=can_see_internal(user))
     if matched is None:
         return []
     match_sql, match_params = matched

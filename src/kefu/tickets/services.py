@@ -127,9 +127,10 @@ def reindex(ticket_ids: Sequence[int]) -> None:
     tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("customer")
     rows = []
     for ticket in tickets:
-        bodies = ticket.messages.exclude(kind=MessageKind.SYSTEM).values_list("body_text", flat=True)
+        bodies = ticket.messages.filter(kind=MessageKind.PUBLIC).values_list("body_text", flat=True)
+        notes = ticket.messages.filter(kind=MessageKind.INTERNAL).values_list("body_text", flat=True)
         customer = f"{ticket.customer.name} {ticket.customer.email} {ticket.customer.phone}"
-        rows.append((ticket.pk, *search.document(ticket.subject, customer, bodies)))
+        rows.append((ticket.pk, *search.document(ticket.subject, customer, bodies, notes)))
     search.upsert_rows(rows)
 
 
