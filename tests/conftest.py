@@ -65,7 +65,9 @@ def agent_tech(team_tech):
 
 @pytest.fixture
 def lead_zhao(team_aftersales):
-    return UserFactory(username="lead_zhao", display_name="赵主管", role=Role.SUPERVISOR, teams=[team_aftersales])
+    return UserFactory(
+        username="lead_zhao", display_name="赵主管", role=Role.SUPERVISOR, teams=[team_aftersales]
+    )
 
 
 @pytest.fixture
@@ -83,7 +85,9 @@ def dept_chen(warehouse):
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="admin", display_name="管理员", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    return UserFactory(
+        username="admin", display_name="管理员", role=Role.ADMIN, is_staff=True, is_superuser=True
+    )
 
 
 def _customer(username: str, name: str, email: str):
@@ -106,7 +110,14 @@ def make_ticket(db):
     """Open a ticket for a customer through the real intake pipeline."""
     counter = {"n": 0}
 
-    def make(customer, *, subject="订单还没发货", body="我上周下的订单还没有发货，请帮忙查一下物流。", team=None, **kw):
+    def make(
+        customer,
+        *,
+        subject="订单还没发货",
+        body="我上周下的订单还没有发货，请帮忙查一下物流。",
+        team=None,
+        **kw,
+    ):
         counter["n"] += 1
         received = receive(
             InboundMessage(

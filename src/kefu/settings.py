@@ -4,7 +4,6 @@ from pathlib import Path
 
 import environ
 
-
 env = environ.Env()
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env.str("KEFU_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()

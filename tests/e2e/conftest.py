@@ -16,8 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -32,13 +38,26 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("kefu-e2e")
     env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_LANGUAGE": "zh-hans"}
     env.pop("KEFU_DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "kefu.cli", "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "kefu.cli", "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT
+    )
     subprocess.run([sys.executable, "-m", "tests.e2e.setup_data"], env=env, check=True, cwd=ROOT)
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "kefu.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "kefu.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):

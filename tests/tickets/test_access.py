@@ -20,8 +20,18 @@ def sees(user, ticket) -> bool:
         return False
 
 
-def test_persona_matrix(aftersales_ticket, agent_li, agent_wang, agent_tech, lead_zhao, qa_sun, dept_chen,
-                        customer_x, customer_y, admin_user):
+def test_persona_matrix(
+    aftersales_ticket,
+    agent_li,
+    agent_wang,
+    agent_tech,
+    lead_zhao,
+    qa_sun,
+    dept_chen,
+    customer_x,
+    customer_y,
+    admin_user,
+):
     t = aftersales_ticket
     assert sees(customer_x.user, t)
     assert not sees(customer_y.user, t)
@@ -39,7 +49,9 @@ def test_missing_and_foreign_look_the_same(aftersales_ticket, customer_y):
     assert foreign.value.as_dict() == missing.value.as_dict()
 
 
-def test_department_sees_only_what_is_shared(aftersales_ticket, dept_chen, warehouse, agent_li, customer_x, make_ticket):
+def test_department_sees_only_what_is_shared(
+    aftersales_ticket, dept_chen, warehouse, agent_li, customer_x, make_ticket
+):
     other = make_ticket(customer_x, subject="另一个问题")
     services.share_with_department(aftersales_ticket, department=warehouse, by=agent_li)
     assert sees(dept_chen, aftersales_ticket)

@@ -14,11 +14,21 @@ def test_chinese_is_split_into_bigrams_and_english_into_words():
 @pytest.fixture
 def corpus(customer_x, customer_y, make_ticket, team_aftersales):
     return {
-        "refund_subject": make_ticket(customer_x, subject="申请退款", body="衣服尺码不合适", team=team_aftersales),
-        "refund_body": make_ticket(customer_x, subject="售后问题", body="能不能退款？已经等了一周", team=team_aftersales),
-        "invoice": make_ticket(customer_y, subject="开具发票", body="请开增值税专用发票", team=team_aftersales),
-        "english": make_ticket(customer_y, subject="Password reset not working", body="I never get the reset email",
-                               team=team_aftersales),
+        "refund_subject": make_ticket(
+            customer_x, subject="申请退款", body="衣服尺码不合适", team=team_aftersales
+        ),
+        "refund_body": make_ticket(
+            customer_x, subject="售后问题", body="能不能退款？已经等了一周", team=team_aftersales
+        ),
+        "invoice": make_ticket(
+            customer_y, subject="开具发票", body="请开增值税专用发票", team=team_aftersales
+        ),
+        "english": make_ticket(
+            customer_y,
+            subject="Password reset not working",
+            body="I never get the reset email",
+            team=team_aftersales,
+        ),
     }
 
 

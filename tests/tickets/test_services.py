@@ -13,7 +13,9 @@ from kefu.tickets.states import Status
 
 @pytest.fixture
 def ticket(customer_x, team_aftersales, make_ticket):
-    return make_ticket(customer_x, subject="快递三天没动了", body="订单 20261101 的快递三天没有更新", team=team_aftersales)
+    return make_ticket(
+        customer_x, subject="快递三天没动了", body="订单 20261101 的快递三天没有更新", team=team_aftersales
+    )
 
 
 def test_first_contact_owner_is_the_first_agent_who_replied_and_stays(ticket, agent_li, agent_wang):
@@ -128,7 +130,9 @@ def test_attachments_are_stored_and_bad_ones_rejected_while_the_reply_is_saved(t
 
 def test_script_and_javascript_links_are_sanitised(ticket, agent_li):
     posted = services.reply(
-        ticket, body='<script>alert(1)</script> 点这里', by=agent_li,
+        ticket,
+        body="<script>alert(1)</script> 点这里",
+        by=agent_li,
         body_html='<p onclick="x()">hi <a href="javascript:alert(1)">link</a><script>alert(2)</script></p>',
     )
     html = posted.message.body_html
@@ -157,4 +161,6 @@ def test_internal_notes_are_staff_only(ticket, customer_x, dept_chen, warehouse,
     services.add_note(ticket, body="仓库已核实，明天补发", by=dept_chen)
     kinds = set(selectors.list_messages(customer_x.user, ticket).values_list("kind", flat=True))
     assert kinds == {MessageKind.PUBLIC}
-    assert MessageKind.INTERNAL in set(selectors.list_messages(agent_li, ticket).values_list("kind", flat=True))
+    assert MessageKind.INTERNAL in set(
+        selectors.list_messages(agent_li, ticket).values_list("kind", flat=True)
+    )

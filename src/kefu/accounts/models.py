@@ -64,7 +64,9 @@ class Skill(models.Model):
 
 
 class User(AbstractUser):
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True
+    )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))

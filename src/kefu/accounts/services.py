@@ -81,6 +81,8 @@ def create_user(
 
 
 def change_role(user: User, *, role: str, by: User) -> User:
-    User.objects.filter(pk=user.pk).update(role=role, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    User.objects.filter(pk=user.pk).update(
+        role=role, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
+    )
     user.refresh_from_db()
     return user

@@ -24,6 +24,9 @@ class IdempotencyRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")]
 
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
 
 class EventHandlerRun(models.Model):
     """One row per (event, handler) that has completed: handlers run at most once per event."""
@@ -34,3 +37,6 @@ class EventHandlerRun(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event_id", "handler"], name="uniq_event_handler")]
+
+    def __str__(self) -> str:
+        return f"{self.handler}@{self.event_id}"

@@ -45,7 +45,9 @@ class Customer(TimeStamped):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
-    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices, default=Tier.REGULAR, db_index=True)
+    tier = models.CharField(
+        _("tier"), max_length=20, choices=Tier.choices, default=Tier.REGULAR, db_index=True
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     city = models.CharField(_("city"), max_length=100, blank=True)
     annual_spend = models.DecimalField(_("annual spend (CNY)"), max_digits=12, decimal_places=2, default=0)

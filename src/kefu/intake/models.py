@@ -24,7 +24,33 @@ class RawInbound(models.Model):
     class Meta:
         verbose_name = _("inbound item")
         verbose_name_plural = _("inbound items")
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="uniq_inbound_channel_id")]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="uniq_inbound_channel_id")
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+class ContactRequest(models.Model):
+    """A ticket sent through the public contact form, waiting for its emailed link to be clicked.
+
+    The ticket exists at once (nothing lost); the customer reaches it only through the link,
+    which works once.
+    """
+
+    ticket_id = models.BigIntegerField(unique=True)
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(auto_now_add=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    user_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact form request")
+        verbose_name_plural = _("contact form requests")
+
+    def __str__(self) -> str:
+        return f"{self.email} → ticket {self.ticket_id}"

@@ -32,7 +32,9 @@ def create_schema(schema_editor) -> None:
         schema_editor.execute(
             "CREATE TABLE IF NOT EXISTS tickets_search (ticket_id bigint PRIMARY KEY, doc tsvector NOT NULL)"
         )
-        schema_editor.execute("CREATE INDEX IF NOT EXISTS tickets_search_doc ON tickets_search USING gin (doc)")
+        schema_editor.execute(
+            "CREATE INDEX IF NOT EXISTS tickets_search_doc ON tickets_search USING gin (doc)"
+        )
 
 
 def drop_schema(schema_editor) -> None:

@@ -62,7 +62,9 @@ def access_ticket(user: Any, ticket_id: int | str) -> Ticket:
         raise TicketNotFound()
     ticket = (
         visible_tickets(user)
-        .select_related("customer", "customer__organisation", "assignee", "team", "category", "first_contact_owner")
+        .select_related(
+            "customer", "customer__organisation", "assignee", "team", "category", "first_contact_owner"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -98,7 +100,18 @@ SORTS = {
     "created": ("created_at", True),
     "-created": ("created_at", False),
 }
-FILTER_FIELDS = ("status", "priority", "channel", "type", "tier", "team", "assignee", "category", "customer", "tag")
+FILTER_FIELDS = (
+    "status",
+    "priority",
+    "channel",
+    "type",
+    "tier",
+    "team",
+    "assignee",
+    "category",
+    "customer",
+    "tag",
+)
 
 
 @dataclass(frozen=True)
@@ -118,10 +131,10 @@ class TicketFilters:
 
     @classmethod
     def from_params(cls, params: Any) -> TicketFilters:
+        from kefu.customers.models import Tier
+
         from .models import Channel, Priority, TicketType
         from .states import Status
-
-        from kefu.customers.models import Tier
 
         def choice(name: str, allowed: list[str]) -> str:
             value = (params.get(name) or "").strip()
@@ -224,9 +237,7 @@ def list_tickets(user: User, filters: TicketFilters, *, cursor: str = "", limit:
         else:
             qs = qs.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk}))
     order = [f"-{column}", "-pk"] if descending else [column, "pk"]
-    rows = list(
-        qs.select_related("customer", "assignee", "team", "category").order_by(*order)[: limit + 1]
-    )
+    rows = list(qs.select_related("customer", "assignee", "team", "category").order_by(*order)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -244,7 +255,9 @@ def count_tickets(user: User, filters: TicketFilters, *, cap: int = COUNT_CAP) -
     return qs[:cap].count()
 
 
-def count_views(user: User, views: tuple[str, ...] = ("mine", "unassigned", "my_teams", "open", "pending")) -> dict[str, int]:
+def count_views(
+    user: User, views: tuple[str, ...] = ("mine", "unassigned", "my_teams", "open", "pending")
+) -> dict[str, int]:
     return {v: count_tickets(user, TicketFilters(view=v)) for v in views}
 
 
@@ -267,9 +280,12 @@ def list_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
 
 
 def last_change(ticket: Ticket) -> TicketEvent | None:
-    return ticket.events.select_related("actor").exclude(kind__in=["replied", "noted", "customer_replied"]).order_by(
-        "-created_at", "-pk"
-    ).first()
+    return (
+        ticket.events.select_related("actor")
+        .exclude(kind__in=["replied", "noted", "customer_replied"])
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def list_customer_tickets(user: User, customer_id: int, *, limit: int = 10) -> list[Ticket]:
@@ -290,7 +306,11 @@ class SearchHit:
 def _highlight(text: str, terms: list[str], *, width: int = 160) -> SafeString:
     if not text:
         return mark_safe("")
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE) if terms else None
+    pattern = (
+        re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+        if terms
+        else None
+    )
     start = 0
     if pattern and width:
         m = pattern.search(text)
@@ -334,7 +354,8 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
     if not ranked:
         return []
     by_id = {
-        t.pk: t for t in Ticket.objects.select_related("customer", "assignee").filter(pk__in=[r[0] for r in ranked])
+        t.pk: t
+        for t in Ticket.objects.select_related("customer", "assignee").filter(pk__in=[r[0] for r in ranked])
     }
     terms = highlight_terms(query)
     kinds = [MessageKind.PUBLIC] if not can_see_internal(user) else [MessageKind.PUBLIC, MessageKind.INTERNAL]

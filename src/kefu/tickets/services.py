@@ -45,7 +45,27 @@ from .states import DONE_STATUSES, Status, can_transition
 SUBJECT_MAX = 300
 BODY_MAX = 64_000
 FORBIDDEN_EXTENSIONS = frozenset(
-    ".exe .dll .bat .cmd .com .scr .msi .ps1 .vbs .js .jar .sh .app .apk .hta .cpl .lnk .reg .pif".split()
+    [
+        ".exe",
+        ".dll",
+        ".bat",
+        ".cmd",
+        ".com",
+        ".scr",
+        ".msi",
+        ".ps1",
+        ".vbs",
+        ".js",
+        ".jar",
+        ".sh",
+        ".app",
+        ".apk",
+        ".hta",
+        ".cpl",
+        ".lnk",
+        ".reg",
+        ".pif",
+    ]
 )
 
 
@@ -61,11 +81,23 @@ class Upload:
 # --------------------------------------------------------------------------- helpers
 
 
-def _event(ticket: Ticket, kind: str, *, by: User | None, field: str = "", old: Any = "", new: Any = "",
-           message: Message | None = None) -> TicketEvent:
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    by: User | None,
+    field: str = "",
+    old: Any = "",
+    new: Any = "",
+    message: Message | None = None,
+) -> TicketEvent:
     event = TicketEvent.objects.create(
-        ticket=ticket, actor=by if by and by.pk else None, kind=kind, field=field,
-        old_value=str(old if old is not None else "")[:300], new_value=str(new if new is not None else "")[:300],
+        ticket=ticket,
+        actor=by if by and by.pk else None,
+        kind=kind,
+        field=field,
+        old_value=str(old if old is not None else "")[:300],
+        new_value=str(new if new is not None else "")[:300],
         message=message,
     )
     events.publish(event.pk)
@@ -91,7 +123,11 @@ def check_upload(upload: Upload) -> str:
     if len(upload.content) > limit:
         raise AttachmentRejected(
             _("%(name)s is too large (%(size)s MB; the limit is %(limit)s MB).")
-            % {"name": name, "size": round(len(upload.content) / 1048576, 1), "limit": round(limit / 1048576, 1)},
+            % {
+                "name": name,
+                "size": round(len(upload.content) / 1048576, 1),
+                "limit": round(limit / 1048576, 1),
+            },
             field="attachments",
         )
     if ext in FORBIDDEN_EXTENSIONS or upload.content[:2] == b"MZ":
@@ -101,7 +137,9 @@ def check_upload(upload: Upload) -> str:
     return name
 
 
-def _store_attachments(ticket: Ticket, message: Message, uploads: Sequence[Upload], by: User | None) -> list[str]:
+def _store_attachments(
+    ticket: Ticket, message: Message, uploads: Sequence[Upload], by: User | None
+) -> list[str]:
     """Store the acceptable files; a rejected one is reported and logged, the rest still saved."""
     rejected = []
     for upload in uploads:
@@ -114,8 +152,12 @@ def _store_attachments(ticket: Ticket, message: Message, uploads: Sequence[Uploa
         digest = hashlib.sha256(upload.content).hexdigest()
         content_type = upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         attachment = Attachment(
-            ticket=ticket, message=message, filename=name, content_type=content_type[:100],
-            size=len(upload.content), sha256=digest,
+            ticket=ticket,
+            message=message,
+            filename=name,
+            content_type=content_type[:100],
+            size=len(upload.content),
+            sha256=digest,
         )
         attachment.file.save(name, ContentFile(upload.content), save=False)
         attachment.save()
@@ -179,15 +221,26 @@ def open_ticket(
         raise ValidationFailed(_("Unknown priority."), field="priority")
     current = now()
     ticket = Ticket.objects.create(
-        subject=subject, customer=customer, channel=channel, type=type, priority=priority,
-        category=category, team=team, last_message_at=current,
+        subject=subject,
+        customer=customer,
+        channel=channel,
+        type=type,
+        priority=priority,
+        category=category,
+        team=team,
+        last_message_at=current,
     )
     if tags:
         ticket.tags.set([Tag.objects.get_or_create(name=t.strip()[:50])[0] for t in tags if t.strip()])
     from_customer = by is None or not by.is_agent
     message = Message.objects.create(
-        ticket=ticket, kind=MessageKind.PUBLIC, author=by if by and by.pk else None, from_customer=from_customer,
-        channel=channel, body_text=body, body_html=clean_html(body_html) if body_html else html_from_text(body),
+        ticket=ticket,
+        kind=MessageKind.PUBLIC,
+        author=by if by and by.pk else None,
+        from_customer=from_customer,
+        channel=channel,
+        body_text=body,
+        body_html=clean_html(body_html) if body_html else html_from_text(body),
         external_id=external_id[:255],
     )
     _event(ticket, EventKind.CREATED, by=by, new=ticket.number, message=message)
@@ -203,8 +256,16 @@ class Posted:
 
 
 @transaction.atomic
-def reply(ticket: Ticket, *, body: str, by: User, attachments: Sequence[Upload] = (), body_html: str = "",
-          channel: str | None = None, external_id: str = "") -> Posted:
+def reply(
+    ticket: Ticket,
+    *,
+    body: str,
+    by: User,
+    attachments: Sequence[Upload] = (),
+    body_html: str = "",
+    channel: str | None = None,
+    external_id: str = "",
+) -> Posted:
     """A public message on the ticket: from an agent (a reply) or from the customer (a follow-up)."""
     body = _check_text(body, field="body", maximum=BODY_MAX)
     if ticket.merged_into_id:
@@ -212,9 +273,14 @@ def reply(ticket: Ticket, *, body: str, by: User, attachments: Sequence[Upload] 
     current = now()
     agent = by.is_agent
     message = Message.objects.create(
-        ticket=ticket, kind=MessageKind.PUBLIC, author=by, from_customer=not agent,
-        channel=channel or (Channel.WEB if not agent else ticket.channel), body_text=body,
-        body_html=clean_html(body_html) if body_html else html_from_text(body), external_id=external_id[:255],
+        ticket=ticket,
+        kind=MessageKind.PUBLIC,
+        author=by,
+        from_customer=not agent,
+        channel=channel or (Channel.WEB if not agent else ticket.channel),
+        body_text=body,
+        body_html=clean_html(body_html) if body_html else html_from_text(body),
+        external_id=external_id[:255],
     )
     changes: dict[str, Any] = {"last_message_at": current}
     if agent:
@@ -251,7 +317,11 @@ def add_note(ticket: Ticket, *, body: str, by: User, attachments: Sequence[Uploa
         raise ValidationFailed(_("Only staff can add internal notes."), field="body")
     body = _check_text(body, field="body", maximum=BODY_MAX)
     message = Message.objects.create(
-        ticket=ticket, kind=MessageKind.INTERNAL, author=by, body_text=body, body_html=html_from_text(body),
+        ticket=ticket,
+        kind=MessageKind.INTERNAL,
+        author=by,
+        body_text=body,
+        body_html=html_from_text(body),
         channel=ticket.channel,
     )
     _event(ticket, EventKind.NOTED, by=by, message=message)
@@ -272,8 +342,12 @@ def _stale(ticket: Ticket) -> StaleVersion:
     who = change.actor.name if change and change.actor else _("someone")
     when = date_format(localtime(change.created_at), "H:i") if change else ""
     return StaleVersion(
-        _("This ticket was changed by %(who)s at %(when)s. Reload to see the new state.") % {"who": who, "when": when},
-        field="version", current_version=fresh["version"], changed_by=who, changed_at=when,
+        _("This ticket was changed by %(who)s at %(when)s. Reload to see the new state.")
+        % {"who": who, "when": when},
+        field="version",
+        current_version=fresh["version"],
+        changed_by=who,
+        changed_at=when,
     )
 
 
@@ -289,8 +363,9 @@ def _display(value: Any) -> str:
 
 
 @transaction.atomic
-def update_ticket(ticket: Ticket, *, by: User, version: int | None, customer_action: bool = False,
-                  **changes: Any) -> Ticket:
+def update_ticket(
+    ticket: Ticket, *, by: User, version: int | None, customer_action: bool = False, **changes: Any
+) -> Ticket:
     """Change fields with compare-and-set on `version`: a stale edit raises StaleVersion, never overwrites.
 
     `changes` takes status, priority, type, category (Category|None), assignee (User|None),
@@ -357,7 +432,9 @@ def update_ticket(ticket: Ticket, *, by: User, version: int | None, customer_act
         before = sorted(ticket.tags.values_list("name", flat=True))
         if names != before:
             ticket.tags.set([Tag.objects.get_or_create(name=n)[0] for n in names])
-            _event(ticket, EventKind.CHANGED, by=by, field="tags", old=", ".join(before), new=", ".join(names))
+            _event(
+                ticket, EventKind.CHANGED, by=by, field="tags", old=", ".join(before), new=", ".join(names)
+            )
     ticket.refresh_from_db()
     if "subject" in updates:
         reindex([ticket.pk])
@@ -429,7 +506,9 @@ def set_parent(ticket: Ticket, *, parent: Ticket | None, by: User) -> Ticket:
 
 @transaction.atomic
 def share_with_department(ticket: Ticket, *, department: Department, by: User) -> TicketShare:
-    share, created = TicketShare.objects.get_or_create(ticket=ticket, department=department, defaults={"created_by": by})
+    share, created = TicketShare.objects.get_or_create(
+        ticket=ticket, department=department, defaults={"created_by": by}
+    )
     if created:
         _event(ticket, EventKind.SHARED, by=by, new=department.name)
     return share
