@@ -1,0 +1,35 @@
+"""Admin for the reference data of tickets. Tickets themselves change only through services
+(events, versions, search index), so the admin shows them read-only."""
+
+from django.contrib import admin
+
+from .models import Category, Tag, Ticket
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "name_en", "parent")
+    search_fields = ("name", "name_en")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("number", "subject", "customer", "status", "priority", "assignee", "team", "updated_at")
+    list_filter = ("status", "priority", "channel", "type")
+    search_fields = ("subject",)
+    list_select_related = ("customer", "assignee", "team")
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
