@@ -1,5 +1,58 @@
 """The REST API (django-ninja): routers from each app's api.py, OpenAPI at /api/docs."""
 
-from ninja import NinjaAPI
+from django.http import Http404
+from ninja import Router
 
-api = NinjaAPI(title="kefu API", version="1", urls_namespace="api", docs_url="/docs")
+from kefu.accounts.api import ApiAuth
+from kefu.accounts.api import router as accounts_router
+from kefu.core.api_support import KefuAPI
+from kefu.customers.api import router as customers_router
+from kefu.tickets.api import attachments_router
+from kefu.tickets.api import router as tickets_router
+
+DESCRIPTION = """
+kefu's REST API. Every answer is JSON; every error is `{code, message, field?}`.
+
+**Authentication.** `Authorization: Bearer <token>` with a personal API token, or the logged-in
+browser session (send `X-CSRFToken` on writes). A revoked or expired token answers 401. Access is
+the same as in the web UI: a ticket you may not see answers 404, exactly like a missing one.
+
+**Idempotency.** Every POST accepts an `Idempotency-Key` header. A repeat with the same body gets
+the first answer back and creates nothing; the same key with a different body answers 409.
+Without a key, the same user posting the same body to the same URL within 10 seconds also gets the
+first answer back (protection against double submits and blind client retries).
+
+**Concurrency.** `PATCH /tickets/{id}` needs the `version` you read; if someone changed the ticket
+since, the answer is 409 `stale_version` naming who changed it and when.
+
+**Rate limits.** Per user and per IP address. Answers carry `RateLimit-Limit`,
+`RateLimit-Remaining` and `RateLimit-Reset`; over the limit the answer is 429 with `Retry-After`.
+
+**Limits.** JSON bodies up to 1 MB (413 above), subject ≤ 300 characters, message body ≤ 64,000.
+"""
+
+api = KefuAPI(
+    title="kefu API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    docs_url="/docs",
+    auth=ApiAuth(),
+)
+api.add_router("/tickets", tickets_router)
+api.add_router("/attachments", attachments_router)
+api.add_router("/customers", customers_router)
+api.add_router("/", accounts_router)
+
+# Last: an unknown path under /api/ answers the JSON 404 too, not Django's HTML page.
+fallback = Router()
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def unknown_path(request, rest: str):
+    raise Http404
+
+
+api.add_router("/", fallback)

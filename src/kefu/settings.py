@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "ninja",  # serves Swagger UI for /api/docs from our own static files (works offline)
     "kefu.core",
     "kefu.accounts",
     "kefu.customers",
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "kefu.core.middleware.DomainErrorMiddleware",
 ]
+if env.bool("KEFU_QUERY_COUNT_HEADER", default=False):  # benchmarks/queue.py counts SQL per request
+    MIDDLEWARE.insert(0, "kefu.core.middleware.QueryCountHeaderMiddleware")
 
 ROOT_URLCONF = "kefu.urls"
 WSGI_APPLICATION = "kefu.wsgi.application"
@@ -148,6 +151,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # kefu.css/js and the vendored Tabler, htmx, Alpine, ECharts
 MEDIA_ROOT = Path(env.str("KEFU_MEDIA_DIR", default=str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

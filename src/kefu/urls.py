@@ -4,14 +4,19 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from kefu.api import api
+from kefu.intake import urls_portal as intake_portal
 from kefu.ops import views as ops_views
+from kefu.tickets import urls_portal as tickets_portal
+
+# The portal's pages come from two apps: following tickets (tickets) and ways in (intake).
+portal_patterns = ([*tickets_portal.urlpatterns, *intake_portal.urlpatterns], "portal")
 
 urlpatterns = [
     path("", ops_views.home, name="home"),
     path("healthz", ops_views.healthz, name="healthz"),
     path("accounts/", include("kefu.accounts.urls")),
     path("agent/", include("kefu.tickets.urls_agent")),
-    path("portal/", include("kefu.tickets.urls_portal")),
+    path("portal/", include(portal_patterns)),
     path("contact/", include("kefu.intake.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

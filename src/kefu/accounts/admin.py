@@ -12,7 +12,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "display_name", "email")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("kefu"), {"fields": ("role", "display_name", "language", "teams", "department", "skills", "seniority")}),
+        (
+            _("kefu"),
+            {"fields": ("role", "display_name", "language", "teams", "department", "skills", "seniority")},
+        ),
     )
     filter_horizontal = ("teams", "skills", "groups", "user_permissions")
 

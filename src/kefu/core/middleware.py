@@ -54,7 +54,27 @@ class DomainErrorMiddleware:
         if wants_json(request):
             return JsonResponse(exception.as_dict(), status=exception.status)
         if request.headers.get("HX-Request"):
-            return render(
-                request, "core/partials/error.html", {"error": exception}, status=exception.status
-            )
+            return render(request, "core/partials/error.html", {"error": exception}, status=exception.status)
         return render(request, "core/error.html", {"error": exception}, status=exception.status)
+
+
+class QueryCountHeaderMiddleware:
+    """Benchmarks only (KEFU_QUERY_COUNT_HEADER=1): the number of SQL queries in `X-Query-Count`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        count = 0
+
+        def counter(execute, sql, params, many, context):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        response["X-Query-Count"] = str(count)
+        return response

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
+import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMessage
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
-from kefu.accounts.models import User
+from kefu.accounts.models import Role, User
+from kefu.accounts.services import create_user
 from kefu.core.clock import now
-from kefu.customers.services import find_or_create_customer
+from kefu.customers.models import Customer
+from kefu.customers.services import find_or_create_customer, normalise_email
 from kefu.tickets import services as tickets
 from kefu.tickets.models import Channel, Message, Ticket
 from kefu.tickets.selectors import access_ticket
 from kefu.tickets.services import Upload
 
-from .models import InboundState, RawInbound
+from .errors import EmailTaken, LinkInvalid
+from .models import ContactRequest, InboundState, RawInbound
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,9 @@ def receive(inbound: InboundMessage, *, by: User | None = None) -> Received:
             )
             result = _process(inbound, by=by)
             RawInbound.objects.filter(pk=raw.pk).update(
-                state=InboundState.PROCESSED, ticket_id=result.ticket.pk, message_id=result.message.pk,
+                state=InboundState.PROCESSED,
+                ticket_id=result.ticket.pk,
+                message_id=result.message.pk,
                 processed_at=now(),
             )
             return result
@@ -98,18 +116,288 @@ def _process(inbound: InboundMessage, *, by: User | None) -> Received:
         customer = by.customer
     if customer is None:
         customer = find_or_create_customer(
-            email=inbound.from_email, name=inbound.from_name, phone=inbound.from_phone, language=inbound.language
+            email=inbound.from_email,
+            name=inbound.from_name,
+            phone=inbound.from_phone,
+            language=inbound.language,
         )
     if inbound.ticket_id and by is not None:
         ticket = access_ticket(by, inbound.ticket_id)
         posted = tickets.reply(
-            ticket, body=inbound.body_text, by=by, attachments=inbound.attachments, channel=inbound.channel,
+            ticket,
+            body=inbound.body_text,
+            by=by,
+            attachments=inbound.attachments,
+            channel=inbound.channel,
             external_id=inbound.external_id,
         )
         return Received(ticket=ticket, message=posted.message, created=True, rejected=posted.rejected)
     created = tickets.open_ticket(
-        customer=customer, subject=inbound.subject, body=inbound.body_text, body_html=inbound.body_html,
-        by=by, channel=inbound.channel, type=inbound.type, priority=inbound.priority,
-        attachments=inbound.attachments, external_id=inbound.external_id,
+        customer=customer,
+        subject=inbound.subject,
+        body=inbound.body_text,
+        body_html=inbound.body_html,
+        by=by,
+        channel=inbound.channel,
+        type=inbound.type,
+        priority=inbound.priority,
+        attachments=inbound.attachments,
+        external_id=inbound.external_id,
     )
     return Received(ticket=created.ticket, message=created.message, created=True, rejected=created.rejected)
+
+
+# --------------------------------------------------------------------------- portal and web form
+#
+# The customer-facing ways in: signing up, a request from the portal, and the public contact form
+# whose ticket the customer reaches only through an emailed, single-use link.
+
+FORM_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+CONFIRM_SALT = "kefu.intake.contact-confirm"
+CONFIRM_MAX_AGE = timedelta(days=7)
+log = logging.getLogger("kefu.intake")
+
+
+def new_form_token() -> str:
+    """A per-form idempotency token: the same form posted twice opens one ticket."""
+    return secrets.token_hex(16)
+
+
+def _form_token(token: str) -> str:
+    # A missing or odd token still works, it just cannot deduplicate.
+    return token if FORM_TOKEN_RE.match(token or "") else new_form_token()
+
+
+def customer_language(code: str) -> str:
+    return "en" if (code or "").lower().startswith("en") else "zh-hans"
+
+
+def _unique_username(email: str) -> str:
+    base = email.lower()[:140] or "customer"
+    username = base
+    while User.objects.filter(username__iexact=username).exists():
+        username = f"{base}-{secrets.token_hex(3)}"
+    return username
+
+
+def _link_portal_user(
+    customer: Customer, *, email: str, name: str, language: str, password: str | None
+) -> User | None:
+    """The customer's portal user, created (or an unlinked customer user adopted) if needed.
+
+    None when the email belongs to staff or to someone else: a customer link never logs staff in.
+    """
+    if customer.user_id is not None:
+        user = customer.user
+        return user if user is not None and user.is_customer else None
+    existing = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if existing is not None:
+        if not existing.is_customer or getattr(existing, "customer", None) is not None:
+            return None
+        user = existing
+    else:
+        user = create_user(
+            username=_unique_username(email),
+            password=password,
+            role=Role.CUSTOMER,
+            email=email,
+            display_name=name[:100],
+            language=language,
+        )
+    Customer.objects.filter(pk=customer.pk).update(user=user)
+    customer.user = user
+    return user
+
+
+@transaction.atomic
+def sign_up(*, name: str, email: str, password: str, language: str = "zh-hans") -> User:
+    """A portal account for a customer, reusing the Customer known from earlier tickets."""
+    email = normalise_email(email)
+    taken = gettext("An account with this email already exists. Log in instead.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(taken, field="email")
+    customer = find_or_create_customer(email=email, name=name, language=language)
+    if customer.user_id is not None:
+        raise EmailTaken(taken, field="email")
+    user = _link_portal_user(customer, email=email, name=name, language=language, password=password)
+    if user is None:  # pragma: no cover - guarded by the checks above
+        raise EmailTaken(taken, field="email")
+    return user
+
+
+def ensure_customer(user: User) -> Customer:
+    """The Customer behind a portal user (a customer user made by hand may lack one)."""
+    customer = getattr(user, "customer", None)
+    if customer is not None:
+        return customer
+    customer = find_or_create_customer(email=user.email, name=user.name, language=user.language)
+    if customer.user_id is None:
+        Customer.objects.filter(pk=customer.pk).update(user=user)
+    else:
+        customer = Customer.objects.create(
+            name=user.name, email=user.email, language=user.language, user=user
+        )
+    user.refresh_from_db()
+    return customer
+
+
+def submit_request(
+    *,
+    user: User,
+    subject: str,
+    body: str,
+    type: str,
+    token: str,
+    attachments: Sequence[Upload] = (),
+    language: str = "zh-hans",
+) -> Received:
+    """A request from a logged-in customer in the portal. The same form token twice → one ticket."""
+    customer = ensure_customer(user)
+    return receive(
+        InboundMessage(
+            channel=Channel.WEB,
+            external_id=f"portal:{user.pk}:{_form_token(token)}",
+            from_email=customer.email,
+            from_name=customer.name,
+            subject=subject,
+            body_text=body,
+            type=type,
+            language=customer_language(language),
+            attachments=tuple(attachments),
+        ),
+        by=user,
+    )
+
+
+def allow_contact_submission(ip: str) -> int:
+    """Count one contact-form post from this IP; returns 0 if allowed, else seconds to wait."""
+    limit, window = (int(x) for x in getattr(settings, "KEFU_CONTACT_RATE", "10/600").split("/"))
+    key = f"kefu:contact-rate:{ip or 'unknown'}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return 0 if count <= limit else window
+
+
+@dataclass
+class ContactReceived:
+    received: Received
+    contact: ContactRequest
+    mailed: bool  # False when this post was a repeat or the mail could not be sent now
+
+
+def submit_contact_form(
+    *,
+    name: str,
+    email: str,
+    subject: str,
+    body: str,
+    token: str,
+    attachments: Sequence[Upload] = (),
+    language: str = "zh-hans",
+    site_url: str = "",
+) -> ContactReceived:
+    """Open the ticket at once (nothing lost), then email the customer a link to reach it."""
+    email = normalise_email(email)
+    language = customer_language(language)
+    received = receive(
+        InboundMessage(
+            channel=Channel.WEB,
+            external_id=f"contact:{_form_token(token)}",
+            from_email=email,
+            from_name=name,
+            subject=subject,
+            body_text=body,
+            language=language,
+            attachments=tuple(attachments),
+        )
+    )
+    contact, created = ContactRequest.objects.get_or_create(
+        ticket_id=received.ticket.pk, defaults={"email": email, "name": name[:200], "language": language}
+    )
+    mailed = created and send_confirmation(contact, ticket=received.ticket, site_url=site_url)
+    return ContactReceived(received=received, contact=contact, mailed=mailed)
+
+
+def confirm_token(contact: ContactRequest) -> str:
+    return TimestampSigner(salt=CONFIRM_SALT).sign(str(contact.pk))
+
+
+def confirm_url(contact: ContactRequest, *, site_url: str = "") -> str:
+    base = (site_url or settings.BASE_URL).rstrip("/")
+    return base + reverse("contact:confirm", kwargs={"token": confirm_token(contact)})
+
+
+def send_confirmation(contact: ContactRequest, *, ticket: Ticket, site_url: str = "") -> bool:
+    """Email the confirmation link in the customer's language. A failure is logged, never raised:
+    the ticket is already safe and agents can answer it."""
+    context = {
+        "name": contact.name or contact.email,
+        "number": ticket.number,
+        "subject": " ".join(ticket.subject.split())[:120],
+        "link": confirm_url(contact, site_url=site_url),
+        "days": CONFIRM_MAX_AGE.days,
+        "company": settings.KEFU_COMPANY,
+        "hotline": settings.KEFU_HOTLINE,
+    }
+    with translation.override(contact.language):
+        subject = " ".join(render_to_string("intake/email/confirm_subject.txt", context).split())
+        text = render_to_string("intake/email/confirm_body.txt", context)
+    message = EmailMessage(
+        subject=subject,
+        body=text,
+        to=[contact.email],
+        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
+    )
+    try:
+        message.send()
+    except Exception:
+        log.warning("could not send the confirmation mail for ticket %s", ticket.pk, exc_info=True)
+        return False
+    ContactRequest.objects.filter(pk=contact.pk).update(email_sent_at=now())
+    return True
+
+
+def read_confirm_token(token: str) -> ContactRequest:
+    """The contact request behind a link, or LinkInvalid (forged, mangled, expired, unknown)."""
+    invalid = gettext("This link is not valid or has expired. Please send your request again.")
+    try:
+        pk = TimestampSigner(salt=CONFIRM_SALT).unsign(token or "", max_age=CONFIRM_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise LinkInvalid(invalid)
+    contact = ContactRequest.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    if contact is None:
+        raise LinkInvalid(invalid)
+    return contact
+
+
+@dataclass
+class Confirmed:
+    ticket: Ticket
+    user: User | None  # None: the email belongs to staff, who log in with their password
+
+
+@transaction.atomic
+def confirm_contact(contact: ContactRequest) -> Confirmed:
+    """Mark the link used (once only) and give the customer a passwordless portal user."""
+    if contact.confirmed_at is not None:
+        raise LinkInvalid(
+            gettext("This link was already used. Log in to see your request."), code="link_used"
+        )
+    ticket = Ticket.objects.select_related("customer__user").get(pk=contact.ticket_id)
+    while ticket.merged_into_id:  # the request may have been merged since
+        ticket = Ticket.objects.select_related("customer__user").get(pk=ticket.merged_into_id)
+    user = _link_portal_user(
+        ticket.customer, email=contact.email, name=contact.name, language=contact.language, password=None
+    )
+    won = ContactRequest.objects.filter(pk=contact.pk, confirmed_at__isnull=True).update(
+        confirmed_at=now(), user_id=user.pk if user else None
+    )
+    if not won:
+        raise LinkInvalid(
+            gettext("This link was already used. Log in to see your request."), code="link_used"
+        )
+    return Confirmed(ticket=ticket, user=user)

@@ -233,11 +233,21 @@ def list_tickets(user: User, filters: TicketFilters, *, cursor: str = "", limit:
     if cursor:
         value, pk = _decode_cursor(cursor)
         if descending:
-            qs = qs.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}))
+            # The redundant <= lets SQLite seek the index with joins present (deep page 4 s → 6 ms at 1M).
+            qs = qs.filter(
+                Q(**{f"{column}__lte": value}),
+                Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}),
+            )
         else:
-            qs = qs.filter(Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk}))
+            qs = qs.filter(
+                Q(**{f"{column}__gte": value}),
+                Q(**{f"{column}__gt": value}) | Q(**{column: value, "pk__gt": pk}),
+            )
     order = [f"-{column}", "-pk"] if descending else [column, "pk"]
-    rows = list(qs.select_related("customer", "assignee", "team", "category").order_by(*order)[: limit + 1])
+    # category__parent: str(category) shows "parent / child" (was one query per row in the API list).
+    rows = list(
+        qs.select_related("customer", "assignee", "team", "category__parent").order_by(*order)[: limit + 1]
+    )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -344,8 +354,9 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
         return []
     match_sql, match_params = matched
     visible_sql, visible_params = visible_tickets(user).values("pk").query.sql_with_params()
+    # MATERIALIZED: run the full-text match once; inlined, SQLite re-probed FTS5 per row (500 ms at 10k).
     sql = (
-        f"SELECT m.ticket_id, m.rank FROM ({match_sql}) m "
+        f"WITH m AS MATERIALIZED ({match_sql}) SELECT m.ticket_id, m.rank FROM m "
         f"WHERE m.ticket_id IN ({visible_sql}) ORDER BY m.rank, m.ticket_id DESC LIMIT %s"
     )
     with connection.cursor() as cur:

@@ -1,4 +1,20 @@
 from django.urls import path
 
+from . import views_agent as views
+
 app_name = "agent"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("counts/", views.view_counts, name="counts"),
+    path("search/", views.search, name="search"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/reply/", views.post_reply, name="reply"),
+    path("tickets/<int:pk>/note/", views.post_note, name="note"),
+    path("tickets/<int:pk>/update/", views.update, name="update"),
+    path("tickets/<int:pk>/assign-me/", views.assign_me, name="assign_me"),
+    path("tickets/<int:pk>/merge/", views.merge, name="merge"),
+    path("tickets/<int:pk>/link/", views.link, name="link"),
+    path("tickets/<int:pk>/share/", views.share, name="share"),
+    path("tickets/<int:pk>/presence/", views.heartbeat, name="presence"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+]

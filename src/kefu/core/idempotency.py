@@ -1,0 +1,141 @@
+"""`Idempotency-Key` for API POSTs, and a short duplicate window for POSTs sent without one.
+
+With a key: the first successful answer is stored in `IdempotencyRecord` (scope = the user,
+fingerprint = sha256 of method, path and body). A repeat with the same body gets the same
+status and body back and changes nothing; the same key with another body is a 409; a repeat
+that arrives while the first is still running waits briefly, then gets a 409 "in progress".
+The unique (scope, key) constraint makes sure only one of concurrent requests does the work.
+Failed requests (4xx) are not stored, so the client can fix the request and retry with the key.
+
+Without a key: the same user posting the same body to the same path within
+`KEFU_API_DUPLICATE_WINDOW` seconds (10 by default) gets the first answer again instead of
+creating a second ticket or message (a double-click, a flaky client retrying).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Status
+
+from .errors import Conflict, ValidationFailed
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+KEY_MAX = 255
+WAIT_SECONDS = 3.0
+_PENDING = "__pending__"
+
+Result = tuple[int, Any]
+
+
+def fingerprint(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b"\n" + request.get_full_path().encode() + b"\n")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _as_json(data: Any) -> Any:
+    return data.model_dump(mode="json") if hasattr(data, "model_dump") else data
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        _("A request with this Idempotency-Key is still being processed. Retry in a moment."),
+        code="idempotency_in_progress",
+        field=HEADER,
+    )
+
+
+def _replay(scope: str, key: str, print_: str) -> Result:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        if record is None:  # the first request failed and gave the key back
+            raise _in_progress()
+        if record.fingerprint != print_:
+            raise Conflict(
+                _("This Idempotency-Key was already used with a different request."),
+                code="idempotency_key_reused",
+                field=HEADER,
+            )
+        if record.status_code is not None:
+            return record.status_code, json.loads(record.response_body)
+        if time.monotonic() > deadline:
+            raise _in_progress()
+        time.sleep(0.05)
+
+
+def _with_key(scope: str, key: str, print_: str, run: Callable[[], Result]) -> Result:
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(scope=scope, key=key, fingerprint=print_)
+    except IntegrityError:
+        return _replay(scope, key, print_)
+    try:
+        status, data = run()
+    except BaseException:
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        raise
+    data = _as_json(data)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        status_code=status, response_body=json.dumps(data, ensure_ascii=False)
+    )
+    return status, data
+
+
+def _with_window(scope: str, print_: str, run: Callable[[], Result]) -> Result:
+    window = getattr(settings, "KEFU_API_DUPLICATE_WINDOW", 10)
+    cache_key = f"kefu:dup:{scope}:{print_}"
+    if cache.add(cache_key, _PENDING, timeout=window):
+        try:
+            status, data = run()
+        except BaseException:
+            cache.delete(cache_key)
+            raise
+        data = _as_json(data)
+        cache.set(cache_key, json.dumps([status, data], ensure_ascii=False), timeout=window)
+        return status, data
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        stored = cache.get(cache_key)
+        if stored is None:
+            raise _in_progress()
+        if stored != _PENDING:
+            status, data = json.loads(stored)
+            return status, data
+        if time.monotonic() > deadline:
+            raise _in_progress()
+        time.sleep(0.05)
+
+
+def idempotent(view: Callable[..., Result]) -> Callable[..., Status]:
+    """Wrap an API handler returning `(status, data)`; `request.auth` is the user."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Status:
+        user = getattr(request, "auth", None)
+        scope = f"api:{getattr(user, 'pk', None) or 'anonymous'}"
+        key = request.headers.get(HEADER, "").strip()
+        if len(key) > KEY_MAX:
+            raise ValidationFailed(
+                _("Too long: %(n)d characters, at most %(max)d.") % {"n": len(key), "max": KEY_MAX},
+                field=HEADER,
+            )
+        print_ = fingerprint(request)
+        run = functools.partial(view, request, *args, **kwargs)
+        status, data = _with_key(scope, key, print_, run) if key else _with_window(scope, print_, run)
+        return Status(status, data)
+
+    return wrapper

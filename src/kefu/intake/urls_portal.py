@@ -1,0 +1,10 @@
+"""Portal pages that belong to intake; mounted in the "portal" namespace by kefu.urls."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("new/", views.new_request, name="new"),
+]

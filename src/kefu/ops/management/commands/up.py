@@ -1,0 +1,50 @@
+import socket
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from kefu.ops.embedded import Supervisor, kefu_command, prepare
+
+from .demo import print_logins
+
+
+class Command(BaseCommand):
+    help = (
+        "Run everything on this machine: migrate SQLite in ./var, load the demo on first start, "
+        "serve http://127.0.0.1:8000 with the background worker and scheduler. Ctrl-C stops it all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the Celery worker/scheduler"
+        )
+        parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
+
+    def handle(self, *args, host, port, no_worker, no_demo, **options):
+        try:  # fail before the long first start, not after it
+            with socket.create_server((host, port)):
+                pass
+        except OSError as err:
+            raise CommandError(f"Cannot listen on {host}:{port} ({err.strerror}). Try --port.")
+        self.stdout.write(f"kefu: data in {settings.DATA_DIR}")
+        prepared = prepare(demo=not no_demo)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"kefu is starting on http://{shown_host}:{port}"))
+        self.stdout.write(f"  agent workspace  http://{shown_host}:{port}/agent/")
+        self.stdout.write(f"  customer portal  http://{shown_host}:{port}/portal/")
+        self.stdout.write(f"  API docs         http://{shown_host}:{port}/api/docs")
+        self.stdout.write(f"  Django admin     http://{shown_host}:{port}/admin/")
+        if prepared.has_demo:
+            print_logins(self.stdout)
+        else:
+            self.stdout.write("No demo data. Create an administrator with: kefu createadmin")
+        self.stdout.write("Press Ctrl-C to stop.\n")
+        self.stdout.flush()
+        commands = {"web": kefu_command("web", "--host", host, "--port", str(port))}
+        if not no_worker:
+            commands["worker"] = kefu_command("worker", "--beat", "--pool", "solo")
+        sys.exit(Supervisor(commands).run())

@@ -1,0 +1,524 @@
+"""Tickets over the API. Handlers parse, authorise and call one service or selector; tickets are
+reached only through `access_ticket` / `visible_tickets`, so "not yours" is the same 404 as missing."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from django.db.models import prefetch_related_objects
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.responses import codes_4xx
+from pydantic import ConfigDict
+
+from kefu.accounts import selectors as accounts
+from kefu.accounts.models import User
+from kefu.core.api_support import ErrorOut, Text
+from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.core.idempotency import idempotent
+from kefu.customers import selectors as customers
+from kefu.customers.models import Customer, Tier
+from kefu.customers.services import find_or_create_customer
+
+from . import selectors, services
+from .models import Category, Channel, Message, Priority, Ticket, TicketEvent, TicketType
+from .states import Status
+
+ERRORS = {codes_4xx: ErrorOut}
+SUBJECT_MAX = services.SUBJECT_MAX
+BODY_MAX = services.BODY_MAX
+TagName = Annotated[Text, Field(min_length=1, max_length=50)]
+
+
+class Input(Schema):
+    """Request bodies refuse unknown fields: a typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- output schemas
+
+
+class UserRef(Schema):
+    id: int
+    name: str
+
+
+class CustomerRef(Schema):
+    id: int
+    name: str
+    email: str
+    tier: Tier
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    subject: str
+    status: Status
+    priority: Priority
+    type: TicketType
+    channel: Channel
+    customer: CustomerRef
+    assignee: UserRef | None
+    team: NamedRef | None
+    category: NamedRef | None
+    tags: list[str]
+    parent_id: int | None
+    version: int = Field(description="Send it back with PATCH: a stale version answers 409")
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str = Field(description="public, internal (staff only) or system")
+    author: UserRef | None
+    from_customer: bool
+    channel: Channel
+    body_text: str
+    body_html: str = Field(description="Sanitised HTML (nh3 allow-list); safe to insert into a page")
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class TicketDetail(TicketOut):
+    messages: list[MessageOut]
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+class SearchHitOut(Schema):
+    ticket: TicketOut
+    rank: float
+    subject_html: str = Field(description="Escaped subject with <mark> around matches")
+    snippet_html: str = Field(description="Escaped excerpt with <mark> around matches")
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    actor: UserRef | None
+    field: str
+    old_value: str
+    new_value: str
+    message_id: int | None
+    created_at: datetime
+
+
+class CreatedMessage(Schema):
+    message: MessageOut
+    rejected_attachments: list[str]
+
+
+class LinkOut(Schema):
+    source_id: int
+    target_id: int
+
+
+# --------------------------------------------------------------------------- input schemas
+
+
+class TicketCreate(Input):
+    subject: Text = Field(min_length=1, max_length=SUBJECT_MAX)
+    body: Text = Field(min_length=1, max_length=BODY_MAX)
+    type: TicketType = TicketType.CONSULTATION
+    priority: Priority | None = Field(None, description="Staff only")
+    channel: Channel | None = Field(None, description="Staff only; default api")
+    customer: int | None = Field(None, ge=1, description="Staff only: the customer's id")
+    customer_email: Text | None = Field(
+        None,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="Staff only: found or created by email",
+    )
+    customer_name: Text = Field("", max_length=200, description="Staff only: name for a new customer")
+    team: int | None = Field(None, ge=1, description="Staff only")
+    tags: list[TagName] = Field(default_factory=list, max_length=20, description="Staff only")
+
+
+class MessageIn(Input):
+    body: Text = Field(min_length=1, max_length=BODY_MAX)
+
+
+class TicketUpdate(Input):
+    version: int = Field(ge=1, description="The version you read; a stale one answers 409")
+    status: Status | None = None
+    priority: Priority | None = None
+    type: TicketType | None = None
+    subject: Text | None = Field(None, min_length=1, max_length=SUBJECT_MAX)
+    assignee: int | None = Field(None, ge=1, description="An agent's id; null to unassign")
+    team: int | None = Field(None, ge=1, description="A team's id; null for none")
+    category: int | None = Field(None, ge=1, description="A category's id; null for none")
+    tags: list[TagName] | None = Field(None, max_length=20)
+
+
+class MergeIn(Input):
+    into: int = Field(ge=1, description="The id of the ticket that survives")
+
+
+class LinkIn(Input):
+    to: int = Field(ge=1, description="The id of the related ticket")
+
+
+class TicketQuery(Schema):
+    view: Literal[selectors.VIEWS] = "all"  # type: ignore[valid-type]
+    status: Status | None = None
+    priority: Priority | None = None
+    channel: Channel | None = None
+    type: TicketType | None = None
+    tier: Tier | None = None
+    team: int | None = Field(None, ge=1)
+    assignee: int | None = Field(None, ge=1)
+    category: int | None = Field(None, ge=1)
+    customer: int | None = Field(None, ge=1)
+    tag: Text | None = Field(None, max_length=50)
+    sort: Literal[tuple(selectors.SORTS)] = "updated"  # type: ignore[valid-type]
+    cursor: Text = Field("", max_length=200)
+    limit: int = Field(50, ge=1, le=100)
+
+
+class SearchQuery(Schema):
+    q: Text = Field(
+        min_length=1, max_length=200, description="Words in Chinese or English, or a ticket number"
+    )
+    limit: int = Field(20, ge=1, le=100)
+
+
+# --------------------------------------------------------------------------- building answers
+
+
+def _user_ref(user: User | None) -> UserRef | None:
+    return UserRef(id=user.pk, name=user.name) if user else None
+
+
+def ticket_out(ticket: Ticket, schema: type[TicketOut] = TicketOut, **extra) -> TicketOut:
+    customer = ticket.customer
+    return schema(
+        id=ticket.pk,
+        number=ticket.number,
+        subject=ticket.subject,
+        status=ticket.status,
+        priority=ticket.priority,
+        type=ticket.type,
+        channel=ticket.channel,
+        customer=CustomerRef(id=customer.pk, name=customer.name, email=customer.email, tier=customer.tier),
+        assignee=_user_ref(ticket.assignee),
+        team=NamedRef(id=ticket.team.pk, name=ticket.team.name) if ticket.team else None,
+        category=NamedRef(id=ticket.category.pk, name=str(ticket.category)) if ticket.category else None,
+        tags=sorted(tag.name for tag in ticket.tags.all()),
+        parent_id=ticket.parent_id,
+        version=ticket.version,
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        last_message_at=ticket.last_message_at,
+        first_response_at=ticket.first_response_at,
+        solved_at=ticket.solved_at,
+        closed_at=ticket.closed_at,
+        **extra,
+    )
+
+
+def message_out(message: Message) -> MessageOut:
+    return MessageOut(
+        id=message.pk,
+        kind=message.kind,
+        author=_user_ref(message.author),
+        from_customer=message.from_customer,
+        channel=message.channel,
+        body_text=message.body_text,
+        body_html=message.body_html,
+        created_at=message.created_at,
+        attachments=[
+            AttachmentOut(
+                id=a.pk,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                url=reverse("api:download_attachment", kwargs={"attachment_id": a.pk}),
+            )
+            for a in message.attachments.all()
+        ],
+    )
+
+
+def detail_out(user: User, ticket: Ticket) -> TicketDetail:
+    messages = [message_out(m) for m in selectors.list_messages(user, ticket)]
+    return ticket_out(ticket, TicketDetail, messages=messages)
+
+
+# --------------------------------------------------------------------------- rules of who may call what
+
+
+def _require_agent(user: User) -> None:
+    if not selectors.can_edit(user):
+        raise PermissionDenied(_("Only agents can do this."))
+
+
+def _require_staff(user: User) -> None:
+    if not selectors.can_see_internal(user):
+        raise PermissionDenied(_("Only staff can do this."))
+
+
+def _require_participant(user: User) -> None:
+    """Public replies come from agents or from the customer; department members add notes."""
+    if not (user.is_agent or user.is_customer):
+        raise PermissionDenied(_("Only agents and the customer can reply."))
+
+
+def _team(team_id: int | None, field: str):
+    if team_id is None:
+        return None
+    team = accounts.list_teams().filter(pk=team_id).first()
+    if team is None:
+        raise ValidationFailed(_("Unknown team."), field=field)
+    return team
+
+
+def _agent(user_id: int | None, field: str) -> User | None:
+    if user_id is None:
+        return None
+    agent = accounts.list_agents().filter(pk=user_id).first()
+    if agent is None:
+        raise ValidationFailed(_("Tickets can only be assigned to agents."), field=field)
+    return agent
+
+
+def _category(category_id: int | None, field: str) -> Category | None:
+    if category_id is None:
+        return None
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None:
+        raise ValidationFailed(_("Unknown category."), field=field)
+    return category
+
+
+STAFF_ONLY_CREATE = ("priority", "channel", "customer", "customer_email", "team", "tags")
+
+
+def _customer_for(user: User, payload: TicketCreate) -> Customer:
+    if user.is_agent:
+        if payload.customer is not None:
+            return customers.access_customer(user, payload.customer)
+        if payload.customer_email:
+            return find_or_create_customer(email=payload.customer_email, name=payload.customer_name)
+        raise ValidationFailed(_("Give the customer's id or email."), field="customer")
+    if user.is_customer:
+        sent = payload.model_fields_set & set(STAFF_ONLY_CREATE)
+        if sent:
+            raise PermissionDenied(_("Only staff can set this field."), field=sorted(sent)[0])
+        customer = getattr(user, "customer", None)
+        if customer is not None:
+            return customer
+    raise PermissionDenied(_("Only customers and agents can open tickets."))
+
+
+# --------------------------------------------------------------------------- endpoints
+
+router = Router(tags=["tickets"])
+
+
+@router.post("", response={201: TicketDetail, **ERRORS}, summary="Open a ticket")
+@idempotent
+def create_ticket(request: HttpRequest, payload: TicketCreate):
+    """A customer opens a ticket for themselves; an agent opens one for a customer id or email."""
+    user: User = request.auth
+    customer = _customer_for(user, payload)
+    created = services.open_ticket(
+        customer=customer,
+        subject=payload.subject,
+        body=payload.body,
+        by=user,
+        channel=payload.channel or Channel.API,
+        type=payload.type,
+        priority=payload.priority or Priority.NORMAL,
+        team=_team(payload.team, "team"),
+        tags=payload.tags,
+    )
+    return 201, detail_out(user, created.ticket)
+
+
+@router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets (views, filters, cursor pages)")
+def list_tickets(request: HttpRequest, filters: Query[TicketQuery]):
+    """The same views and filters as the agent workspace, newest change first, keyset-paginated."""
+    params = {
+        name: (value.value if hasattr(value, "value") else str(value))
+        for name, value in filters.dict(exclude_none=True).items()
+        if name not in ("cursor", "limit")
+    }
+    page = selectors.list_tickets(
+        request.auth, selectors.TicketFilters.from_params(params), cursor=filters.cursor, limit=filters.limit
+    )
+    prefetch_related_objects(page.items, "tags")
+    return TicketPage(items=[ticket_out(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/search", response={200: list[SearchHitOut], **ERRORS}, summary="Search tickets")
+def search_tickets(request: HttpRequest, params: Query[SearchQuery]):
+    """Ranked full-text search (Chinese and English) among the tickets you may see."""
+    hits = selectors.search_tickets(request.auth, params.q, limit=params.limit)
+    prefetch_related_objects([h.ticket for h in hits], "tags", "team", "category")
+    return [
+        SearchHitOut(
+            ticket=ticket_out(h.ticket), rank=h.rank, subject_html=h.subject_html, snippet_html=h.snippet_html
+        )
+        for h in hits
+    ]
+
+
+@router.get(
+    "/{int:ticket_id}", response={200: TicketDetail, **ERRORS}, summary="Get a ticket with its messages"
+)
+def get_ticket(request: HttpRequest, ticket_id: int):
+    """Customers get public messages only; staff also get internal notes."""
+    return detail_out(request.auth, selectors.access_ticket(request.auth, ticket_id))
+
+
+@router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change ticket fields")
+def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketUpdate):
+    """Compare-and-set on `version`: a stale version answers 409 `stale_version` naming who changed it."""
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    sent = payload.model_dump(exclude_unset=True)
+    version = sent.pop("version")
+    if not user.is_agent:
+        if not user.is_customer:
+            raise PermissionDenied(_("Only agents can change tickets."))
+        if set(sent) - {"status"}:
+            raise PermissionDenied(
+                _("Customers can only close or reopen."), field=sorted(set(sent) - {"status"})[0]
+            )
+    changes = {}
+    for name in ("status", "priority", "type", "subject", "tags"):
+        if name in sent:
+            if sent[name] is None:
+                raise ValidationFailed(_("This field cannot be null."), field=name)
+            changes[name] = sent[name]
+    if "assignee" in sent:
+        changes["assignee"] = _agent(sent["assignee"], "assignee")
+    if "team" in sent:
+        changes["team"] = _team(sent["team"], "team")
+    if "category" in sent:
+        changes["category"] = _category(sent["category"], "category")
+    ticket = services.update_ticket(
+        ticket, by=user, version=version, customer_action=not user.is_agent, **changes
+    )
+    return ticket_out(ticket)
+
+
+@router.post(
+    "/{int:ticket_id}/replies", response={201: CreatedMessage, **ERRORS}, summary="Post a public reply"
+)
+@idempotent
+def reply(request: HttpRequest, ticket_id: int, payload: MessageIn):
+    """An agent's reply to the customer, or the customer's follow-up on their own ticket."""
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    _require_participant(user)
+    posted = services.reply(
+        ticket, body=payload.body, by=user, channel=Channel.API if not user.is_agent else None
+    )
+    return 201, CreatedMessage(message=message_out(posted.message), rejected_attachments=posted.rejected)
+
+
+@router.post(
+    "/{int:ticket_id}/notes", response={201: CreatedMessage, **ERRORS}, summary="Add an internal note"
+)
+@idempotent
+def add_note(request: HttpRequest, ticket_id: int, payload: MessageIn):
+    """Staff only; never shown to the customer."""
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    _require_staff(user)
+    posted = services.add_note(ticket, body=payload.body, by=user)
+    return 201, CreatedMessage(message=message_out(posted.message), rejected_attachments=posted.rejected)
+
+
+@router.post(
+    "/{int:ticket_id}/merge", response={200: TicketOut, **ERRORS}, summary="Merge into another ticket"
+)
+@idempotent
+def merge(request: HttpRequest, ticket_id: int, payload: MergeIn):
+    """Messages and history move to `into`; this ticket is closed and points to it. Agents only."""
+    user: User = request.auth
+    source = selectors.access_ticket(user, ticket_id)
+    into = selectors.access_ticket(user, payload.into)
+    _require_agent(user)
+    survivor = services.merge(source, into=into, by=user)
+    return 200, ticket_out(selectors.access_ticket(user, survivor.pk))
+
+
+@router.post("/{int:ticket_id}/links", response={201: LinkOut, **ERRORS}, summary="Link two tickets")
+@idempotent
+def link(request: HttpRequest, ticket_id: int, payload: LinkIn):
+    """Agents only; both tickets must be visible to you."""
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    other = selectors.access_ticket(user, payload.to)
+    _require_agent(user)
+    item = services.link(ticket, to=other, by=user)
+    return 201, LinkOut(source_id=item.source_id, target_id=item.target_id)
+
+
+@router.get("/{int:ticket_id}/events", response={200: list[EventOut], **ERRORS}, summary="Ticket history")
+def list_events(request: HttpRequest, ticket_id: int):
+    """The append-only audit trail (staff only)."""
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    _require_staff(user)
+    return [_event_out(e) for e in selectors.list_events(user, ticket)]
+
+
+def _event_out(event: TicketEvent) -> EventOut:
+    return EventOut(
+        id=event.pk,
+        kind=event.kind,
+        actor=_user_ref(event.actor),
+        field=event.field,
+        old_value=event.old_value,
+        new_value=event.new_value,
+        message_id=event.message_id,
+        created_at=event.created_at,
+    )
+
+
+attachments_router = Router(tags=["tickets"])
+
+
+@attachments_router.get(
+    "/{int:attachment_id}", summary="Download an attachment", url_name="download_attachment"
+)
+def download_attachment(request: HttpRequest, attachment_id: int):
+    """Always a download (never shown inline on kefu's origin), for people who may see the ticket."""
+    attachment = selectors.access_attachment(request.auth, attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,476 @@
+"""The agent workspace: queue, search and the ticket page. Thin: parse, call one selector or service, render.
+
+Every view reaches tickets through `selectors.access_ticket` / `visible_tickets`. Forms are plain
+POST + redirect (they work without JavaScript); htmx only adds partial updates on top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from kefu.accounts.models import Department
+from kefu.accounts.selectors import list_agents, list_teams
+from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.customers.models import Tier
+
+from . import presence, selectors, services
+from .errors import StaleVersion, TicketNotFound
+from .models import Category, Channel, Priority, Ticket, TicketType
+from .states import Status, allowed_targets
+
+AGENT_VIEWS = [
+    ("mine", gettext_lazy("Mine")),
+    ("unassigned", gettext_lazy("Unassigned")),
+    ("my_teams", gettext_lazy("My teams")),
+    ("open", gettext_lazy("Open")),
+    ("pending", gettext_lazy("Pending")),
+    ("on_hold", gettext_lazy("On hold")),
+    ("solved", gettext_lazy("Solved")),
+    ("closed", gettext_lazy("Closed")),
+    ("all", gettext_lazy("All")),
+    ("recent", gettext_lazy("Recently updated")),
+]
+DEPARTMENT_VIEWS = [
+    ("all", gettext_lazy("Shared with my department")),
+    ("open", gettext_lazy("Open")),
+    ("recent", gettext_lazy("Recently updated")),
+]
+# "recent" is "all" sorted by update time: the same count, so it shows none.
+UNCOUNTED_VIEWS = frozenset({"recent"})
+FIELD_LABELS = {
+    "status": gettext_lazy("Status"),
+    "priority": gettext_lazy("Priority"),
+    "type": gettext_lazy("Type"),
+    "category": gettext_lazy("Category"),
+    "assignee": gettext_lazy("Assignee"),
+    "team": gettext_lazy("Team"),
+    "subject": gettext_lazy("Subject"),
+    "tags": gettext_lazy("Tags"),
+    "parent": gettext_lazy("Parent ticket"),
+    "first_contact_owner": gettext_lazy("First-contact owner"),
+    "attachments": gettext_lazy("Attachments"),
+}
+# Events keep raw choice values for some fields; show their labels in the reader's language.
+CHOICE_LABELS = {
+    "status": dict(Status.choices),
+    "priority": dict(Priority.choices),
+    "type": dict(TicketType.choices),
+    "channel": dict(Channel.choices),
+}
+# Served with their own type; anything else goes out as an opaque download.
+SAFE_DOWNLOAD_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+)
+
+
+def is_staff(user: Any) -> bool:
+    return bool(user.is_authenticated and (user.is_agent or user.is_department_member))
+
+
+def staff_only(*, portal_redirect: bool = False) -> Callable:
+    """Anonymous → login; customers → the portal (workspace home) or the same 404 as a missing ticket."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not is_staff(request.user):
+                if portal_redirect:
+                    return redirect("/portal/")
+                raise TicketNotFound()
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _require_edit(user: Any) -> None:
+    if not selectors.can_edit(user):
+        raise PermissionDenied(_("Department members can read shared tickets and add internal notes only."))
+
+
+def _views_for(user: Any) -> list[tuple[str, Any]]:
+    return AGENT_VIEWS if user.is_agent else DEPARTMENT_VIEWS
+
+
+def _nav(user: Any, active: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """The sidebar: one entry per view, with its capped count once the counts are loaded."""
+    items = []
+    for key, label in _views_for(user):
+        count = counts.get(key) if counts is not None else None
+        items.append(
+            {
+                "key": key,
+                "label": label,
+                "count": count,
+                "capped": count is not None and count >= selectors.COUNT_CAP,
+            }
+        )
+    return {"nav_items": items, "active_view": active, "counts_loaded": counts is not None}
+
+
+# --------------------------------------------------------------------------- queue and search
+
+
+def _queue_params(request: HttpRequest) -> Any:
+    params = request.GET.copy()
+    if not params.get("view"):
+        params["view"] = "open" if request.user.is_agent else "all"
+    return params
+
+
+@staff_only(portal_redirect=True)
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    params = _queue_params(request)
+    filters = selectors.TicketFilters.from_params(params)
+    page = selectors.list_tickets(user, filters, cursor=request.GET.get("cursor", ""), limit=50)
+    next_url = ""
+    if page.next_cursor:
+        more = params.copy()
+        more["cursor"] = page.next_cursor
+        next_url = f"{reverse('agent:queue')}?{more.urlencode()}"
+    context = {
+        "page": page,
+        "filters": filters,
+        "next_url": next_url,
+        "first_page": not request.GET.get("cursor"),
+        **_nav(user, filters.view),
+        "view_label": dict(_views_for(user)).get(filters.view, filters.view),
+    }
+    if request.headers.get("HX-Target") == "queue-more":
+        return render(request, "tickets/agent/_queue_rows.html", context)
+    context.update(
+        statuses=Status.choices,
+        priorities=Priority.choices,
+        channels=Channel.choices,
+        types=TicketType.choices,
+        tiers=Tier.choices,
+        teams=list(list_teams()) if user.is_agent else [],
+        agents=list(list_agents()) if user.is_agent else [],
+        filtered=any(params.get(n) for n in selectors.FILTER_FIELDS),
+    )
+    return render(request, "tickets/agent/queue.html", context)
+
+
+@staff_only(portal_redirect=True)
+@require_GET
+def view_counts(request: HttpRequest) -> HttpResponse:
+    """The sidebar with a capped count per view, loaded after the page so the queue itself stays fast."""
+    user = request.user
+    counted = tuple(v for v, _label in _views_for(user) if v not in UNCOUNTED_VIEWS)
+    counts = selectors.count_views(user, counted)
+    return render(
+        request, "tickets/agent/_views_nav.html", _nav(user, request.GET.get("view", "")[:20], counts)
+    )
+
+
+@staff_only(portal_redirect=True)
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return redirect("agent:queue")
+    hits = selectors.search_tickets(request.user, query, limit=50)
+    return render(
+        request,
+        "tickets/agent/search.html",
+        {"query": query, "hits": hits, **_nav(request.user, "")},
+    )
+
+
+# --------------------------------------------------------------------------- the ticket page
+
+
+def _ticket_url(ticket: Ticket, anchor: str = "") -> str:
+    url = reverse("agent:ticket", args=[ticket.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200, **extra: Any) -> HttpResponse:
+    user = request.user
+    editable = selectors.can_edit(user)
+    others = [
+        t for t in selectors.list_customer_tickets(user, ticket.customer_id, limit=7) if t.pk != ticket.pk
+    ]
+    linked = list(
+        selectors.visible_tickets(user)
+        .filter(Q(links_in__source=ticket) | Q(links_out__target=ticket))
+        .exclude(pk=ticket.pk)
+        .distinct()
+        .order_by("-pk")
+    )
+    events = list(selectors.list_events(user, ticket))
+    for event in events:
+        event.field_label = FIELD_LABELS.get(event.field, event.field)
+        labels = CHOICE_LABELS.get(event.field, {})
+        event.old_label = labels.get(event.old_value, event.old_value)
+        event.new_label = labels.get(event.new_value, event.new_value)
+    context = {
+        "ticket": ticket,
+        "can_edit": editable,
+        "timeline": list(selectors.list_messages(user, ticket)),
+        "events": events,
+        "other_tickets": others[:6],
+        "linked": linked,
+        "shares": list(ticket.shares.select_related("department")),
+        "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
+        "people": presence.others(ticket.pk, user=user),
+        "heartbeat": presence.HEARTBEAT_SECONDS,
+        **_nav(user, ""),
+    }
+    if editable:
+        context.update(
+            status_choices=[(ticket.status, Status(ticket.status).label)]
+            + [(s, Status(s).label) for s in allowed_targets(ticket.status)],
+            submit_as=[(s, Status(s).label) for s in allowed_targets(ticket.status) if s != Status.CLOSED],
+            priorities=Priority.choices,
+            types=TicketType.choices,
+            categories=list(Category.objects.select_related("parent").order_by("parent_id", "name")),
+            agents=list(list_agents()),
+            teams=list(list_teams()),
+            departments=list(Department.objects.order_by("name")),
+        )
+    context.update(extra)
+    return render(request, "tickets/agent/ticket.html", context, status=status)
+
+
+@staff_only()
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.access_ticket(request.user, pk)
+    presence.touch(ticket.pk, user=request.user)
+    return _render_ticket(request, ticket)
+
+
+def _uploads(request: HttpRequest) -> list[services.Upload]:
+    return [
+        services.Upload(name=f.name or "file", content=f.read(), content_type=f.content_type or "")
+        for f in request.FILES.getlist("attachments")
+        if f.name
+    ]
+
+
+def _after_post(request: HttpRequest, posted: services.Posted, text: str) -> None:
+    for reason in posted.rejected:
+        messages.warning(request, _("Attachment not saved: %(reason)s") % {"reason": reason})
+    messages.success(request, text)
+
+
+@staff_only()
+@require_POST
+def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.access_ticket(user, pk)
+    _require_edit(user)
+    body = request.POST.get("body", "")
+    try:
+        posted = services.reply(ticket, body=body, by=user, attachments=_uploads(request))
+    except ValidationFailed as err:
+        return _render_ticket(request, ticket, status=err.status, reply_error=err, reply_body=body)
+    presence.touch(ticket.pk, user=user, replying=False)
+    _after_post(request, posted, _("Reply sent."))
+    submit_as = request.POST.get("submit_as", "")
+    if submit_as and submit_as != ticket.status:
+        try:
+            services.change_status(ticket, to=submit_as, by=user)
+        except ValidationFailed as err:
+            messages.error(request, err.message)
+    return redirect(_ticket_url(ticket, f"message-{posted.message.pk}"))
+
+
+@staff_only()
+@require_POST
+def post_note(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.access_ticket(user, pk)
+    body = request.POST.get("body", "")
+    try:
+        posted = services.add_note(ticket, body=body, by=user, attachments=_uploads(request))
+    except ValidationFailed as err:
+        return _render_ticket(request, ticket, status=err.status, note_error=err, note_body=body)
+    _after_post(request, posted, _("Internal note added."))
+    return redirect(_ticket_url(ticket, f"message-{posted.message.pk}"))
+
+
+def _version(request: HttpRequest) -> int:
+    value = request.POST.get("version", "")
+    if not value.isdigit() or len(value) > 9:
+        raise ValidationFailed(_("The form is missing the ticket version; reload the page."), field="version")
+    return int(value)
+
+
+def _pick(queryset: Any, value: str, field: str) -> Any:
+    """The row `value` names in `queryset`, None for an empty value, or a field error."""
+    if not value:
+        return None
+    row = queryset.filter(pk=int(value)).first() if value.isdigit() and len(value) < 18 else None
+    if row is None:
+        raise ValidationFailed(_("Unknown choice."), field=field)
+    return row
+
+
+def _split_tags(text: str) -> list[str]:
+    return [t.strip() for t in re.split(r"[,，、;；]", text) if t.strip()]
+
+
+def _changes(post: Any) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in ("status", "priority", "type"):
+        if post.get(name):
+            changes[name] = post[name]
+    if "category" in post:
+        changes["category"] = _pick(Category.objects.all(), post["category"], "category")
+    if "assignee" in post:
+        changes["assignee"] = _pick(list_agents(), post["assignee"], "assignee")
+    if "team" in post:
+        changes["team"] = _pick(list_teams(), post["team"], "team")
+    if "tags" in post:
+        changes["tags"] = _split_tags(post["tags"])
+    return changes
+
+
+def _edit(request: HttpRequest, ticket: Ticket, action: Callable[[], Any], done: str) -> HttpResponse:
+    """Run a compare-and-set edit; a stale version shows the conflict banner, never overwrites."""
+    try:
+        action()
+    except StaleVersion as err:
+        fresh = selectors.access_ticket(request.user, ticket.pk)
+        return _render_ticket(request, fresh, status=err.status, conflict=err)
+    except ValidationFailed as err:
+        fresh = selectors.access_ticket(request.user, ticket.pk)
+        return _render_ticket(request, fresh, status=err.status, form_error=err)
+    messages.success(request, done)
+    return redirect(_ticket_url(ticket))
+
+
+@staff_only()
+@require_POST
+def update(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.access_ticket(user, pk)
+    _require_edit(user)
+
+    def action() -> None:
+        services.update_ticket(ticket, by=user, version=_version(request), **_changes(request.POST))
+
+    return _edit(request, ticket, action, _("Ticket updated."))
+
+
+@staff_only()
+@require_POST
+def assign_me(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.access_ticket(user, pk)
+    _require_edit(user)
+
+    def action() -> None:
+        services.assign(ticket, to=user, by=user, version=_version(request))
+
+    return _edit(request, ticket, action, _("Assigned to you."))
+
+
+def _other_ticket(request: HttpRequest, ticket: Ticket, field: str) -> Ticket:
+    text = request.POST.get(field, "").strip()
+    try:
+        return selectors.access_ticket(request.user, text)
+    except TicketNotFound:
+        raise ValidationFailed(
+            _("No ticket %(number)s that you can see.") % {"number": text[:30]}, field=field
+        )
+
+
+@staff_only()
+@require_POST
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.access_ticket(user, pk)
+    _require_edit(user)
+    try:
+        target = _other_ticket(request, ticket, "into")
+        survivor = services.merge(ticket, into=target, by=user)
+    except ValidationFailed as err:
+        return _render_ticket(request, ticket, status=err.status, form_error=err)
+    messages.success(request, _("%(source)s was merged into this ticket.") % {"source": ticket.number})
+    return redirect(_ticket_url(survivor))
+
+
+@staff_only()
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.access_ticket(user, pk)
+    _require_edit(user)
+    try:
+        target = _other_ticket(request, ticket, "to")
+        services.link(ticket, to=target, by=user)
+    except ValidationFailed as err:
+        return _render_ticket(request, ticket, status=err.status, form_error=err)
+    messages.success(request, _("Linked with %(number)s.") % {"number": target.number})
+    return redirect(_ticket_url(ticket))
+
+
+@staff_only()
+@require_POST
+def share(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.access_ticket(user, pk)
+    _require_edit(user)
+    try:
+        department = _pick(Department.objects.all(), request.POST.get("department", ""), "department")
+        if department is None:
+            raise ValidationFailed(_("Choose a department."), field="department")
+        services.share_with_department(ticket, department=department, by=user)
+    except ValidationFailed as err:
+        return _render_ticket(request, ticket, status=err.status, form_error=err)
+    messages.success(request, _("Shared with %(department)s.") % {"department": department.name})
+    return redirect(_ticket_url(ticket))
+
+
+@staff_only()
+@require_POST
+def heartbeat(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx polls this every few seconds: record me, answer with who else is here."""
+    ticket = selectors.access_ticket(request.user, pk)
+    presence.touch(ticket.pk, user=request.user, replying=request.POST.get("replying") == "1")
+    return render(
+        request,
+        "tickets/agent/_presence.html",
+        {
+            "ticket": ticket,
+            "people": presence.others(ticket.pk, user=request.user),
+            "heartbeat": presence.HEARTBEAT_SECONDS,
+        },
+    )
+
+
+@staff_only()
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    item = selectors.access_attachment(request.user, pk)
+    content_type = (
+        item.content_type if item.content_type in SAFE_DOWNLOAD_TYPES else "application/octet-stream"
+    )
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=True, filename=item.filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,81 @@
+"""`kefu up` for real: an empty folder, the web server, the Celery worker on the SQLite broker, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from kefu.celery import app
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}  # embedded mode, own folder
+    log = tmp_path / "up.log"
+    with log.open("wb") as out:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "kefu.cli", "up", "--port", str(port), "--no-demo"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        assert _wait(lambda: _healthy(port), 60), log.read_text()
+        assert (tmp_path / "var" / "kefu.sqlite3").exists()
+        assert f"http://127.0.0.1:{port}" in log.read_text()
+
+        # A task enqueued on the embedded broker is executed by the worker of `kefu up`.
+        broker = f"sqla+sqlite:///{tmp_path / 'var' / 'celery-broker.sqlite3'}"
+        with app.connection_for_write(broker) as conn:
+            result = app.send_task("kefu.core.tasks.handle_event", args=[0], connection=conn)
+        assert _wait(lambda: f"{result.id}] succeeded" in log.read_text(), 60), log.read_text()
+        assert "beat: Starting" in log.read_text()
+
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(parent.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(children) == 2  # web + worker (with its embedded beat)
+        parent.send_signal(signal.SIGINT)
+        assert parent.wait(timeout=30) == 0
+        for pid in children:
+            assert _wait(lambda pid=pid: not os.path.exists(f"/proc/{pid}") or _zombie(pid), 15), pid
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
