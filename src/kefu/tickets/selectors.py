@@ -11,13 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from kefu.accounts.models import User
-from kefu.accounts.services import get_access_settings
+from kefu.accounts.models import AccessSettings, Team, User
 from kefu.core.errors import ValidationFailed
 from kefu.core.text import highlight_terms
 
@@ -37,10 +36,11 @@ def visible_tickets(user: Any) -> QuerySet[Ticket]:
     if user.sees_all_tickets:
         return qs
     if user.is_agent:
-        if get_access_settings().agents_see_all:
-            return qs
-        team_ids = list(user.teams.values_list("pk", flat=True))
-        return qs.filter(Q(team_id__in=team_ids) | Q(team__isnull=True) | Q(assignee=user))
+        # Subqueries instead of Python lookups: one SQL statement per list or count, and the
+        # admin's "all agents see all" option and team membership are read fresh every time.
+        see_all = Exists(AccessSettings.objects.filter(agents_see_all=True))
+        my_teams = Team.objects.filter(members=user).values("pk")
+        return qs.filter(see_all | Q(team_id__in=my_teams) | Q(team__isnull=True) | Q(assignee=user))
     if user.is_customer:
         customer = getattr(user, "customer", None)
         if customer is None:
@@ -180,7 +180,7 @@ def filter_tickets(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     elif view == "unassigned":
         qs = qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
     elif view == "my_teams":
-        qs = qs.filter(team_id__in=list(user.teams.values_list("pk", flat=True)), status__in=OPEN_STATUSES)
+        qs = qs.filter(team_id__in=Team.objects.filter(members=user).values("pk"), status__in=OPEN_STATUSES)
     elif view == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif view in ("pending", "on_hold", "solved", "closed"):
