@@ -28,6 +28,8 @@ def _media_and_cache(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = True
+    # Assertions read English; tests/core/test_i18n.py checks the zh-Hans default explicitly.
+    settings.LANGUAGE_CODE = "en"
     # Argon2 is the production hasher; tests hash hundreds of persona passwords, so use a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache

@@ -376,6 +376,10 @@ def update_ticket(
         raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
     if version is None:
         version = ticket.version
+    elif version != ticket.version:
+        # A form loaded before someone else's change is judged against the state its author saw:
+        # answer the conflict first, not a transition error computed from the newer state.
+        raise _stale(ticket)
     updates: dict[str, Any] = {}
     log: list[tuple[str, str, Any, Any]] = []
     tags = changes.pop("tags", None)
@@ -403,7 +407,7 @@ def update_ticket(
             elif old in DONE_STATUSES:
                 updates["solved_at"] = None
                 updates["closed_at"] = None
-            log.append((EventKind.CHANGED, name, Status(old).label, Status(value).label))
+            log.append((EventKind.CHANGED, name, old, value))  # raw values; labels are shown per reader
             continue
         if name == "priority" and value not in Priority.values:
             raise ValidationFailed(_("Unknown priority."), field="priority")
