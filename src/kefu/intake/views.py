@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -220,7 +221,7 @@ _contact_page = csrf_protect(_contact)
 # Framed on another site, the iframe gets no SameSite=Lax cookies, so no CSRF cookie either. The
 # form acts on no session (the emailed link is what grants access), so the embed skips CSRF and
 # relies on the honeypot, the per-IP rate limit and the form token.
-_contact_embed = xframe_options_exempt(_contact)
+_contact_embed = xframe_options_exempt(csp_replace({"frame-ancestors": ["*"]})(_contact))
 
 
 @csrf_exempt
@@ -234,7 +235,7 @@ def _contact_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/contact_sent.html", context)
 
 
-_contact_sent_embed = xframe_options_exempt(_contact_sent)
+_contact_sent_embed = xframe_options_exempt(csp_replace({"frame-ancestors": ["*"]})(_contact_sent))
 
 
 def contact_sent(request: HttpRequest) -> HttpResponse:
