@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kefu.core.clock import now
 
@@ -46,9 +47,9 @@ def authenticate_token(secret: str) -> User:
     )
     current = now()
     if token is None or token.revoked_at is not None or not token.user.is_active:
-        raise TokenInvalid("Invalid or revoked API token.")
+        raise TokenInvalid(_("Invalid or revoked API token."))
     if token.expires_at is not None and token.expires_at <= current:
-        raise TokenInvalid("The API token has expired.")
+        raise TokenInvalid(_("The API token has expired."))
     if token.last_used_at is None or (current - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=current)
     return token.user

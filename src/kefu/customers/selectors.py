@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.core.errors import NotFound
@@ -22,7 +23,7 @@ def visible_customers(user: User) -> QuerySet[Customer]:
 def access_customer(user: User, customer_id: int) -> Customer:
     customer = visible_customers(user).filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound("Customer not found.")
+        raise NotFound(_("Customer not found."))
     return customer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core.models import TimeStamped
 
@@ -12,7 +13,7 @@ from .states import Status
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("channel", "Email")  # 邮件, not the 邮箱 of a form field
     CHAT = "chat", _("Live chat")
     WEB = "web", _("Web form")
     PHONE = "phone", _("Phone")
@@ -194,7 +195,7 @@ class Attachment(models.Model):
 
 
 class EventKind(models.TextChoices):
-    CREATED = "created", _("Created")
+    CREATED = "created", pgettext_lazy("event", "Created")  # 已创建, not a date column
     CHANGED = "changed", _("Changed")
     REPLIED = "replied", _("Replied")
     NOTED = "noted", _("Internal note")
