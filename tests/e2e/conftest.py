@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
@@ -25,6 +27,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+# Chromium's own widgets (file inputs, validation bubbles) in Chinese, like a Chinese user's browser.
+# On Linux the UI language comes from LANGUAGE; needs Debian's chromium-l10n (installed by .ci/run).
+# The site's language is the app's business (Accept-Language from the context, or the switch).
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "zh_CN:zh"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The user journeys (test_flows.py, which take the screenshots) run first on the fresh server,
+    so docs/screenshots/ shows the realistic seed data rather than load tests' throwaway tickets."""
+    items.sort(key=lambda item: item.path.name != "test_flows.py")
 
 
 def _free_port() -> int:
@@ -34,15 +47,29 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kefu-e2e")
-    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_LANGUAGE": "zh-hans"}
+def data_dir(tmp_path_factory) -> Path:
+    """The server's KEFU_DATA_DIR: database, uploads, and the file email backend's outbox-mail/."""
+    return tmp_path_factory.mktemp("kefu-e2e")
+
+
+@pytest.fixture(scope="session")
+def server(data_dir):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "KEFU_DATA_DIR": str(data_dir),
+        "KEFU_LANGUAGE": "zh-hans",
+        # Links in emails (contact-form confirmation) point at this very server.
+        "KEFU_BASE_URL": url,
+    }
     env.pop("KEFU_DATABASE_URL", None)
+    env.pop("KEFU_REDIS_URL", None)
+    env.pop("KEFU_EMAIL_BACKEND", None)
     subprocess.run(
         [sys.executable, "-m", "kefu.cli", "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT
     )
     subprocess.run([sys.executable, "-m", "tests.e2e.setup_data"], env=env, check=True, cwd=ROOT)
-    port = _free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -59,7 +86,6 @@ def server(tmp_path_factory):
         env=env,
         cwd=ROOT,
     )
-    url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
             urllib.request.urlopen(url + "/healthz", timeout=1)
@@ -79,7 +105,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=CHROMIUM_ENV)
         yield b
         b.close()
 
@@ -98,6 +124,15 @@ def new_page(browser):
         c.close()
 
 
-def shoot(page, name: str) -> None:
+def login(page, server: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real login form and wait until the redirect has landed."""
+    page.goto(f"{server}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def shoot(page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
