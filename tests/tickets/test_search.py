@@ -74,3 +74,46 @@ def test_hostile_queries_do_not_break_search(corpus, agent_li):
     for q in ['"', "'; DROP TABLE tickets_ticket; --", "NEAR(", "*", "a" * 500, "退款 OR 1=1", "\\"]:
         selectors.search_tickets(agent_li, q)  # no exception
     assert selectors.search_tickets(agent_li, "") == []
+
+
+@pytest.fixture
+def tiny_bounds(monkeypatch):
+    """Search bounds shrunk to a handful of tickets, so a test corpus shows what happens at 1M."""
+    monkeypatch.setattr(selectors, "SMALL_SET", 1)
+    monkeypatch.setattr(selectors, "CANDIDATES", 2)
+    monkeypatch.setattr(selectors, "WALK", 2)
+
+
+def test_large_result_sets_rank_the_newest_matches(tiny_bounds, customer_x, make_ticket, lead_zhao):
+    oldest = make_ticket(customer_x, subject="退款进度", body="多久到账")
+    older = make_ticket(customer_x, subject="退款申请", body="尺码不合适")
+    newest = make_ticket(customer_x, subject="售后问题", body="能不能退款")
+    hits = selectors.search_tickets(lead_zhao, "退款")
+    # The newest CANDIDATES matches are ranked by relevance: the subject hit comes before the
+    # newer message-only hit; older matches are beyond the bound.
+    assert [h.ticket.pk for h in hits] == [older.pk, newest.pk]
+    assert oldest.pk not in {h.ticket.pk for h in hits}
+    assert "<mark>退款</mark>" in hits[0].subject_html
+
+
+def test_narrowly_scoped_agents_still_find_their_old_matches(
+    tiny_bounds, customer_x, make_ticket, team_aftersales, team_tech, agent_tech, lead_zhao
+):
+    mine = make_ticket(customer_x, subject="App 退款按钮无反应", body="点了没反应", team=team_tech)
+    newer = [make_ticket(customer_x, subject=f"退款{i}", body="退款", team=team_aftersales) for i in range(5)]
+    make_ticket(customer_x, subject="无关", body="无关")  # unrouted: agent_tech sees 2 > SMALL_SET tickets
+    assert [h.ticket.pk for h in selectors.search_tickets(agent_tech, "退款")] == [mine.pk]
+    assert {h.ticket.pk for h in selectors.search_tickets(lead_zhao, "退款")} == {newer[-1].pk, newer[-2].pk}
+
+
+def test_customers_get_every_match_of_their_own_tickets_ranked(
+    tiny_bounds, monkeypatch, customer_x, customer_y, make_ticket, lead_zhao
+):
+    monkeypatch.setattr(selectors, "SMALL_SET", 10)
+    body_hit = make_ticket(customer_x, subject="售后", body="我要退款")
+    subject_hit = make_ticket(customer_x, subject="退款申请", body="已寄回")
+    for _ in range(3):
+        make_ticket(customer_y, subject="退款", body="退款")  # newer matches the customer cannot see
+    hits = selectors.search_tickets(customer_x.user, "退款")
+    assert [h.ticket.pk for h in hits] == [subject_hit.pk, body_hit.pk]
+    assert "<mark>退款</mark>" in hits[1].snippet_html

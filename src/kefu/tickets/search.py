@@ -1,21 +1,28 @@
 """Full-text search over tickets that works for Chinese and English (docs/adr/0002-ticket-search.md).
 
 Text is turned into tokens by `core.text` (Chinese → overlapping bigrams, English → words) and
-stored in one row per ticket: an FTS5 table ranked by bm25() on SQLite, a weighted tsvector
-with a GIN index ranked by ts_rank() on PostgreSQL. The subject weighs most, then the customer,
-then the messages. Internal notes sit in their own column (weight C on PostgreSQL) that only staff
-queries reach, so a customer's search can never reveal words of a note.
+stored in one row per ticket: an FTS5 table on SQLite, a weighted tsvector with a GIN index on
+PostgreSQL. Internal notes sit in their own column (weight C on PostgreSQL) that only staff queries
+reach, so a customer's search can never reveal words of a note.
+
+This module holds the database side: finding matches newest first and ranking a bounded set of
+candidates (BM25 without IDF on SQLite, ts_rank on PostgreSQL; subject weighs most). Which
+candidates a user gets, and access, are decided in `tickets.selectors.search_tickets`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection
 
 from kefu.core.text import index_text, query_terms
 
 CONTENT_LIMIT = 20000
+# bm25() column weights: subject, customer, public messages, internal notes.
+WEIGHTS = (10.0, 4.0, 1.0, 0.5)
+K1, B = 1.2, 0.75
 
 
 def _sqlite() -> bool:
@@ -85,27 +92,103 @@ def delete_rows(ticket_ids: Iterable[int]) -> None:
             cur.executemany("DELETE FROM tickets_search WHERE ticket_id = %s", ids)
 
 
-def match_sql(query: str, *, include_internal: bool = False) -> tuple[str, list[str]] | None:
-    """SQL selecting (ticket_id, rank) for a query, best first; None when the query has no terms.
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: its index terms (all must match) and whether internal notes count."""
 
-    The caller joins it to the tickets the user may see, so access is enforced in SQL.
-    """
+    terms: tuple[str, ...]
+    include_internal: bool
+
+    def expr(self) -> str:
+        if _sqlite():
+            expr = " AND ".join('"' + t.replace('"', '""') + '"' for t in self.terms)
+            # Customers' queries never look at the notes column, so a note cannot make a ticket match.
+            return expr if self.include_internal else "{subject customer content} : (" + expr + ")"
+        weights = "" if self.include_internal else ":ABD"
+        return " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" + weights for t in self.terms)
+
+
+def parse(query: str, *, include_internal: bool) -> Query | None:
     terms = query_terms(query)
-    if not terms:
-        return None
-    if _sqlite():
-        expr = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        if not include_internal:
-            expr = "{subject customer content} : (" + expr + ")"
-        return (
-            "SELECT rowid AS ticket_id, bm25(tickets_search, 10.0, 4.0, 1.0, 0.5) AS rank "
-            "FROM tickets_search WHERE tickets_search MATCH %s",
-            [expr],
+    return Query(tuple(terms), include_internal) if terms else None
+
+
+def _in(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def recent_matches(q: Query, *, before: int | None, limit: int) -> list[int]:
+    """Ids of matching tickets, newest (highest id) first, below `before`.
+
+    Cheap however common the terms: FTS5 walks a term's doclist in rowid order and PostgreSQL
+    can walk the primary key backwards; neither scores anything here.
+    """
+    below = before if before is not None else 2**62
+    with connection.cursor() as cur:
+        if _sqlite():
+            cur.execute(
+                "SELECT rowid FROM tickets_search WHERE tickets_search MATCH %s AND rowid < %s "
+                "ORDER BY rowid DESC LIMIT %s",
+                [q.expr(), below, limit],
+            )
+        else:
+            cur.execute(
+                "SELECT ticket_id FROM tickets_search WHERE doc @@ to_tsquery('simple', %s) "
+                "AND ticket_id < %s ORDER BY ticket_id DESC LIMIT %s",
+                [q.expr(), below, limit],
+            )
+        return [row[0] for row in cur.fetchall()]
+
+
+def rank(q: Query, ids: list[int], limit: int, *, matched: bool) -> list[tuple[int, float]]:
+    """The best `limit` of the tickets `ids` as (ticket_id, rank), lower rank first.
+
+    `matched`: the ids are known to match (taken from `recent_matches`); otherwise only those
+    that match are ranked. Both databases score only these rows, never every match.
+    """
+    if not ids:
+        return []
+    if not _sqlite():
+        # ts_rank has no corpus statistics, so ranking only the candidates orders them exactly as
+        # a query over every match would; `ANY` keeps the plan to primary-key lookups.
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT ticket_id, -ts_rank(doc, q, 1) AS rank FROM tickets_search, "
+                "to_tsquery('simple', %s) q WHERE ticket_id = ANY(%s) AND doc @@ q "
+                "ORDER BY rank, ticket_id DESC LIMIT %s",
+                [q.expr(), list(ids), limit],
+            )
+            return cur.fetchall()
+    columns = "subject, customer, content, " + ("internal" if q.include_internal else "''")
+    # An IN list on rowid makes FTS5 look each row up (with MATCH: run the match per row, which
+    # is cheap without bm25(); bm25() would walk every term's whole doclist once per row).
+    match, params = ("", []) if matched else ("tickets_search MATCH %s AND ", [q.expr()])
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT rowid, {columns} FROM tickets_search WHERE {match}rowid IN ({_in(ids)})",
+            [*params, *ids],
         )
-    weights = "" if include_internal else ":ABD"
-    expr = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" + weights for t in terms)
-    return (
-        "SELECT ticket_id, -ts_rank(doc, q, 1) AS rank FROM tickets_search, to_tsquery('simple', %s) q "
-        "WHERE doc @@ q",
-        [expr],
-    )
+        rows = cur.fetchall()
+    if not rows:
+        return []
+    docs = [(row[0], [f" {col} " if col else " " for col in row[1:]]) for row in rows]
+    sizes = [sum(col.count(" ") - 1 for col in cols) for _, cols in docs]
+    avg = sum(sizes) / len(sizes) or 1.0
+    scored = [(tid, -bm25(q.terms, cols, size / avg)) for (tid, cols), size in zip(docs, sizes, strict=True)]
+    scored.sort(key=lambda r: (r[1], -r[0]))
+    return scored[:limit]
+
+
+def bm25(terms: Iterable[str], columns: list[str], relative_length: float) -> float:
+    """FTS5's bm25() formula (k1 1.2, b 0.75, column weights WEIGHTS) with every IDF taken as 1.
+
+    `columns` are space-padded token strings; `relative_length` is the row's token count over the
+    average. Without IDF, a one-term query orders rows exactly as bm25() does.
+    """
+    norm = K1 * (1 - B + B * relative_length)
+    score = 0.0
+    for term in terms:
+        needle = f" {term} "
+        freq = sum(w * col.count(needle) for w, col in zip(WEIGHTS, columns, strict=True))
+        score += freq * (K1 + 1) / (freq + norm)
+    return score
