@@ -251,3 +251,6 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR"},
     },
 }
+CELERY_BEAT_SCHEDULE = {
+    "purge-idempotency-records": {"task": "kefu.core.tasks.purge_idempotency_records", "schedule": 3600.0},
+}

@@ -139,3 +139,15 @@ def idempotent(view: Callable[..., Result]) -> Callable[..., Status]:
         return Status(status, data)
 
     return wrapper
+
+
+def purge_expired(*, older_than_hours: int = 24) -> int:
+    """Forget keys older than the replay window (clients retry within minutes, not days)."""
+    from datetime import timedelta
+
+    from .clock import now
+
+    deleted, _ = IdempotencyRecord.objects.filter(
+        created_at__lt=now() - timedelta(hours=older_than_hours)
+    ).delete()
+    return deleted
