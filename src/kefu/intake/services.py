@@ -220,7 +220,7 @@ def sign_up(*, name: str, email: str, password: str, language: str = "zh-hans") 
     if customer.user_id is not None:
         raise EmailTaken(taken, field="email")
     user = _link_portal_user(customer, email=email, name=name, language=language, password=password)
-    if user is None:  # pragma: no cover - guarded by the checks above
+    if user is None:  # a concurrent sign-up linked this customer first
         raise EmailTaken(taken, field="email")
     return user
 
