@@ -5,8 +5,13 @@ from ninja import Router
 
 from kefu.accounts.api import ApiAuth
 from kefu.accounts.api import router as accounts_router
+from kefu.automation.api import router as automation_router
 from kefu.core.api_support import KefuAPI
 from kefu.customers.api import router as customers_router
+from kefu.knowledge.api import router as knowledge_router
+from kefu.mail.api import router as mail_router
+from kefu.routing.api import router as routing_router
+from kefu.sla.api import router as sla_router
 from kefu.tickets.api import attachments_router
 from kefu.tickets.api import router as tickets_router
 
@@ -42,6 +47,11 @@ api = KefuAPI(
 api.add_router("/tickets", tickets_router)
 api.add_router("/attachments", attachments_router)
 api.add_router("/customers", customers_router)
+api.add_router("/kb", knowledge_router)
+api.add_router("/mail", mail_router)
+api.add_router("/routing", routing_router)
+api.add_router("/sla", sla_router)
+api.add_router("/automation", automation_router)
 api.add_router("/", accounts_router)
 
 # Last: an unknown path under /api/ answers the JSON 404 too, not Django's HTML page.

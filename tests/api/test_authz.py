@@ -219,3 +219,33 @@ def test_attachment_is_always_a_download(api, setup, customer_x):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "sandbox"
     assert b"".join(response.streaming_content) == b"%PDF-1.4 receipt"
+
+
+def test_a_password_change_ends_old_api_tokens_and_other_sessions(api, setup, customer_x):
+    """FAULTS X2: after a password change, the old token and a replayed session cookie are dead."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD
+
+    ticket, _other, _attachment = setup
+    path = f"/api/tickets/{ticket.pk}"
+    _token, secret = create_api_token(user=customer_x.user, name="手机")
+    stolen = Client()
+    stolen.force_login(customer_x.user)
+    me = Client()
+    me.force_login(customer_x.user)
+    assert api.client.get(path, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert stolen.get(path).status_code == 200
+
+    response = me.post(
+        "/portal/password/",
+        {"old_password": PASSWORD, "new_password1": "a-new-pass-2026!", "new_password2": "a-new-pass-2026!"},
+    )
+    assert response.status_code == 302
+
+    old = api.client.get(path, headers={"Authorization": f"Bearer {secret}"})
+    assert old.status_code == 401 and "password was changed" in old.json()["message"]
+    assert stolen.get(path).status_code == 401  # the replayed cookie is logged out
+    assert me.get(path).status_code == 200  # the person who changed it stays logged in
+    _new, fresh = create_api_token(user=customer_x.user, name="新手机")
+    assert api.client.get(path, headers={"Authorization": f"Bearer {fresh}"}).status_code == 200

@@ -16,6 +16,14 @@ def test_malformed_json_is_400(api, customer_x):
     assert response.json()["code"] == "bad_request"
 
 
+def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(api, agent_li, ticket_x):
+    response = api.call(agent_li, "PUT", f"/tickets/{ticket_x.pk}", {"subject": "x"})
+    assert response.status_code == 405
+    body = response.json()
+    assert body["code"] == "method_not_allowed"
+    assert "PATCH" in body["message"] and "PATCH" in response["Allow"]
+
+
 @pytest.mark.parametrize(
     ("payload", "field"),
     [

@@ -25,8 +25,23 @@ from kefu.tickets.services import change_status
 
 KEFU_DIR = Path(kefu.__file__).resolve().parent
 CATALOG_DIR = KEFU_DIR / "locale" / "zh_Hans" / "LC_MESSAGES"
-PO = CATALOG_DIR / "django.po"
-MO = CATALOG_DIR / "django.mo"
+# The project catalogue plus one per app (src/kefu/<app>/locale/…): Django merges them all.
+POS = sorted(KEFU_DIR.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+
+
+def _catalog() -> gettext.NullTranslations:
+    """Every shipped .mo chained together, the way Django's translation merges them."""
+    catalog: gettext.NullTranslations | None = None
+    for po in POS:
+        with po.with_suffix(".mo").open("rb") as fp:
+            part = gettext.GNUTranslations(fp)
+        if catalog is None:
+            catalog = part
+        else:
+            catalog.add_fallback(part)
+    assert catalog is not None
+    return catalog
+
 
 # --------------------------------------------------------------------------- pages
 
@@ -125,8 +140,7 @@ class _Misses(gettext.NullTranslations):
 
 def _untranslated(keys: set[tuple[str | None, str, str | None]]) -> list[Key]:
     """Which (context, msgid, plural) the shipped .mo lacks, or translates to an empty string."""
-    with MO.open("rb") as fp:
-        catalog = gettext.GNUTranslations(fp)
+    catalog = _catalog()
     misses = _Misses()
     catalog.add_fallback(misses)
     empty = []
@@ -143,7 +157,8 @@ def _untranslated(keys: set[tuple[str | None, str, str | None]]) -> list[Key]:
 def _po_entries() -> set[tuple[str | None, str, str | None]]:
     """A small PO reader: entries are blank-line separated blocks of keyword "string" lines."""
     entries, fuzzy = set(), []
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+    blocks = [block for po in POS for block in po.read_text(encoding="utf-8").split("\n\n")]
+    for block in blocks:
         fields: dict[str, str] = {}
         field = None
         for line in block.splitlines():
@@ -238,8 +253,7 @@ def test_every_marked_string_in_code_and_templates_has_a_chinese_translation():
 
 
 def test_chinese_translations_keep_their_placeholders():
-    with MO.open("rb") as fp:
-        catalog = gettext.GNUTranslations(fp)
+    catalog = _catalog()
     placeholder = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
     for ctx, msgid, plural in _po_entries():
         if plural is None:
@@ -256,3 +270,21 @@ def test_the_package_data_ships_the_compiled_catalogue():
     package = repo / "src" / "kefu"
     shipped = {p.relative_to(package).as_posix() for pattern in patterns for p in package.glob(pattern)}
     assert "locale/zh_Hans/LC_MESSAGES/django.mo" in shipped
+    for po in POS:
+        assert po.with_suffix(".mo").relative_to(package).as_posix() in shipped
+
+
+@pytest.mark.django_db
+def test_categories_show_their_english_name_in_english(client, settings, lead_zhao, customer_x, make_ticket):
+    from kefu.tickets.models import Category, Ticket
+
+    parent = Category.objects.create(name="售后", name_en="After-sales")
+    child = Category.objects.create(name="退货", name_en="Returns", parent=parent)
+    ticket = make_ticket(customer_x, subject="退货地址")
+    Ticket.objects.filter(pk=ticket.pk).update(category=child)
+    client.force_login(lead_zhao)
+    url = reverse("agent:ticket", args=[ticket.pk])
+    assert "售后 / 退货" in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(url).content.decode()
+    assert "After-sales / Returns" in page and "售后 / 退货" not in page

@@ -278,3 +278,27 @@ def test_organisation_sharing_shows_colleagues_requests(client, customer_x, make
     client.force_login(me)
     html = client.get(reverse("portal:home")).content.decode()
     assert "同事的工单" in html and "同事小李" in html
+
+
+def test_two_sign_ups_with_one_email_at_once_make_one_account(db, monkeypatch):
+    """The second sign-up read the customer before the first linked it: it loses, cleanly."""
+    from kefu.accounts.models import Role
+    from kefu.accounts.services import create_user
+    from kefu.customers.models import Customer
+    from kefu.intake import services as intake
+    from kefu.intake.errors import EmailTaken
+
+    real = intake.find_or_create_customer
+
+    def racing(**kwargs):
+        customer = real(**kwargs)
+        other = create_user(
+            username="first-signup", password="x-pass-2024", role=Role.CUSTOMER, email=kwargs["email"]
+        )
+        Customer.objects.filter(pk=customer.pk).update(user=other)  # the other request won meanwhile
+        return customer
+
+    monkeypatch.setattr(intake, "find_or_create_customer", racing)
+    with pytest.raises(EmailTaken):
+        intake.sign_up(name="同时注册", email="race@example.cn", password="fapiao-2024x")
+    assert User.objects.filter(email="race@example.cn").count() == 0  # both rolled back with the transaction

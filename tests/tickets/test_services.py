@@ -164,3 +164,59 @@ def test_internal_notes_are_staff_only(ticket, customer_x, dept_chen, warehouse,
     assert MessageKind.INTERNAL in set(
         selectors.list_messages(agent_li, ticket).values_list("kind", flat=True)
     )
+
+
+def test_an_automated_reply_is_neither_the_first_response_nor_the_first_owner(ticket, agent_li):
+    """An auto-receipt from kefu-bot must not satisfy 首问负责 or the first-response SLA."""
+    from kefu.accounts.services import system_user
+
+    services.reply(
+        ticket, body="我们已收到您的来信，预计 24–48 小时内回复。", by=system_user(), automated=True
+    )
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is None and ticket.first_contact_owner_id is None
+    assert ticket.status == Status.NEW
+    assert ticket.events.filter(kind=EventKind.REPLIED).count() == 1  # still in the history
+    services.reply(ticket, body="您好，我是李娜，马上为您查询。", by=agent_li)
+    ticket.refresh_from_db()
+    assert ticket.first_contact_owner_id == agent_li.pk and ticket.first_response_at is not None
+
+
+def test_a_customer_without_a_login_follows_up_by_mail(ticket, agent_li):
+    ticket = services.change_status(ticket, to=Status.SOLVED, by=agent_li)
+    auto = services.customer_follow_up(
+        ticket, body="I am out of office until Monday.", channel="email", reopen=False
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SOLVED  # an out-of-office answer does not reopen
+    posted = services.customer_follow_up(
+        ticket,
+        body="还是没有收到退款",
+        channel="email",
+        attachments=(Upload("截图.png", b"\x89PNG\r\n\x1a\n0", "image/png"),),
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN and ticket.solved_at is None
+    for message in (auto.message, posted.message):
+        assert message.from_customer and message.author_id is None and message.kind == MessageKind.PUBLIC
+    assert posted.message.attachments.count() == 1
+    assert ticket.events.filter(kind=EventKind.CUSTOMER_REPLIED, actor__isnull=True).count() == 2
+    with pytest.raises(ValidationFailed):
+        services.customer_follow_up(ticket, body="   ", channel="email")
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("订单号 YS20261101000123 想退货", "YS20261101000123"),
+        ("我的订单：20261101998877 还没发货", "20261101998877"),
+        ("Order #4471123 arrived broken", "4471123"),
+        ("order number: ab12345678", "AB12345678"),
+        ("快递单号 SF1234567890 查不到", ""),  # a tracking number, not an order
+        ("电话 13800138000 请回电", ""),
+        ("订单 12 太短", ""),
+    ],
+)
+def test_the_order_number_is_read_from_the_first_message(customer_x, make_ticket, text, ref):
+    ticket = make_ticket(customer_x, subject="咨询", body=text)
+    assert Ticket.objects.get(pk=ticket.pk).order_ref == ref

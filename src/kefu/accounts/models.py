@@ -21,6 +21,9 @@ AGENT_ROLES = frozenset({Role.AGENT, Role.SENIOR_AGENT, Role.SUPERVISOR, Role.QA
 SEES_ALL_ROLES = frozenset({Role.SUPERVISOR, Role.QA, Role.ADMIN})
 
 
+SYSTEM_USERNAME = "kefu-bot"  # the actor of automated changes (accounts.services.system_user)
+
+
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     email = models.EmailField(_("email"), blank=True)
@@ -132,6 +135,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The user's session auth hash when the token was made: a password change (anywhere: portal,
+    # admin, reset) changes it, and every older token stops working (FAULTS X2).
+    auth_hash = models.CharField(max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -139,3 +145,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class Notification(models.Model):
+    """Something a person should look at: an SLA warning, a failed delivery, a mention.
+
+    Higher apps write these through `accounts.services.notify`; `dedupe_key` makes a repeat of
+    the same notice (a task run twice, a sweep on two nodes) a no-op.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="uniq_notification_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.text}"

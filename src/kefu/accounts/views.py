@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kefu.core.clock import now
 
 from .models import ApiToken
-from .services import create_api_token, revoke_api_token
+from .selectors import list_notifications
+from .services import create_api_token, mark_notifications_read, revoke_api_token
 
 
 def _page(request: HttpRequest, *, status: int = 200, **extra: object) -> HttpResponse:
@@ -53,3 +54,13 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
     revoke_api_token(token, by=request.user)
     messages.success(request, _("Token “%(name)s” revoked. It no longer works.") % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The person's notices, newest first; POST marks them all read."""
+    if request.method == "POST":
+        mark_notifications_read(request.user)
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"items": list_notifications(request.user)})

@@ -8,7 +8,10 @@ the task (a redelivered message, the sweeper) never runs a handler twice for the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -17,6 +20,24 @@ from .models import EventHandlerRun
 log = logging.getLogger("kefu.events")
 Handler = Callable[[int], None]
 _handlers: dict[str, Handler] = {}
+# Where the sweeper finds recent event ids: (since, until) -> ids. Registered by the app that
+# owns the event table (tickets), so core never imports it.
+Source = Callable[[datetime, datetime], Iterable[int]]
+_sources: dict[str, Source] = {}
+MUTED = "*"  # an EventHandlerRun with this handler name: the event is history, nothing reacts
+SWEEP_AFTER = timedelta(minutes=1)
+SWEEP_WINDOW = timedelta(hours=6)
+_muted: ContextVar[bool] = ContextVar("kefu_events_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """Write history without reacting to it (the demo's past tickets: no auto-replies, no routing)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def register(name: str, handler: Handler) -> None:
@@ -29,6 +50,10 @@ def handler_names() -> list[str]:
 
 def publish(event_id: int) -> None:
     """Run the registered handlers for an event after the current transaction commits."""
+    if _muted.get():
+        # Recorded, so the sweeper below never mistakes muted history for lost work.
+        EventHandlerRun.objects.get_or_create(event_id=event_id, handler=MUTED)
+        return
     if not _handlers:
         return
 
@@ -43,19 +68,77 @@ def publish(event_id: int) -> None:
     transaction.on_commit(_enqueue)
 
 
+class _AlreadyDone(Exception):
+    """A concurrent run of the same handler recorded the event first."""
+
+
 def run_handlers(event_id: int) -> list[str]:
-    """Run every handler not yet done for this event; returns the names that ran now."""
+    """Run every handler not yet done for this event; returns the names that ran now.
+
+    Each handler runs in its own transaction together with its EventHandlerRun row, so its
+    effects and "done" commit together. A failing handler does not keep the others from running;
+    the first failure is raised at the end, so the task fails and the sweeper tries it again.
+    """
     done = set(EventHandlerRun.objects.filter(event_id=event_id).values_list("handler", flat=True))
-    ran = []
+    if MUTED in done:
+        return []
+    ran: list[str] = []
+    failure: Exception | None = None
     for name in handler_names():
         if name in done:
             continue
-        with transaction.atomic():
-            _handlers[name](event_id)
-            try:
-                with transaction.atomic():
-                    EventHandlerRun.objects.create(event_id=event_id, handler=name)
-            except IntegrityError:  # a concurrent run finished first; its effects stand
-                continue
+        try:
+            with transaction.atomic():
+                _handlers[name](event_id)
+                try:
+                    with transaction.atomic():
+                        EventHandlerRun.objects.create(event_id=event_id, handler=name)
+                except IntegrityError:
+                    raise _AlreadyDone from None  # roll ours back: the other run's effects stand
+        except _AlreadyDone:
+            continue
+        except Exception as err:
+            log.exception("event handler %s failed for event %s", name, event_id)
+            failure = failure or err
+            continue
         ran.append(name)
+    if failure is not None:
+        raise failure
     return ran
+
+
+def register_source(name: str, source: Source) -> None:
+    _sources[name] = source
+
+
+def pending(now: datetime) -> list[int]:
+    """Events between SWEEP_WINDOW and SWEEP_AFTER old whose handlers have not all completed."""
+    names = set(handler_names())
+    if not names:
+        return []
+    ids = sorted({pk for source in _sources.values() for pk in source(now - SWEEP_WINDOW, now - SWEEP_AFTER)})
+    found = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        done: dict[int, set[str]] = {pk: set() for pk in chunk}
+        for event_id, handler in EventHandlerRun.objects.filter(event_id__in=chunk).values_list(
+            "event_id", "handler"
+        ):
+            done[event_id].add(handler)
+        found += [pk for pk in chunk if MUTED not in done[pk] and not names <= done[pk]]
+    return found
+
+
+def sweep(now: datetime) -> int:
+    """Re-enqueue events whose handlers are still pending: a lost queue message delays work, never loses it.
+
+    Safe on many nodes at once: handle_event skips handlers already done for an event.
+    """
+    from .tasks import handle_event
+
+    ids = pending(now)
+    for event_id in ids:
+        handle_event.delay(event_id)
+    if ids:
+        log.info("re-enqueued %d events with pending handlers", len(ids))
+    return len(ids)

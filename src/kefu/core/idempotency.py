@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import Status
 
@@ -42,7 +43,17 @@ Result = tuple[int, Any]
 def fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode() + b"\n" + request.get_full_path().encode() + b"\n")
-    digest.update(request.body)
+    try:
+        digest.update(request.body)
+    except RawPostDataException:  # multipart, already parsed into fields and files
+        for name, values in sorted(request.POST.lists()):
+            digest.update(f"{name}={values!r}\n".encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(f"{name}:{upload.name}:{upload.size}\n".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
     return digest.hexdigest()
 
 

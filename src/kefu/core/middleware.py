@@ -46,7 +46,25 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and "json" not in response.get("Content-Type", "")
+        ):
+            # django-ninja answers a wrong method with plain text; the API promises {code, message}.
+            allowed = response.get("Allow", "")
+            response = JsonResponse(
+                {
+                    "code": "method_not_allowed",
+                    "message": _("%(method)s is not allowed here; use %(allowed)s.")
+                    % {"method": request.method, "allowed": allowed},
+                    "field": None,
+                },
+                status=405,
+            )
+            response["Allow"] = allowed
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DomainError):

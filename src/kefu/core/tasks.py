@@ -14,3 +14,11 @@ def purge_idempotency_records() -> int:
     from .idempotency import purge_expired
 
     return purge_expired()
+
+
+@shared_task
+def sweep_events() -> int:
+    """Every minute: events whose handlers did not complete (a lost message, a crashed worker) run again."""
+    from .clock import now
+
+    return events.sweep(now())

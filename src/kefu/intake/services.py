@@ -21,15 +21,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from kefu.accounts.models import Role, User
+from kefu.accounts.models import Role, Team, User
 from kefu.accounts.services import create_user
 from kefu.core.clock import now
 from kefu.customers.models import Customer
 from kefu.customers.services import find_or_create_customer, normalise_email
 from kefu.tickets import services as tickets
-from kefu.tickets.models import Channel, Message, Ticket
+from kefu.tickets.models import Category, Channel, Message, Ticket
 from kefu.tickets.selectors import access_ticket
 from kefu.tickets.services import Upload
+from kefu.tickets.states import Status
 
 from .errors import EmailTaken, LinkInvalid
 from .models import ContactRequest, InboundState, RawInbound
@@ -50,6 +51,13 @@ class InboundMessage:
     priority: str = "normal"
     language: str = "zh-hans"
     attachments: tuple[Upload, ...] = field(default_factory=tuple)
+    # Where a new ticket goes (a mailbox's team and default category).
+    team_id: int | None = None
+    category_id: int | None = None
+    # A customer's message on a done ticket: "reopen" it, or open a linked "follow_up" ticket.
+    on_closed: str = "reopen"
+    # Automatic mail (out-of-office, notifications): stored on the ticket, never reopens it.
+    automatic: bool = False
 
 
 @dataclass
@@ -121,6 +129,9 @@ def _process(inbound: InboundMessage, *, by: User | None) -> Received:
             phone=inbound.from_phone,
             language=inbound.language,
         )
+    if inbound.ticket_id and by is None:
+        # The channel vouched for the thread (a mail reply matched to its ticket): a customer follow-up.
+        return _customer_follow_up(inbound, customer=customer)
     if inbound.ticket_id and by is not None:
         ticket = access_ticket(by, inbound.ticket_id)
         posted = tickets.reply(
@@ -132,6 +143,10 @@ def _process(inbound: InboundMessage, *, by: User | None) -> Received:
             external_id=inbound.external_id,
         )
         return Received(ticket=ticket, message=posted.message, created=True, rejected=posted.rejected)
+    return _open(inbound, customer=customer, by=by)
+
+
+def _open(inbound: InboundMessage, *, customer: Customer, by: User | None) -> Received:
     created = tickets.open_ticket(
         customer=customer,
         subject=inbound.subject,
@@ -141,10 +156,39 @@ def _process(inbound: InboundMessage, *, by: User | None) -> Received:
         channel=inbound.channel,
         type=inbound.type,
         priority=inbound.priority,
+        team=Team.objects.filter(pk=inbound.team_id).first() if inbound.team_id else None,
+        category=Category.objects.filter(pk=inbound.category_id).first() if inbound.category_id else None,
         attachments=inbound.attachments,
         external_id=inbound.external_id,
     )
     return Received(ticket=created.ticket, message=created.message, created=True, rejected=created.rejected)
+
+
+def _customer_follow_up(inbound: InboundMessage, *, customer: Customer) -> Received:
+    """A customer's message on a known ticket, without a portal user (mail, chat…).
+
+    A closed ticket gets a linked follow-up instead when the mailbox says so.
+    """
+    ticket = Ticket.objects.get(pk=inbound.ticket_id)
+    for _hop in range(20):  # follow merges to the surviving ticket
+        if not ticket.merged_into_id:
+            break
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+    if ticket.status == Status.CLOSED and inbound.on_closed == "follow_up" and not inbound.automatic:
+        received = _open(inbound, customer=customer, by=None)
+        tickets.link(received.ticket, to=ticket, by=None)  # type: ignore[arg-type]  # system link
+        return received
+    body = (inbound.body_text or "").replace("\x00", "").strip()[: tickets.BODY_MAX] or inbound.subject
+    posted = tickets.customer_follow_up(
+        ticket,
+        body=body or "—",
+        channel=inbound.channel,
+        body_html=inbound.body_html,
+        attachments=inbound.attachments,
+        external_id=inbound.external_id,
+        reopen=not inbound.automatic,  # an out-of-office answer is kept but reopens nothing
+    )
+    return Received(ticket=ticket, message=posted.message, created=True, rejected=posted.rejected)
 
 
 # --------------------------------------------------------------------------- portal and web form
@@ -204,7 +248,10 @@ def _link_portal_user(
             display_name=name[:100],
             language=language,
         )
-    Customer.objects.filter(pk=customer.pk).update(user=user)
+    # Compare-and-set: a concurrent sign-up with the same email may have linked this customer
+    # since it was read; then this one loses (and its user is rolled back with the transaction).
+    if not Customer.objects.filter(pk=customer.pk, user__isnull=True).update(user=user):
+        return None
     customer.user = user
     return user
 

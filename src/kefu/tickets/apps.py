@@ -6,3 +6,15 @@ class TicketsConfig(AppConfig):
     name = "kefu.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from kefu.core import events
+
+        from .models import TicketEvent
+
+        def recent(since, until):
+            return TicketEvent.objects.filter(created_at__gte=since, created_at__lt=until).values_list(
+                "pk", flat=True
+            )
+
+        events.register_source("tickets", recent)

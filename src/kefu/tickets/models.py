@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from kefu.core.models import TimeStamped
 
@@ -54,7 +56,13 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+        return f"{self.parent} / {self.label}" if self.parent_id else self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: the English name in English when there is one."""
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
 
 class Tag(models.Model):
@@ -95,6 +103,9 @@ class Ticket(TimeStamped):
     first_contact_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The shop order the request is about, read from the first message: routing sends a new ticket
+    # about the same order back to its previous owner (首问负责制).
+    order_ref = models.CharField(_("order number"), max_length=40, blank=True, db_default="", db_index=True)
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
     )
@@ -136,6 +147,17 @@ def parse_number(text: str) -> int | None:
     if text.startswith("KF-"):
         text = text[3:]
     return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+ORDER_REF = re.compile(
+    r"(?:订单编?号?|order\s*(?:no\.?|number|id|#)?)\s*[:：#]?\s*([A-Za-z]{0,4}\d{6,24})", re.IGNORECASE
+)
+
+
+def find_order_ref(text: str) -> str:
+    """The first order number mentioned ("订单号 YS20261101000123", "order #123456"), upper-cased, or ""."""
+    match = ORDER_REF.search(text or "")
+    return match.group(1).upper()[:40] if match else ""
 
 
 class MessageKind(models.TextChoices):

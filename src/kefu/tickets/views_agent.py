@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Department
 from kefu.accounts.selectors import list_agents, list_teams
+from kefu.core import extensions
 from kefu.core.errors import PermissionDenied, ValidationFailed
 from kefu.customers.models import Tier
 
@@ -146,6 +147,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         more = params.copy()
         more["cursor"] = page.next_cursor
         next_url = f"{reverse('agent:queue')}?{more.urlencode()}"
+    extensions.decorate_rows(request, page.items)
     context = {
         "page": page,
         "filters": filters,
@@ -188,6 +190,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if not query:
         return redirect("agent:queue")
     hits = selectors.search_tickets(request.user, query, limit=50)
+    extensions.decorate_rows(request, [hit.ticket for hit in hits])
     return render(
         request,
         "tickets/agent/search.html",
@@ -233,6 +236,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200, *
         "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
         "people": presence.others(ticket.pk, user=user),
         "heartbeat": presence.HEARTBEAT_SECONDS,
+        "ticket_panels": extensions.ticket_panels(request, ticket),
         **_nav(user, ""),
     }
     if editable:
@@ -246,6 +250,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200, *
             agents=list(list_agents()),
             teams=list(list_teams()),
             departments=list(Department.objects.order_by("name")),
+            compose_tools=extensions.compose_tools(request, ticket),
         )
     context.update(extra)
     return render(request, "tickets/agent/ticket.html", context, status=status)
@@ -396,51 +401,55 @@ def _other_ticket(request: HttpRequest, ticket: Ticket, field: str) -> Ticket:
         )
 
 
+def _ticket_action(
+    request: HttpRequest, pk: int, act: Callable[[Ticket], tuple[Ticket, str]]
+) -> HttpResponse:
+    """The shape of merge/link/share: act on a ticket I may edit; a refusal re-renders the page.
+
+    `act` returns the ticket to show next and the success message.
+    """
+    ticket = selectors.access_ticket(request.user, pk)
+    _require_edit(request.user)
+    try:
+        shown, text = act(ticket)
+    except ValidationFailed as err:
+        return _render_ticket(request, ticket, status=err.status, form_error=err)
+    messages.success(request, text)
+    return redirect(_ticket_url(shown))
+
+
 @staff_only()
 @require_POST
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    ticket = selectors.access_ticket(user, pk)
-    _require_edit(user)
-    try:
-        target = _other_ticket(request, ticket, "into")
-        survivor = services.merge(ticket, into=target, by=user)
-    except ValidationFailed as err:
-        return _render_ticket(request, ticket, status=err.status, form_error=err)
-    messages.success(request, _("%(source)s was merged into this ticket.") % {"source": ticket.number})
-    return redirect(_ticket_url(survivor))
+    def act(ticket: Ticket) -> tuple[Ticket, str]:
+        survivor = services.merge(ticket, into=_other_ticket(request, ticket, "into"), by=request.user)
+        return survivor, _("%(source)s was merged into this ticket.") % {"source": ticket.number}
+
+    return _ticket_action(request, pk, act)
 
 
 @staff_only()
 @require_POST
 def link(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    ticket = selectors.access_ticket(user, pk)
-    _require_edit(user)
-    try:
+    def act(ticket: Ticket) -> tuple[Ticket, str]:
         target = _other_ticket(request, ticket, "to")
-        services.link(ticket, to=target, by=user)
-    except ValidationFailed as err:
-        return _render_ticket(request, ticket, status=err.status, form_error=err)
-    messages.success(request, _("Linked with %(number)s.") % {"number": target.number})
-    return redirect(_ticket_url(ticket))
+        services.link(ticket, to=target, by=request.user)
+        return ticket, _("Linked with %(number)s.") % {"number": target.number}
+
+    return _ticket_action(request, pk, act)
 
 
 @staff_only()
 @require_POST
 def share(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    ticket = selectors.access_ticket(user, pk)
-    _require_edit(user)
-    try:
+    def act(ticket: Ticket) -> tuple[Ticket, str]:
         department = _pick(Department.objects.all(), request.POST.get("department", ""), "department")
         if department is None:
             raise ValidationFailed(_("Choose a department."), field="department")
-        services.share_with_department(ticket, department=department, by=user)
-    except ValidationFailed as err:
-        return _render_ticket(request, ticket, status=err.status, form_error=err)
-    messages.success(request, _("Shared with %(department)s.") % {"department": department.name})
-    return redirect(_ticket_url(ticket))
+        services.share_with_department(ticket, department=department, by=request.user)
+        return ticket, _("Shared with %(department)s.") % {"department": department.name}
+
+    return _ticket_action(request, pk, act)
 
 
 @staff_only()

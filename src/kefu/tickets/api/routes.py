@@ -1,210 +1,48 @@
 """Tickets over the API. Handlers parse, authorise and call one service or selector; tickets are
 reached only through `access_ticket` / `visible_tickets`, so "not yours" is the same 404 as missing."""
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
-from ninja.responses import codes_4xx
-from pydantic import ConfigDict
+from ninja import File, Form, Query, Router
+from ninja.files import UploadedFile
 
 from kefu.accounts import selectors as accounts
 from kefu.accounts.models import User
-from kefu.core.api_support import ErrorOut, Text
 from kefu.core.errors import PermissionDenied, ValidationFailed
 from kefu.core.idempotency import idempotent
 from kefu.customers import selectors as customers
-from kefu.customers.models import Customer, Tier
+from kefu.customers.models import Customer
 from kefu.customers.services import find_or_create_customer
+from kefu.tickets import selectors, services
+from kefu.tickets.models import Category, Channel, Message, Priority, Ticket, TicketEvent
 
-from . import selectors, services
-from .models import Category, Channel, Message, Priority, Ticket, TicketEvent, TicketType
-from .states import Status
-
-ERRORS = {codes_4xx: ErrorOut}
-SUBJECT_MAX = services.SUBJECT_MAX
-BODY_MAX = services.BODY_MAX
-TagName = Annotated[Text, Field(min_length=1, max_length=50)]
-
-
-class Input(Schema):
-    """Request bodies refuse unknown fields: a typo must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-# --------------------------------------------------------------------------- output schemas
-
-
-class UserRef(Schema):
-    id: int
-    name: str
-
-
-class CustomerRef(Schema):
-    id: int
-    name: str
-    email: str
-    tier: Tier
-
-
-class NamedRef(Schema):
-    id: int
-    name: str
-
-
-class TicketOut(Schema):
-    id: int
-    number: str
-    subject: str
-    status: Status
-    priority: Priority
-    type: TicketType
-    channel: Channel
-    customer: CustomerRef
-    assignee: UserRef | None
-    team: NamedRef | None
-    category: NamedRef | None
-    tags: list[str]
-    parent_id: int | None
-    version: int = Field(description="Send it back with PATCH: a stale version answers 409")
-    created_at: datetime
-    updated_at: datetime
-    last_message_at: datetime | None
-    first_response_at: datetime | None
-    solved_at: datetime | None
-    closed_at: datetime | None
-
-
-class AttachmentOut(Schema):
-    id: int
-    filename: str
-    content_type: str
-    size: int
-    url: str
-
-
-class MessageOut(Schema):
-    id: int
-    kind: str = Field(description="public, internal (staff only) or system")
-    author: UserRef | None
-    from_customer: bool
-    channel: Channel
-    body_text: str
-    body_html: str = Field(description="Sanitised HTML (nh3 allow-list); safe to insert into a page")
-    created_at: datetime
-    attachments: list[AttachmentOut]
-
-
-class TicketDetail(TicketOut):
-    messages: list[MessageOut]
-
-
-class TicketPage(Schema):
-    items: list[TicketOut]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
-
-
-class SearchHitOut(Schema):
-    ticket: TicketOut
-    rank: float
-    subject_html: str = Field(description="Escaped subject with <mark> around matches")
-    snippet_html: str = Field(description="Escaped excerpt with <mark> around matches")
-
-
-class EventOut(Schema):
-    id: int
-    kind: str
-    actor: UserRef | None
-    field: str
-    old_value: str
-    new_value: str
-    message_id: int | None
-    created_at: datetime
-
-
-class CreatedMessage(Schema):
-    message: MessageOut
-    rejected_attachments: list[str]
-
-
-class LinkOut(Schema):
-    source_id: int
-    target_id: int
-
-
-# --------------------------------------------------------------------------- input schemas
-
-
-class TicketCreate(Input):
-    subject: Text = Field(min_length=1, max_length=SUBJECT_MAX)
-    body: Text = Field(min_length=1, max_length=BODY_MAX)
-    type: TicketType = TicketType.CONSULTATION
-    priority: Priority | None = Field(None, description="Staff only")
-    channel: Channel | None = Field(None, description="Staff only; default api")
-    customer: int | None = Field(None, ge=1, description="Staff only: the customer's id")
-    customer_email: Text | None = Field(
-        None,
-        max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+$",
-        description="Staff only: found or created by email",
-    )
-    customer_name: Text = Field("", max_length=200, description="Staff only: name for a new customer")
-    team: int | None = Field(None, ge=1, description="Staff only")
-    tags: list[TagName] = Field(default_factory=list, max_length=20, description="Staff only")
-
-
-class MessageIn(Input):
-    body: Text = Field(min_length=1, max_length=BODY_MAX)
-
-
-class TicketUpdate(Input):
-    version: int = Field(ge=1, description="The version you read; a stale one answers 409")
-    status: Status | None = None
-    priority: Priority | None = None
-    type: TicketType | None = None
-    subject: Text | None = Field(None, min_length=1, max_length=SUBJECT_MAX)
-    assignee: int | None = Field(None, ge=1, description="An agent's id; null to unassign")
-    team: int | None = Field(None, ge=1, description="A team's id; null for none")
-    category: int | None = Field(None, ge=1, description="A category's id; null for none")
-    tags: list[TagName] | None = Field(None, max_length=20)
-
-
-class MergeIn(Input):
-    into: int = Field(ge=1, description="The id of the ticket that survives")
-
-
-class LinkIn(Input):
-    to: int = Field(ge=1, description="The id of the related ticket")
-
-
-class TicketQuery(Schema):
-    view: Literal[selectors.VIEWS] = "all"  # type: ignore[valid-type]
-    status: Status | None = None
-    priority: Priority | None = None
-    channel: Channel | None = None
-    type: TicketType | None = None
-    tier: Tier | None = None
-    team: int | None = Field(None, ge=1)
-    assignee: int | None = Field(None, ge=1)
-    category: int | None = Field(None, ge=1)
-    customer: int | None = Field(None, ge=1)
-    tag: Text | None = Field(None, max_length=50)
-    sort: Literal[tuple(selectors.SORTS)] = "updated"  # type: ignore[valid-type]
-    cursor: Text = Field("", max_length=200)
-    limit: int = Field(50, ge=1, le=100)
-
-
-class SearchQuery(Schema):
-    q: Text = Field(
-        min_length=1, max_length=200, description="Words in Chinese or English, or a ticket number"
-    )
-    limit: int = Field(20, ge=1, le=100)
-
+from .schemas import (
+    ERRORS,
+    AttachmentOut,
+    CreatedMessage,
+    CustomerRef,
+    EventOut,
+    LinkIn,
+    LinkOut,
+    MergeIn,
+    MessageIn,
+    MessageOut,
+    NamedRef,
+    ParentIn,
+    SearchHitOut,
+    SearchQuery,
+    TicketCreate,
+    TicketDetail,
+    TicketOut,
+    TicketPage,
+    TicketQuery,
+    TicketUpdate,
+    UserRef,
+)
 
 # --------------------------------------------------------------------------- building answers
 
@@ -229,6 +67,7 @@ def ticket_out(ticket: Ticket, schema: type[TicketOut] = TicketOut, **extra) -> 
         category=NamedRef(id=ticket.category.pk, name=str(ticket.category)) if ticket.category else None,
         tags=sorted(tag.name for tag in ticket.tags.all()),
         parent_id=ticket.parent_id,
+        order_ref=ticket.order_ref,
         version=ticket.version,
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
@@ -336,6 +175,7 @@ def _customer_for(user: User, payload: TicketCreate) -> Customer:
 
 # --------------------------------------------------------------------------- endpoints
 
+MAX_FILES = 10
 router = Router(tags=["tickets"])
 
 
@@ -453,6 +293,70 @@ def add_note(request: HttpRequest, ticket_id: int, payload: MessageIn):
     _require_staff(user)
     posted = services.add_note(ticket, body=payload.body, by=user)
     return 201, CreatedMessage(message=message_out(posted.message), rejected_attachments=posted.rejected)
+
+
+@router.post(
+    "/{int:ticket_id}/messages",
+    response={201: CreatedMessage, **ERRORS},
+    summary="Post a reply or note with attachments (multipart)",
+)
+@idempotent
+def post_with_files(
+    request: HttpRequest,
+    ticket_id: int,
+    body: Form[str],
+    kind: Form[Literal["reply", "note"]] = "reply",
+    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+):
+    """`multipart/form-data` with `body`, `kind` (reply or note) and up to 10 `files`.
+
+    Each file is checked for size and type on its own: a rejected file is listed in
+    `rejected_attachments` and the message is saved with the others.
+    """
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    files = files or []
+    if len(files) > MAX_FILES:
+        raise ValidationFailed(_("At most %(n)d files at once.") % {"n": MAX_FILES}, field="files")
+    uploads = [
+        services.Upload(name=f.name or "file", content=f.read(), content_type=f.content_type or "")
+        for f in files
+    ]
+    if kind == "note":
+        _require_staff(user)
+        posted = services.add_note(ticket, body=body, by=user, attachments=uploads)
+    else:
+        _require_participant(user)
+        channel = Channel.API if not user.is_agent else None
+        posted = services.reply(ticket, body=body, by=user, channel=channel, attachments=uploads)
+    return 201, CreatedMessage(message=message_out(posted.message), rejected_attachments=posted.rejected)
+
+
+@router.put("/{int:ticket_id}/parent", response={200: TicketOut, **ERRORS}, summary="Set or clear the parent")
+@idempotent
+def set_parent(request: HttpRequest, ticket_id: int, payload: ParentIn):
+    """Make this ticket a child of `parent` (null clears it). Agents only; both must be visible to you."""
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    parent = selectors.access_ticket(user, payload.parent) if payload.parent is not None else None
+    _require_agent(user)
+    services.set_parent(ticket, parent=parent, by=user)
+    return 200, ticket_out(selectors.access_ticket(user, ticket.pk))
+
+
+@router.get("/{int:ticket_id}/children", response={200: list[TicketOut], **ERRORS}, summary="Child tickets")
+def list_children(request: HttpRequest, ticket_id: int):
+    """The children of a ticket that you may see."""
+    user: User = request.auth
+    ticket = selectors.access_ticket(user, ticket_id)
+    children = list(
+        selectors.visible_tickets(user)
+        .filter(parent=ticket)
+        .select_related("customer", "assignee", "team", "category")
+        .order_by("created_at")[:200]
+    )
+    prefetch_related_objects(children, "tags")
+    return [ticket_out(child) for child in children]
 
 
 @router.post(

@@ -1,0 +1,125 @@
+"""Extension points: how a higher app adds to a lower app's pages without importing upward.
+
+The layers (DESIGN.md) forbid `tickets` from importing `sla` or `knowledge`, yet the ticket page
+should show an SLA countdown and suggested articles. So the page asks this registry, and each
+higher app registers its parts in `AppConfig.ready()` — the same inversion as `core.events`.
+
+Every hook returns HTML that the app rendered with its own template (autoescaped), or "" to
+show nothing. A failing hook must not take the page down: it is logged and left out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
+
+log = logging.getLogger("kefu.extensions")
+
+# render(request, ticket) -> html
+TicketHook = Callable[[HttpRequest, Any], str]
+# render(request, tickets) -> {ticket.pk: html}, one call per page of rows (no N+1)
+RowsHook = Callable[[HttpRequest, list[Any]], dict[int, str]]
+
+
+@dataclass(frozen=True, order=True)
+class _Entry:
+    order: int
+    key: str
+    render: Callable[..., Any] = field(compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class NavLink:
+    """A link in the top bar. `area`: "agent" (staff pages) or "portal" (customers and visitors)."""
+
+    order: int
+    key: str
+    label: Any = field(compare=False)  # a lazy translation
+    url_name: str = field(compare=False)
+    area: str = field(compare=False, default="agent")
+    visible: Callable[[Any], bool] = field(compare=False, default=lambda user: True)
+
+
+_ticket_panels: dict[str, _Entry] = {}
+_compose_tools: dict[str, _Entry] = {}
+_row_badges: dict[str, _Entry] = {}
+_nav_links: dict[str, NavLink] = {}
+
+
+def register_ticket_panel(key: str, render: TicketHook, *, order: int = 100) -> None:
+    """A card in the side column of the agent's ticket page (SLA timers, suggested articles…)."""
+    _ticket_panels[key] = _Entry(order, key, render)
+
+
+def register_compose_tool(key: str, render: TicketHook, *, order: int = 100) -> None:
+    """A control under the agent's reply box (canned replies, insert an article…)."""
+    _compose_tools[key] = _Entry(order, key, render)
+
+
+def register_row_badges(key: str, render: RowsHook, *, order: int = 100) -> None:
+    """Badges next to a ticket's status in queue and search rows, computed for a whole page at once."""
+    _row_badges[key] = _Entry(order, key, render)
+
+
+def register_nav(link: NavLink) -> None:
+    _nav_links[link.key] = link
+
+
+def _safe(entry: _Entry, *args: Any) -> Any:
+    try:
+        return entry.render(*args)
+    except Exception:
+        log.exception("extension %s failed; left out of the page", entry.key)
+        return None
+
+
+def ticket_panels(request: HttpRequest, ticket: Any) -> list[SafeString]:
+    return _render_all(_ticket_panels.values(), request, ticket)
+
+
+def compose_tools(request: HttpRequest, ticket: Any) -> list[SafeString]:
+    return _render_all(_compose_tools.values(), request, ticket)
+
+
+def _render_all(entries: Iterable[_Entry], request: HttpRequest, ticket: Any) -> list[SafeString]:
+    parts = []
+    for entry in sorted(entries):
+        html = _safe(entry, request, ticket)
+        if html:
+            parts.append(mark_safe(html))  # rendered by the app's own autoescaping template
+    return parts
+
+
+def decorate_rows(request: HttpRequest, tickets: list[Any]) -> None:
+    """Sets `ticket.ext_badges` (a list of HTML snippets) on each ticket of a page."""
+    for ticket in tickets:
+        ticket.ext_badges = []
+    if not tickets:
+        return
+    for entry in sorted(_row_badges.values()):
+        found = _safe(entry, request, tickets) or {}
+        for ticket in tickets:
+            if html := found.get(ticket.pk):
+                ticket.ext_badges.append(mark_safe(html))
+
+
+def nav_links(user: Any, area: str) -> list[dict[str, str]]:
+    links = []
+    for link in sorted(_nav_links.values()):
+        if link.area != area:
+            continue
+        try:
+            if not link.visible(user):
+                continue
+            links.append({"key": link.key, "label": str(link.label), "url": reverse(link.url_name)})
+        except NoReverseMatch:
+            log.exception("nav link %s points to an unknown url", link.key)
+        except Exception:
+            log.exception("nav link %s failed; left out", link.key)
+    return links

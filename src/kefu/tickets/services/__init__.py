@@ -1,0 +1,43 @@
+"""Use cases that change tickets. Each is one transaction and writes its TicketEvents."""
+
+from kefu.tickets.services.changes import EDITABLE, assign, change_status, update_ticket
+from kefu.tickets.services.common import (
+    BODY_MAX,
+    FORBIDDEN_EXTENSIONS,
+    SUBJECT_MAX,
+    Upload,
+    check_upload,
+    reindex,
+)
+from kefu.tickets.services.conversation import (
+    Created,
+    Posted,
+    add_note,
+    customer_follow_up,
+    open_ticket,
+    reply,
+)
+from kefu.tickets.services.structure import link, merge, set_parent, share_with_department
+
+__all__ = [
+    "BODY_MAX",
+    "EDITABLE",
+    "FORBIDDEN_EXTENSIONS",
+    "SUBJECT_MAX",
+    "Created",
+    "Posted",
+    "Upload",
+    "add_note",
+    "assign",
+    "change_status",
+    "check_upload",
+    "customer_follow_up",
+    "link",
+    "merge",
+    "open_ticket",
+    "reindex",
+    "reply",
+    "set_parent",
+    "share_with_department",
+    "update_ticket",
+]

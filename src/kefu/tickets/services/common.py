@@ -1,0 +1,169 @@
+"""What every ticket use case shares: limits, uploads, the event writer, the search index."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import User
+from kefu.core import events
+from kefu.core.clock import now
+from kefu.tickets import search
+from kefu.tickets.errors import AttachmentRejected, ValidationFailed
+from kefu.tickets.models import (
+    Attachment,
+    EventKind,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketEvent,
+)
+
+SUBJECT_MAX = 300
+BODY_MAX = 64_000
+FORBIDDEN_EXTENSIONS = frozenset(
+    [
+        ".exe",
+        ".dll",
+        ".bat",
+        ".cmd",
+        ".com",
+        ".scr",
+        ".msi",
+        ".ps1",
+        ".vbs",
+        ".js",
+        ".jar",
+        ".sh",
+        ".app",
+        ".apk",
+        ".hta",
+        ".cpl",
+        ".lnk",
+        ".reg",
+        ".pif",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file handed to a service: name as given, bytes, declared type."""
+
+    name: str
+    content: bytes
+    content_type: str = ""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _event(
+    ticket: Ticket,
+    kind: str,
+    *,
+    by: User | None,
+    field: str = "",
+    old: Any = "",
+    new: Any = "",
+    message: Message | None = None,
+) -> TicketEvent:
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        actor=by if by and by.pk else None,
+        kind=kind,
+        field=field,
+        old_value=str(old if old is not None else "")[:300],
+        new_value=str(new if new is not None else "")[:300],
+        message=message,
+    )
+    events.publish(event.pk)
+    return event
+
+
+def _check_text(value: str, *, field: str, maximum: int, required: bool = True) -> str:
+    value = (value or "").replace("\x00", "").strip()
+    if required and not value:
+        raise ValidationFailed(_("This field is required."), field=field)
+    if len(value) > maximum:
+        raise ValidationFailed(
+            _("Too long: %(n)d characters, at most %(max)d.") % {"n": len(value), "max": maximum}, field=field
+        )
+    return value
+
+
+def check_upload(upload: Upload) -> str:
+    """The safe filename for an upload, or AttachmentRejected with the reason."""
+    name = get_valid_filename((upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1])[:200] or "file"
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    limit = settings.KEFU_ATTACHMENT_MAX_BYTES
+    if len(upload.content) > limit:
+        raise AttachmentRejected(
+            _("%(name)s is too large (%(size)s MB; the limit is %(limit)s MB).")
+            % {
+                "name": name,
+                "size": round(len(upload.content) / 1048576, 1),
+                "limit": round(limit / 1048576, 1),
+            },
+            field="attachments",
+        )
+    if ext in FORBIDDEN_EXTENSIONS or upload.content[:2] == b"MZ":
+        raise AttachmentRejected(
+            _("%(name)s: this file type is not allowed.") % {"name": name}, field="attachments"
+        )
+    return name
+
+
+def _store_attachments(
+    ticket: Ticket, message: Message, uploads: Sequence[Upload], by: User | None
+) -> list[str]:
+    """Store the acceptable files; a rejected one is reported and logged, the rest still saved."""
+    rejected = []
+    for upload in uploads:
+        try:
+            name = check_upload(upload)
+        except AttachmentRejected as err:
+            rejected.append(err.message)
+            _event(ticket, EventKind.ATTACHMENT_REJECTED, by=by, field="attachments", new=err.message)
+            continue
+        digest = hashlib.sha256(upload.content).hexdigest()
+        content_type = upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        attachment = Attachment(
+            ticket=ticket,
+            message=message,
+            filename=name,
+            content_type=content_type[:100],
+            size=len(upload.content),
+            sha256=digest,
+        )
+        attachment.file.save(name, ContentFile(upload.content), save=False)
+        attachment.save()
+    return rejected
+
+
+def reindex(ticket_ids: Sequence[int]) -> None:
+    """Rebuild the search rows of these tickets from their subject, customer and public messages."""
+    tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("customer")
+    rows = []
+    for ticket in tickets:
+        bodies = ticket.messages.filter(kind=MessageKind.PUBLIC).values_list("body_text", flat=True)
+        notes = ticket.messages.filter(kind=MessageKind.INTERNAL).values_list("body_text", flat=True)
+        customer = f"{ticket.customer.name} {ticket.customer.email} {ticket.customer.phone}"
+        rows.append((ticket.pk, *search.document(ticket.subject, customer, bodies, notes)))
+    search.upsert_rows(rows)
+
+
+def _touch(ticket: Ticket, **fields: Any) -> None:
+    fields.setdefault("updated_at", now())
+    Ticket.objects.filter(pk=ticket.pk).update(**fields)
+    for name, value in fields.items():
+        if not hasattr(value, "resolve_expression"):
+            setattr(ticket, name, value)

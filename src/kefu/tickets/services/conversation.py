@@ -1,0 +1,266 @@
+"""Opening a ticket and talking on it: replies and internal notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import Team, User
+from kefu.core.clock import now
+from kefu.core.sanitize import clean_html, html_from_text
+from kefu.customers.models import Customer
+from kefu.tickets.errors import InvalidTransition, ValidationFailed
+from kefu.tickets.models import (
+    Category,
+    Channel,
+    EventKind,
+    Message,
+    MessageKind,
+    Priority,
+    Tag,
+    Ticket,
+    TicketType,
+    find_order_ref,
+)
+from kefu.tickets.services.common import (
+    BODY_MAX,
+    SUBJECT_MAX,
+    Upload,
+    _check_text,
+    _event,
+    _store_attachments,
+    _touch,
+    reindex,
+)
+from kefu.tickets.states import Status
+
+# --------------------------------------------------------------------------- create and converse
+
+
+@dataclass
+class Created:
+    ticket: Ticket
+    message: Message
+    rejected: list[str]
+
+
+@transaction.atomic
+def open_ticket(
+    *,
+    customer: Customer,
+    subject: str,
+    body: str,
+    by: User | None,
+    channel: str = Channel.WEB,
+    type: str = TicketType.CONSULTATION,
+    priority: str = Priority.NORMAL,
+    category: Category | None = None,
+    team: Team | None = None,
+    body_html: str = "",
+    attachments: Sequence[Upload] = (),
+    external_id: str = "",
+    tags: Sequence[str] = (),
+) -> Created:
+    subject = _check_text(subject, field="subject", maximum=SUBJECT_MAX)
+    body = _check_text(body, field="body", maximum=BODY_MAX)
+    if channel not in Channel.values:
+        raise ValidationFailed(_("Unknown channel."), field="channel")
+    if type not in TicketType.values:
+        raise ValidationFailed(_("Unknown ticket type."), field="type")
+    if priority not in Priority.values:
+        raise ValidationFailed(_("Unknown priority."), field="priority")
+    current = now()
+    ticket = Ticket.objects.create(
+        subject=subject,
+        customer=customer,
+        channel=channel,
+        type=type,
+        priority=priority,
+        category=category,
+        team=team,
+        last_message_at=current,
+        order_ref=find_order_ref(f"{subject}\n{body}"),
+    )
+    if tags:
+        ticket.tags.set([Tag.objects.get_or_create(name=t.strip()[:50])[0] for t in tags if t.strip()])
+    from_customer = by is None or not by.is_agent
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.PUBLIC,
+        author=by if by and by.pk else None,
+        from_customer=from_customer,
+        channel=channel,
+        body_text=body,
+        body_html=clean_html(body_html) if body_html else html_from_text(body),
+        external_id=external_id[:255],
+    )
+    _event(ticket, EventKind.CREATED, by=by, new=ticket.number, message=message)
+    rejected = _store_attachments(ticket, message, attachments, by)
+    reindex([ticket.pk])
+    return Created(ticket, message, rejected)
+
+
+@dataclass
+class Posted:
+    message: Message
+    rejected: list[str]
+
+
+@transaction.atomic
+def reply(
+    ticket: Ticket,
+    *,
+    body: str,
+    by: User,
+    attachments: Sequence[Upload] = (),
+    body_html: str = "",
+    channel: str | None = None,
+    external_id: str = "",
+    automated: bool = False,
+) -> Posted:
+    """A public message on the ticket: from an agent (a reply) or from the customer (a follow-up).
+
+    `automated`: sent by a rule (an auto-receipt, a reminder), not written by a person: it neither
+    counts as the first response nor makes its sender the first-contact owner (首问负责人).
+    """
+    body = _check_text(body, field="body", maximum=BODY_MAX)
+    _not_merged(ticket)
+    if not by.is_agent:
+        return _customer_message(
+            ticket,
+            body=body,
+            author=by,
+            channel=channel or Channel.WEB,
+            body_html=body_html,
+            attachments=attachments,
+            external_id=external_id,
+            reopen=True,
+        )
+    current = now()
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.PUBLIC,
+        author=by,
+        from_customer=False,
+        channel=channel or ticket.channel,
+        body_text=body,
+        body_html=clean_html(body_html) if body_html else html_from_text(body),
+        external_id=external_id[:255],
+    )
+    changes: dict[str, Any] = {"last_message_at": current}
+    _event(ticket, EventKind.REPLIED, by=by, message=message)
+    if not automated:
+        if ticket.first_response_at is None:
+            changes["first_response_at"] = current
+        if ticket.first_contact_owner_id is None:
+            changes["first_contact_owner"] = by
+            _event(ticket, EventKind.CHANGED, by=by, field="first_contact_owner", new=by.name)
+        if ticket.status == Status.NEW:
+            changes["status"] = Status.OPEN
+            _event(ticket, EventKind.CHANGED, by=by, field="status", old=Status.NEW, new=Status.OPEN)
+    return _finish_message(ticket, message, changes, attachments, by)
+
+
+@transaction.atomic
+def customer_follow_up(
+    ticket: Ticket,
+    *,
+    body: str,
+    channel: str,
+    body_html: str = "",
+    attachments: Sequence[Upload] = (),
+    external_id: str = "",
+    reopen: bool = True,
+) -> Posted:
+    """A public message from the ticket's customer who has no login (an email, a chat line, a call).
+
+    `reopen=False` for automatic mail (an out-of-office answer): it is kept on the ticket but does
+    not reopen it (RFC 3834, FAULTS E1).
+    """
+    body = _check_text(body, field="body", maximum=BODY_MAX)
+    _not_merged(ticket)
+    return _customer_message(
+        ticket,
+        body=body,
+        author=None,
+        channel=channel,
+        body_html=body_html,
+        attachments=attachments,
+        external_id=external_id,
+        reopen=reopen,
+    )
+
+
+def _not_merged(ticket: Ticket) -> None:
+    if ticket.merged_into_id:
+        raise InvalidTransition(_("This ticket was merged into %(n)s.") % {"n": ticket.merged_into.number})
+
+
+def _customer_message(
+    ticket: Ticket,
+    *,
+    body: str,
+    author: User | None,
+    channel: str,
+    body_html: str,
+    attachments: Sequence[Upload],
+    external_id: str,
+    reopen: bool,
+) -> Posted:
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.PUBLIC,
+        author=author,
+        from_customer=True,
+        channel=channel,
+        body_text=body,
+        body_html=clean_html(body_html) if body_html else html_from_text(body),
+        external_id=external_id[:255],
+    )
+    changes: dict[str, Any] = {"last_message_at": now()}
+    _event(ticket, EventKind.CUSTOMER_REPLIED, by=author, message=message)
+    if reopen and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
+        changes["status"] = Status.OPEN
+        _event(ticket, EventKind.CHANGED, by=author, field="status", old=ticket.status, new=Status.OPEN)
+        changes["solved_at"] = None
+        changes["closed_at"] = None
+    return _finish_message(ticket, message, changes, attachments, author)
+
+
+def _finish_message(
+    ticket: Ticket, message: Message, changes: dict[str, Any], attachments: Sequence[Upload], by: User | None
+) -> Posted:
+    if "status" in changes:
+        changes["version"] = F("version") + 1
+    _touch(ticket, **changes)
+    if "status" in changes:
+        ticket.refresh_from_db(fields=["version"])
+    rejected = _store_attachments(ticket, message, attachments, by)
+    reindex([ticket.pk])
+    return Posted(message, rejected)
+
+
+@transaction.atomic
+def add_note(ticket: Ticket, *, body: str, by: User, attachments: Sequence[Upload] = ()) -> Posted:
+    """An internal note: agents and department members only, never shown to the customer."""
+    if not (by.is_agent or by.is_department_member):
+        raise ValidationFailed(_("Only staff can add internal notes."), field="body")
+    body = _check_text(body, field="body", maximum=BODY_MAX)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.INTERNAL,
+        author=by,
+        body_text=body,
+        body_html=html_from_text(body),
+        channel=ticket.channel,
+    )
+    _event(ticket, EventKind.NOTED, by=by, message=message)
+    _touch(ticket)
+    rejected = _store_attachments(ticket, message, attachments, by)
+    reindex([ticket.pk])
+    return Posted(message, rejected)
