@@ -1,0 +1,530 @@
+"""Inbound mail: store the raw bytes first, then parse, decide and hand one `InboundMessage` to intake.
+
+The IMAP poller, the SMTP/LMTP receiver and `kefu mail import` all call `store_raw()` then
+`process()` (or `ingest()` for both). `decide()` is pure reading: `--dry-run` uses it alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils.translation import gettext as _
+
+from kefu.core.clock import now
+from kefu.intake.services import InboundMessage, receive
+from kefu.tickets.models import Channel, Ticket, parse_number
+from kefu.tickets.services import BODY_MAX, SUBJECT_MAX, Upload
+
+from .models import (
+    BouncedAddress,
+    Decision,
+    Follower,
+    InboundMail,
+    KnownMessageId,
+    Mailbox,
+    MailState,
+    OutboxMail,
+    OutboxState,
+)
+from .parsing import ParsedMail, original_of_dsn, parse
+
+log = logging.getLogger("kefu.mail")
+
+TOKEN_RE = re.compile(r"\[#\s*(KF-\d{1,11})\s*\]", re.I)
+PLUS_RE = re.compile(r"^[^+@]+\+(kf-\d{1,11})@", re.I)
+OOO_SUBJECT_RE = re.compile(
+    r"^\s*(out of (the )?office|automatic reply|auto(matic)?[- ]?reply|autoreply|auto:|"
+    r"自动回复|自動回覆|不在办公室|休假|abwesenheit|r[ée]ponse automatique)",
+    re.I,
+)
+ROBOT_LOCAL_RE = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|notifications?|listserv|majordomo)"
+    r"([+.-].*)?$",
+    re.I,
+)
+BOUNCE_LOCAL_RE = re.compile(r"^(mailer-daemon|postmaster)$", re.I)
+
+
+def default_limit() -> int:
+    return int(getattr(settings, "KEFU_MAIL_MAX_BYTES", 25 * 1024 * 1024))
+
+
+def loop_cap() -> tuple[int, int]:
+    """(mails, minutes) from one sender before it is treated as a loop."""
+    limit, minutes = getattr(settings, "KEFU_MAIL_LOOP_CAP", "20/5").split("/")
+    return int(limit), int(minutes)
+
+
+@dataclass
+class Outcome:
+    decision: str
+    reason: str = ""
+    ticket_id: int | None = None
+    mail_id: int | None = None
+    parsed: ParsedMail | None = None
+    automatic: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class DryRunMemory:
+    """What a dry run has seen so far (nothing is written, yet repeats must still show)."""
+
+    message_ids: set[str] = field(default_factory=set)
+    digests: set[str] = field(default_factory=set)
+
+
+def sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def our_addresses() -> set[str]:
+    addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    addresses.add(settings.DEFAULT_FROM_EMAIL.lower())
+    return addresses
+
+
+# --------------------------------------------------------------------------- raw first
+
+
+def store_raw(raw: bytes, *, mailbox: Mailbox | None, source: str) -> InboundMail:
+    """Commit the raw bytes before anything else; returns the row (state received)."""
+    head = raw[:64_000]
+    match = re.search(rb"^Message-ID:\s*<?([^\s<>]{1,250})>?", head, re.M | re.I)
+    sender = re.search(rb"^From:.*?([\w.+-]+@[\w.-]+)", head, re.M | re.I)
+    return InboundMail.objects.create(
+        mailbox=mailbox,
+        source=source[:300],
+        raw=raw,
+        size=len(raw),
+        sha256=sha256(raw),
+        message_id=match.group(1).decode("ascii", "replace") if match else "",
+        from_email=sender.group(1).decode("ascii", "replace").lower()[:254] if sender else "",
+    )
+
+
+def ingest(
+    raw: bytes, *, mailbox: Mailbox | None, source: str, auto_reply: bool = True, loop_check: bool = True
+) -> Outcome:
+    mail = store_raw(raw, mailbox=mailbox, source=source)
+    return process(mail, auto_reply=auto_reply, loop_check=loop_check)
+
+
+# --------------------------------------------------------------------------- deciding
+
+
+def automatic_reason(parsed: ParsedMail) -> str:
+    """Why this mail is automatic (RFC 3834 and common practice), or "" for a person's mail."""
+    h = parsed.headers
+    auto = h.get("auto-submitted", "").strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto[:40]}"
+    precedence = h.get("precedence", "").strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"Precedence: {precedence}"
+    for name in ("x-autoreply", "x-autorespond", "x-auto-response-suppress", "x-loop", "x-kefu-loop"):
+        if name in h:
+            return f"{name}: {h[name][:40]}"
+    if "list-id" in h or "list-unsubscribe" in h:
+        return "mailing list"
+    if OOO_SUBJECT_RE.search(parsed.subject):
+        return "out-of-office subject"
+    local = parsed.from_email.partition("@")[0]
+    if ROBOT_LOCAL_RE.match(local):
+        return f"robot sender {parsed.from_email}"
+    return ""
+
+
+def is_bounce(parsed: ParsedMail) -> bool:
+    local = parsed.from_email.partition("@")[0]
+    return parsed.is_dsn or bool(BOUNCE_LOCAL_RE.match(local)) or (not parsed.from_email and parsed.is_dsn)
+
+
+def find_thread(parsed: ParsedMail, *, mailbox: Mailbox | None) -> tuple[int | None, str]:
+    """The ticket this mail continues, and how it was found; (None, "") for a new conversation."""
+    ids = list(parsed.in_reply_to) + list(reversed(parsed.references))
+    if ids:
+        known = dict(
+            KnownMessageId.objects.filter(message_id__in=ids[:60]).values_list("message_id", "ticket_id")
+        )
+        for mid in ids:
+            if mid in known:
+                return known[mid], "In-Reply-To/References"
+    for address in parsed.to + parsed.delivered_to + parsed.cc:
+        match = PLUS_RE.match(address)
+        if match and mailbox is not None and address.split("@")[-1] == mailbox.address.split("@")[-1]:
+            pk = parse_number(match.group(1))
+            if pk and _sender_may_continue(pk, parsed.from_email):
+                return pk, "reply address token"
+    match = TOKEN_RE.search(parsed.subject)
+    if match:
+        pk = parse_number(match.group(1))
+        if pk and _sender_may_continue(pk, parsed.from_email):
+            return pk, "subject token"
+        return None, "subject token from a stranger ignored"
+    return None, ""
+
+
+def _sender_may_continue(ticket_id: int, sender: str) -> bool:
+    """A ticket token only threads mail from the ticket's customer or a follower (FAULTS E5)."""
+    if not sender:
+        return False
+    ticket = Ticket.objects.filter(pk=ticket_id).select_related("customer").first()
+    if ticket is None:
+        return False
+    if (ticket.customer.email or "").lower() == sender:
+        return True
+    return Follower.objects.filter(ticket_id=ticket_id, email__iexact=sender).exists()
+
+
+def external_id(parsed: ParsedMail, *, mailbox: Mailbox | None, digest: str) -> str:
+    box = mailbox.pk if mailbox else 0
+    if parsed.message_id:
+        return f"{box}:{parsed.message_id}"[:255]
+    return f"{box}:sha256:{digest}"
+
+
+def _seen(mailbox: Mailbox | None, exclude_mail: int | None, **key: str) -> bool:
+    """An earlier processed (or ignored) mail of this mailbox with this sha256 or Message-ID.
+
+    Only equalities that an index answers go to SQL, so the lookup stays an index probe however
+    large the table grows (`mailbox = ? AND message_id = ?` made SQLite walk the mailbox index, i.e.
+    every mail of the mailbox: the import slowed down as the table grew). The few rows sharing a
+    key are filtered here.
+    """
+    if "sha256" in key:  # the (mailbox, sha256) index
+        rows = InboundMail.objects.filter(mailbox=mailbox, **key)
+    else:  # the message_id index (with the mailbox in SQL, SQLite probes the mailbox index)
+        rows = InboundMail.objects.filter(**key)
+    box = mailbox.pk if mailbox is not None else None
+    return any(
+        pk != exclude_mail and box_id == box and state in (MailState.PROCESSED, MailState.IGNORED)
+        for pk, box_id, state in rows.values_list("pk", "mailbox_id", "state")
+    )
+
+
+def decide(
+    parsed: ParsedMail,
+    *,
+    mailbox: Mailbox | None,
+    digest: str,
+    size: int,
+    exclude_mail: int | None = None,
+    memory: DryRunMemory | None = None,
+    loop_check: bool = True,
+    ours: set[str] | None = None,
+) -> Outcome:
+    """What would happen to this mail. Reads only. `ours`: our_addresses(), if the caller has it."""
+    limit = mailbox.max_message_bytes if mailbox else default_limit()
+    if size > limit:
+        return Outcome(Decision.QUARANTINED, f"too large: {size} bytes, limit {limit}", parsed=parsed)
+    if memory is not None and (
+        digest in memory.digests or (parsed.message_id and parsed.message_id in memory.message_ids)
+    ):
+        return Outcome(Decision.DUPLICATE, "seen earlier in this run", parsed=parsed)
+    if _seen(mailbox, exclude_mail, sha256=digest):
+        return Outcome(Decision.DUPLICATE, "same raw message already imported", parsed=parsed)
+    if parsed.message_id and _seen(mailbox, exclude_mail, message_id=parsed.message_id[:255]):
+        return Outcome(Decision.DUPLICATE, "same Message-ID already imported", parsed=parsed)
+    if (
+        parsed.message_id
+        and KnownMessageId.objects.filter(message_id=parsed.message_id[:255], outbound=True).exists()
+    ):
+        return Outcome(Decision.DUPLICATE, "our own outgoing mail", parsed=parsed)
+    if is_bounce(parsed):
+        original = parsed.dsn_original_id
+        ticket_id = None
+        if original:
+            ticket_id = (
+                KnownMessageId.objects.filter(message_id=original).values_list("ticket_id", flat=True).first()
+            )
+        reason = f"delivery failure {parsed.dsn_status or ''} for {parsed.dsn_recipient or '?'}".replace(
+            "  ", " "
+        )
+        return Outcome(Decision.BOUNCE, reason, ticket_id=ticket_id, parsed=parsed, automatic=True)
+    if not parsed.from_email:
+        return Outcome(Decision.QUARANTINED, "no valid From address", parsed=parsed)
+    if parsed.from_email in (our_addresses() if ours is None else ours):
+        return Outcome(
+            Decision.AUTO_REPLY_SUPPRESSED,
+            "sent from our own address; ignored",
+            parsed=parsed,
+            automatic=True,
+        )
+    if loop_check:
+        cap, minutes = loop_cap()
+        recent = InboundMail.objects.filter(
+            from_email=parsed.from_email, received_at__gte=now() - timedelta(minutes=minutes)
+        )
+        if exclude_mail:
+            recent = recent.exclude(pk=exclude_mail)
+        if recent.count() >= cap:
+            return Outcome(
+                Decision.QUARANTINED,
+                f"email loop: more than {cap} mails from {parsed.from_email} in {minutes} minutes",
+                parsed=parsed,
+            )
+    ticket_id, how = find_thread(parsed, mailbox=mailbox)
+    automatic = automatic_reason(parsed)
+    if ticket_id:
+        decision = Decision.AUTO_REPLY_SUPPRESSED if automatic else Decision.FOLLOW_UP
+        reason = f"threaded by {how}" + (f"; automatic ({automatic})" if automatic else "")
+        return Outcome(decision, reason, ticket_id=ticket_id, parsed=parsed, automatic=bool(automatic))
+    if automatic:
+        return Outcome(
+            Decision.AUTO_REPLY_SUPPRESSED,
+            f"automatic mail ({automatic}); new ticket, no auto-reply",
+            parsed=parsed,
+            automatic=True,
+        )
+    return Outcome(Decision.NEW_TICKET, how or "no known thread", parsed=parsed)
+
+
+# --------------------------------------------------------------------------- processing
+
+
+def _finish(mail: InboundMail, head: dict[str, str] | None, **fields: object) -> None:
+    """The one UPDATE that closes a mail's processing, with its parsed headers (`head`)."""
+    InboundMail.objects.filter(pk=mail.pk).update(**(head or {}), **fields)
+
+
+def _quarantine(mail: InboundMail, reason: str, *, head: dict[str, str] | None = None) -> Outcome:
+    _finish(
+        mail,
+        head,
+        state=MailState.QUARANTINED,
+        decision=Decision.QUARANTINED,
+        reason=reason[:2000],
+        processed_at=now(),
+    )
+    return Outcome(Decision.QUARANTINED, reason, mail_id=mail.pk)
+
+
+def process(mail: InboundMail, *, auto_reply: bool = True, loop_check: bool = True) -> Outcome:
+    """Parse, decide and apply one stored mail. Never raises for a bad mail: it is quarantined."""
+    raw = bytes(mail.raw)
+    limit = mail.mailbox.max_message_bytes if mail.mailbox else default_limit()
+    if len(raw) > limit:
+        outcome = _quarantine(mail, f"too large: {len(raw)} bytes, limit {limit}")
+        if mail.mailbox and mail.mailbox.bounce_too_large:
+            from .outbound import queue_too_large_bounce
+
+            queue_too_large_bounce(mail)
+        return outcome
+    try:
+        parsed = parse(raw)
+        if parsed.is_dsn:
+            parsed.dsn_original_id = original_of_dsn(raw)
+    except Exception as err:  # the parser is hardened; anything left is quarantined, not raised
+        log.warning("mail %s could not be parsed", mail.pk, exc_info=True)
+        return _quarantine(mail, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
+    head = {
+        "message_id": parsed.message_id[:255],
+        "from_email": parsed.from_email[:254],
+        "subject": parsed.subject[:300],
+    }
+    ours = our_addresses()
+    outcome = decide(
+        parsed,
+        mailbox=mail.mailbox,
+        digest=mail.sha256,
+        size=len(raw),
+        exclude_mail=mail.pk,
+        loop_check=loop_check,
+        ours=ours,
+    )
+    outcome.mail_id = mail.pk
+    try:
+        return _apply(mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head)
+    except IntegrityError:
+        # the same message committed by a concurrent delivery: this one is the duplicate
+        _finish(
+            mail,
+            head,
+            state=MailState.DUPLICATE,
+            decision=Decision.DUPLICATE,
+            reason="concurrent delivery",
+            processed_at=now(),
+        )
+        return Outcome(Decision.DUPLICATE, "concurrent delivery", mail_id=mail.pk, parsed=parsed)
+    except OperationalError:
+        raise  # the database is busy or away: not the mail's fault; it stays stored for a retry
+    except Exception as err:
+        log.warning("mail %s could not be processed", mail.pk, exc_info=True)
+        return _quarantine(mail, f"cannot be processed: {err.__class__.__name__}: {err}"[:500], head=head)
+
+
+def uploads_of(parsed: ParsedMail) -> tuple[Upload, ...]:
+    return tuple(
+        Upload(name=a.name, content=a.content, content_type=a.content_type) for a in parsed.attachments
+    )
+
+
+def inbound_message(
+    parsed: ParsedMail, outcome: Outcome, *, mailbox: Mailbox | None, digest: str
+) -> InboundMessage:
+    subject = parsed.subject[:SUBJECT_MAX].strip() or _("(no subject)")
+    body = (parsed.new_text or parsed.text).strip()[:BODY_MAX] or _("(no text)")
+    html = parsed.html
+    if parsed.new_text and parsed.new_text != parsed.text and not html:
+        from django.utils.html import escape, linebreaks
+
+        html = linebreaks(escape(parsed.text[: BODY_MAX * 4]))
+    return InboundMessage(
+        channel=Channel.EMAIL,
+        external_id=external_id(parsed, mailbox=mailbox, digest=digest),
+        from_email=parsed.from_email,
+        from_name=parsed.from_name,
+        subject=subject,
+        body_text=body,
+        body_html=html,
+        ticket_id=outcome.ticket_id,
+        type=mailbox.default_type if mailbox else "consultation",
+        language="en" if parsed.language == "en" else "zh-hans",
+        attachments=uploads_of(parsed),
+        team_id=mailbox.team_id if mailbox else None,
+        category_id=mailbox.default_category_id if mailbox else None,
+        on_closed=mailbox.closed_reply if mailbox else "reopen",
+        automatic=outcome.automatic,
+    )
+
+
+def _apply(
+    mail: InboundMail,
+    parsed: ParsedMail,
+    outcome: Outcome,
+    *,
+    auto_reply: bool,
+    ours: set[str],
+    head: dict[str, str],
+) -> Outcome:
+    mailbox = mail.mailbox
+    decision = outcome.decision
+    if decision == Decision.QUARANTINED:
+        result = _quarantine(mail, outcome.reason, head=head)
+        result.parsed = parsed
+        return result
+    if decision == Decision.DUPLICATE:
+        _finish(
+            mail,
+            head,
+            state=MailState.DUPLICATE,
+            decision=decision,
+            reason=outcome.reason,
+            processed_at=now(),
+        )
+        return outcome
+    if decision == Decision.BOUNCE:
+        with transaction.atomic():
+            _record_bounce(parsed, outcome)
+            _finish(
+                mail,
+                head,
+                state=MailState.IGNORED,
+                decision=decision,
+                reason=outcome.reason,
+                ticket_id=outcome.ticket_id,
+                processed_at=now(),
+            )
+        return outcome
+    if outcome.reason.startswith("sent from our own address"):
+        _finish(
+            mail, head, state=MailState.IGNORED, decision=decision, reason=outcome.reason, processed_at=now()
+        )
+        return outcome
+    with transaction.atomic():
+        received = receive(inbound_message(parsed, outcome, mailbox=mailbox, digest=mail.sha256))
+        ticket = received.ticket
+        if parsed.message_id:
+            KnownMessageId.objects.get_or_create(
+                message_id=parsed.message_id[:255], defaults={"ticket_id": ticket.pk}
+            )
+        followers = [
+            a for a in parsed.cc if a not in ours and a != parsed.from_email and not PLUS_RE.match(a)
+        ]
+        if followers and not outcome.automatic:
+            Follower.objects.bulk_create(
+                [Follower(ticket=ticket, email=a) for a in followers[:50]], ignore_conflicts=True
+            )
+        if received.ticket.pk != outcome.ticket_id and outcome.decision == Decision.FOLLOW_UP:
+            outcome.reason += f"; opened follow-up {ticket.number}"
+        outcome.ticket_id = ticket.pk
+        if not received.created:
+            outcome.decision = Decision.DUPLICATE
+            outcome.reason = "same message already on the ticket"
+        _finish(
+            mail,
+            head,
+            state=MailState.PROCESSED if received.created else MailState.DUPLICATE,
+            decision=outcome.decision,
+            reason=outcome.reason[:2000],
+            ticket_id=ticket.pk,
+            ticket_message_id=received.message.pk,
+            processed_at=now(),
+        )
+        if (
+            auto_reply
+            and received.created
+            and outcome.decision == Decision.NEW_TICKET
+            and mailbox is not None
+            and mailbox.auto_reply
+        ):
+            from .outbound import queue_auto_reply
+
+            queue_auto_reply(ticket, mailbox=mailbox, parsed=parsed)
+    return outcome
+
+
+def _record_bounce(parsed: ParsedMail, outcome: Outcome) -> None:
+    """A DSN: mark the recipient, fail the outgoing mail it reports on, warn the agent. No reply."""
+    recipient = parsed.dsn_recipient
+    hard = parsed.dsn_status.startswith("5")
+    if recipient and hard:
+        BouncedAddress.objects.get_or_create(
+            email=recipient[:254], defaults={"status": parsed.dsn_status, "ticket_id": outcome.ticket_id}
+        )
+    if parsed.dsn_original_id:
+        outbox = OutboxMail.objects.filter(message_id=parsed.dsn_original_id).first()
+        if outbox is not None:
+            OutboxMail.objects.filter(pk=outbox.pk).update(
+                state=OutboxState.FAILED, last_error=f"bounced: {parsed.dsn_status} {recipient}"[:500]
+            )
+            from .outbound import warn_agent
+
+            warn_agent(outbox, reason=_("undeliverable (%(status)s)") % {"status": parsed.dsn_status or "?"})
+
+
+def reprocess(mail: InboundMail) -> Outcome:
+    """Run a quarantined mail through the pipeline again (after a fix or a raised limit)."""
+    if mail.state not in (MailState.QUARANTINED, MailState.RECEIVED):
+        return Outcome(
+            mail.decision or Decision.DUPLICATE,
+            "already processed",
+            mail_id=mail.pk,
+            ticket_id=mail.ticket_id,
+        )
+    InboundMail.objects.filter(pk=mail.pk).update(state=MailState.RECEIVED, reason="")
+    mail.refresh_from_db()
+    return process(mail, auto_reply=False, loop_check=False)
+
+
+def dry_run(raw: bytes, *, mailbox: Mailbox | None, memory: DryRunMemory) -> Outcome:
+    """The decision for one mail without writing anything."""
+    digest = sha256(raw)
+    try:
+        parsed = parse(raw)
+        if parsed.is_dsn:
+            parsed.dsn_original_id = original_of_dsn(raw)
+    except Exception as err:
+        return Outcome(Decision.QUARANTINED, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
+    outcome = decide(parsed, mailbox=mailbox, digest=digest, size=len(raw), memory=memory, loop_check=False)
+    memory.digests.add(digest)
+    if parsed.message_id:
+        memory.message_ids.add(parsed.message_id)
+    return outcome

@@ -1,0 +1,691 @@
+"""Raw RFC 5322 bytes → a `ParsedMail`, hardened for real (Chinese) mail. Never raises on bad input.
+
+stdlib `email` with `policy.default` gives the structure; text and headers are decoded here, because
+the stdlib decodes a GB2312 label holding GBK characters to U+FFFD without a word:
+- GB2312 / GBK / CP936 → GB18030 (a strict superset), Big5 → Big5-HKSCS;
+- unknown or missing charsets → charset-normalizer's guess (and a defect note);
+- raw 8-bit header bytes → UTF-8 if valid, else GB18030, else a guess;
+- RFC 2047 encoded words and RFC 2231 parameters are decoded with the same charset map.
+HTML is sanitised with nh3; remote images are blocked (their `src` removed) unless asked for.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from email import policy
+from email.header import decode_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+import nh3
+from charset_normalizer import from_bytes
+
+MAX_PARTS = 500  # leaf parts read from one message; the rest is a defect, never a crash
+MAX_DEPTH = 30  # multipart nesting read; deeper parts are noted and skipped
+MAX_TEXT = 2_000_000  # characters of text kept from one part
+
+CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
+    "gb_2312-80": "gb18030",
+    "euc-cn": "gb18030",
+    "x-euc-cn": "gb18030",
+    "csgb2312": "gb18030",
+    "chinese": "gb18030",
+    "gb18030": "gb18030",
+    "big5": "big5hkscs",
+    "big-5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "big5-hkscs": "big5hkscs",
+    "cp950": "big5hkscs",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "iso-8859-1": "latin-1",
+    "us-ascii": "ascii",
+    "ansi_x3.4-1968": "ascii",
+    "utf8": "utf-8",
+    "unicode": "utf-16",
+    "unicodebig": "utf-16-be",
+    "unicodebigunmarked": "utf-16-be",
+    "unicodelittle": "utf-16-le",
+    "unicodelittleunmarked": "utf-16-le",
+}
+LATIN_LABELS = {"latin-1", "ascii", "windows-1252", "cp1252", "iso-8859-15"}
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    name: str
+    content_type: str
+    content: bytes
+    content_id: str = ""
+    inline: bool = False
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass
+class ParsedMail:
+    message_id: str = ""
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    from_email: str = ""
+    from_name: str = ""
+    reply_to: str = ""
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    delivered_to: tuple[str, ...] = ()
+    subject: str = ""
+    date: datetime | None = None
+    text: str = ""  # the whole text (new text + quoted history + signature)
+    new_text: str = ""  # what the sender wrote this time
+    html: str = ""  # sanitised, remote images blocked
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case name → decoded value (first)
+    language: str = "zh-hans"
+    is_dsn: bool = False
+    dsn_status: str = ""
+    dsn_recipient: str = ""
+    dsn_original_id: str = ""
+    defects: list[str] = field(default_factory=list)
+    remote_images: int = 0
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def codec_for(label: str | None) -> str | None:
+    label = (label or "").strip().strip('"').lower()
+    if not label:
+        return None
+    label = CHARSET_ALIASES.get(label, label)
+    try:
+        import codecs
+
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(data: bytes, label: str | None, defects: list[str] | None = None) -> str:
+    """Bytes → text, never raising and never silently turning valid bytes into U+FFFD."""
+    if not data:
+        return ""
+    codec = codec_for(label)
+    # UTF-8 mislabelled as latin-1/ascii is common; valid UTF-8 with 8-bit bytes is not latin-1.
+    if codec in (*LATIN_LABELS, "iso8859-1", "cp1252") and any(b > 127 for b in data):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if codec:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            pass
+    elif label and defects is not None:
+        defects.append(f"unknown charset {label[:40]!r}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:200_000]).best()
+    if defects is not None:
+        defects.append(f"charset guessed: {best.encoding if best else 'utf-8 with replacement'}")
+    if best is not None:
+        try:
+            return data.decode(best.encoding, errors="replace")
+        except LookupError:
+            pass
+    return data.decode(codec or "utf-8", errors="replace")
+
+
+def _raw_header_text(value: str) -> str:
+    """A header as parsed from bytes: 8-bit bytes survive as surrogates; decode them properly."""
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        return decode_bytes(value.encode("ascii", "surrogateescape"), None)
+    return value
+
+
+def decode_header_value(value: str | None) -> str:
+    """RFC 2047 words decoded with the charset map (GB2312 → GB18030 …); raw 8-bit text kept."""
+    if value is None:
+        return ""
+    value = _raw_header_text(str(value))
+    try:
+        pieces = decode_header(value)
+    except Exception:
+        return " ".join(value.split())
+    out = []
+    for chunk, charset in pieces:
+        if isinstance(chunk, bytes):
+            out.append(decode_bytes(chunk, charset) if charset else decode_bytes(chunk, "utf-8"))
+        else:
+            out.append(chunk)
+    text = "".join(out)
+    return " ".join(text.replace("\x00", "").split())
+
+
+def _raw(msg: Message, name: str) -> str | None:
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _raw_all(msg: Message, name: str) -> list[str]:
+    return [value for key, value in msg.raw_items() if key.lower() == name]
+
+
+MSGID_RE = re.compile(r"<([^<>\s]{1,250})>")
+
+
+def message_ids(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    found = MSGID_RE.findall(value)
+    if not found and value.strip():
+        found = [value.strip().strip("<>")[:250]]
+    return tuple(dict.fromkeys(found))
+
+
+ADDR_RE = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+
+
+def _addresses(values: list[str]) -> tuple[str, ...]:
+    decoded = [decode_header_value(v) for v in values]
+    out = []
+    try:
+        pairs = getaddresses(decoded)
+    except RecursionError:  # a pathological header: take what looks like addresses
+        pairs = [("", a) for a in ADDR_RE.findall(" ".join(decoded))]
+    for _name, addr in pairs:
+        addr = addr.strip().lower()
+        if "@" in addr and len(addr) <= 254:
+            out.append(addr)
+    return tuple(dict.fromkeys(out))
+
+
+def _param(part: Message, name: str, header: str = "content-disposition") -> str:
+    """An RFC 2231 / RFC 2047 parameter (filename, name) decoded with the charset map."""
+    try:
+        value = part.get_param(name, header=header)
+    except Exception:
+        return ""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):  # RFC 2231: (charset, language, value)
+        charset, _lang, text = value
+        raw = text.encode("latin-1", "surrogateescape") if isinstance(text, str) else text
+        try:
+            from urllib.parse import unquote_to_bytes
+
+            raw = unquote_to_bytes(raw)
+        except Exception:
+            pass
+        return decode_bytes(raw, charset or "utf-8")
+    return decode_header_value(str(value))
+
+
+SAFE_NAME_RE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_filename(name: str, *, fallback: str = "attachment") -> str:
+    """A display-safe file name: no path, no control or bidi characters, at most 200 characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = SAFE_NAME_RE.sub("_", name).strip(" .")
+    if not name or set(name) <= {"_", "."}:
+        name = fallback
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext[:20] if dot and len(ext) <= 20 else ""
+        name = (stem if dot else name)[: 200 - len(ext) - 1] + ("." + ext if ext else "")
+    return name
+
+
+# --------------------------------------------------------------------------- HTML
+
+HTML_TAGS = {
+    "a", "b", "blockquote", "br", "code", "div", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "li", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "caption", "center", "dd", "dl", "dt",
+}  # fmt: skip
+HTML_ATTRS = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align"},
+}
+
+
+def sanitise_html(html: str, *, allow_remote: bool = False) -> tuple[str, int]:
+    """nh3 allow-list; remote images dropped unless `allow_remote`. Returns (html, remote images)."""
+    blocked = 0
+
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        nonlocal blocked
+        if tag == "img" and attr == "src":
+            low = value.strip().lower()
+            if low.startswith("cid:"):
+                return value
+            if low.startswith(("http:", "https:", "//")):
+                if allow_remote:
+                    return value
+                blocked += 1
+                return None
+            return None  # data:, javascript:, file: …
+        return value
+
+    cleaned = nh3.clean(
+        html or "",
+        tags=HTML_TAGS,
+        attributes=HTML_ATTRS,
+        url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+    )
+    return cleaned, blocked
+
+
+BLOCK_RE = re.compile(r"<\s*(br|/p|/div|/tr|/li|/h[1-6]|p|div|tr|li|blockquote|/blockquote)\b[^>]*>", re.I)
+TAG_RE = re.compile(r"<[^>]+>")
+
+
+def text_from_html(html: str) -> str:
+    stripped = nh3.clean(html or "", tags={"p", "br", "div", "tr", "li", "blockquote", "h1", "h2", "h3"})
+    stripped = BLOCK_RE.sub("\n", stripped)
+    text = html_lib.unescape(TAG_RE.sub("", stripped))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# --------------------------------------------------------------------------- quoted history
+
+QUOTE_HEADS = [
+    re.compile(r"^\s*On .{0,300}wrote:\s*$", re.I),
+    re.compile(r"^\s*在\s*.{0,200}(写道|寫道)\s*[:：]\s*$"),
+    re.compile(
+        r"^\s*-{2,}\s*(Original Message|原始邮件|原始郵件|Forwarded message|转发的邮件)\s*-{2,}", re.I
+    ),
+    re.compile(r"^\s*_{20,}\s*$"),
+    re.compile(r"^\s*(From|发件人|寄件者)\s*[:：].{0,300}$", re.I),
+]
+SIGNATURE_RE = re.compile(r"^(-- ?|——+|--)$")
+
+
+def split_quoted(text: str) -> str:
+    """The new text of a reply: what comes before the quoted history and the signature."""
+    lines = text.splitlines()
+    cut = len(lines)
+    for i, line in enumerate(lines):
+        if line.startswith(">") and i > 0:
+            # a ">" block: the quote header may be the line(s) just above
+            cut = i
+            while cut > 0 and (
+                not lines[cut - 1].strip() or any(h.match(lines[cut - 1]) for h in QUOTE_HEADS)
+            ):
+                cut -= 1
+            break
+        if any(h.match(line) for h in QUOTE_HEADS) and i > 0:
+            cut = i
+            break
+        if SIGNATURE_RE.match(line.rstrip()) and i > 0:
+            cut = i
+            break
+    new = "\n".join(lines[:cut]).strip()
+    return new or text.strip()
+
+
+# --------------------------------------------------------------------------- uuencode
+
+UU_BEGIN = re.compile(r"^begin [0-7]{3,4} (.+)$", re.M)
+
+
+def extract_uuencoded(text: str) -> tuple[str, list[ParsedAttachment]]:
+    found: list[ParsedAttachment] = []
+    while True:
+        match = UU_BEGIN.search(text)
+        if not match:
+            return text, found
+        end = text.find("\nend", match.end())
+        if end < 0:
+            return text, found
+        data = bytearray()
+        try:
+            for line in text[match.end() : end].strip("\n").splitlines():
+                if line.strip() and line.strip() != "`":
+                    data += binascii.a2b_uu(line)
+        except (binascii.Error, ValueError):
+            return text, found
+        name = safe_filename(match.group(1).strip())
+        found.append(
+            ParsedAttachment(name=name, content_type="application/octet-stream", content=bytes(data))
+        )
+        text = text[: match.start()] + f"[{name}]" + text[end + 4 :]
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def _part_bytes(part: Message, defects: list[str]) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as err:  # truncated base64 and friends
+        defects.append(f"undecodable part: {err.__class__.__name__}")
+        data = None
+    if data is None:
+        payload = part.get_payload()
+        if isinstance(payload, str):
+            return payload.encode("utf-8", "surrogateescape")
+        return b""
+    return data
+
+
+def _rfc822_bytes(part: Message) -> bytes:
+    payload = part.get_payload()
+    inner = payload[0] if isinstance(payload, list) and payload else payload
+    if isinstance(inner, Message):
+        try:
+            return inner.as_bytes(policy=policy.default.clone(linesep="\r\n", max_line_length=0))
+        except Exception:
+            try:
+                return inner.as_string().encode("utf-8", "surrogateescape")
+            except Exception:
+                return b""
+    if isinstance(inner, str):
+        return inner.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def _leaves(msg: Message, defects: list[str]) -> list[Message]:
+    """Leaf parts, depth-first; message/* parts are leaves (attached mails, not walked into)."""
+    out: list[Message] = []
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if part.is_multipart() and not part.get_content_type().startswith("message/"):
+            if depth >= MAX_DEPTH:
+                defects.append(f"multipart nested deeper than {MAX_DEPTH}")
+                continue
+            children = part.get_payload()
+            if isinstance(children, list):
+                stack.extend((c, depth + 1) for c in reversed(children))
+            continue
+        out.append(part)
+        if len(out) >= MAX_PARTS:
+            defects.append(f"more than {MAX_PARTS} parts; the rest is in the raw message")
+            break
+    return out
+
+
+def _parents(msg: Message) -> dict[int, Message]:
+    parents: dict[int, Message] = {}
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        if part.is_multipart() and not part.get_content_type().startswith("message/"):
+            children = part.get_payload()
+            if isinstance(children, list):
+                for child in children[:MAX_PARTS]:
+                    parents[id(child)] = part
+                    stack.append(child)
+    return parents
+
+
+CJK_RE = re.compile("[\u4e00-\u9fff]")
+LATIN_RE = re.compile("[A-Za-z]")  # = ch.isascii() and ch.isalpha()
+
+
+def language_of(text: str, headers: dict[str, str]) -> str:
+    accept = (headers.get("accept-language") or headers.get("content-language") or "").lower()
+    if accept.startswith("zh"):
+        return "zh-hans"
+    sample = text[:2000]
+    if len(CJK_RE.findall(sample)) >= 2:
+        return "zh-hans"
+    if accept.startswith("en") or len(LATIN_RE.findall(sample)) > 20:
+        return "en"
+    return "zh-hans"
+
+
+INTERESTING = (
+    "auto-submitted",
+    "precedence",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "list-id",
+    "list-unsubscribe",
+    "x-loop",
+    "x-kefu-loop",
+    "return-path",
+    "accept-language",
+    "content-language",
+    "x-failed-recipients",
+    "authentication-results",
+)
+
+
+def parse(raw: bytes, *, allow_remote_images: bool = False) -> ParsedMail:
+    """Parse raw bytes. Bad input gives defects, never an exception (except MemoryError-class)."""
+    parsed = ParsedMail()
+    defects = parsed.defects
+    raw = raw.replace(b"\x00", b"")
+    try:
+        msg: Message = BytesParser(policy=policy.default).parsebytes(raw)
+        for part in msg.walk():  # structured headers are parsed lazily; force the risky ones now
+            part.get_content_type()
+            part.get_content_disposition()
+    except RecursionError:
+        # pathological headers (thousands of encoded words) blow the modern header parser's stack
+        defects.append("headers too complex for the structured parser; read as plain headers")
+        msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+    for defect in getattr(msg, "defects", [])[:20]:
+        defects.append(defect.__class__.__name__)
+
+    for name in INTERESTING:
+        value = _raw(msg, name)
+        if value is not None:
+            parsed.headers[name] = decode_header_value(value)[:1000]
+    parsed.subject = decode_header_value(_raw(msg, "subject"))[:1000]
+    parsed.message_id = (message_ids(_raw(msg, "message-id")) or ("",))[0]
+    parsed.in_reply_to = message_ids(_raw(msg, "in-reply-to"))[:20]
+    parsed.references = message_ids(" ".join(_raw_all(msg, "references")))[-50:]
+
+    from_value = decode_header_value(_raw(msg, "from"))
+    try:
+        name, addr = parseaddr(from_value)
+    except RecursionError:
+        name, addr = "", (ADDR_RE.findall(from_value) or [""])[0]
+    if "@" not in addr or len(addr) > 254 or any(ch.isspace() for ch in addr):
+        defects.append("no valid From address")
+        addr = ""
+    parsed.from_email = addr.strip().lower()
+    parsed.from_name = (name or "").strip()[:200]
+    parsed.reply_to = (_addresses(_raw_all(msg, "reply-to")) or ("",))[0]
+    parsed.to = _addresses(_raw_all(msg, "to"))[:1000]
+    parsed.cc = _addresses(_raw_all(msg, "cc"))[:1000]
+    parsed.delivered_to = _addresses(_raw_all(msg, "delivered-to") + _raw_all(msg, "x-original-to"))[:20]
+    date_value = _raw(msg, "date")
+    if date_value:
+        try:
+            parsed.date = parsedate_to_datetime(decode_header_value(date_value))
+            if parsed.date is not None and parsed.date.tzinfo is None:
+                parsed.date = None
+                defects.append("Date without a time zone")
+        except (TypeError, ValueError, IndexError, OverflowError):
+            defects.append("invalid Date")
+    else:
+        defects.append("no Date")
+
+    texts: list[str] = []
+    htmls: list[str] = []
+    parents = _parents(msg)
+    used_names: set[str] = set()
+    n = 0
+    for part in _leaves(msg, defects):
+        n += 1
+        ctype = part.get_content_type()
+        disposition = (part.get_content_disposition() or "").lower()
+        filename = _param(part, "filename") or _param(part, "name", header="content-type")
+        parent = parents.get(id(part))
+        parent_type = parent.get_content_type() if parent is not None else ""
+        if ctype == "message/delivery-status" or (
+            parent_type == "multipart/report" and ctype.startswith("message/delivery")
+        ):
+            parsed.is_dsn = True
+            _read_dsn(parsed, part, defects)
+        if ctype.startswith("multipart/"):
+            # a multipart whose boundary is broken: its body is kept as text, never dropped
+            data = _part_bytes(part, defects)
+            texts.append(decode_bytes(data, part.get_content_charset(), defects)[:MAX_TEXT])
+            defects.append(f"{ctype} without readable parts; body kept as text")
+            continue
+        is_text_body = (
+            ctype in ("text/plain", "text/html")
+            and disposition != "attachment"
+            and not (filename and disposition == "inline" and ctype != "text/plain")
+        )
+        if is_text_body and not (ctype == "text/plain" and filename and disposition == "attachment"):
+            data = _part_bytes(part, defects)
+            text = decode_bytes(data, part.get_content_charset(), defects)[:MAX_TEXT]
+            if ctype == "text/plain":
+                texts.append(text)  # several plain parts (even alternatives) are all kept
+            else:
+                htmls.append(text)
+                if parent_type == "multipart/alternative" and any(
+                    s.get_content_type() == "text/plain" for s in _children(parent)
+                ):
+                    continue  # the plain alternative carries the text
+                texts.append(text_from_html(text))
+            continue
+        # anything else is an attachment (attached mails included, as .eml files)
+        if ctype == "message/delivery-status":
+            content = _dsn_bytes(part, defects)
+        elif ctype.startswith("message/"):
+            content = _rfc822_bytes(part) if ctype == "message/rfc822" else _dsn_bytes(part, defects)
+            inner_subject = ""
+            if ctype == "message/rfc822":
+                payload = part.get_payload()
+                inner = payload[0] if isinstance(payload, list) and payload else None
+                if isinstance(inner, Message):
+                    inner_subject = decode_header_value(_raw(inner, "subject"))
+            default = (inner_subject or "message")[:80] + (".eml" if ctype == "message/rfc822" else ".txt")
+            filename = filename or default
+            if ctype == "message/rfc822" and not filename.lower().endswith(".eml"):
+                filename += ".eml"
+        else:
+            content = _part_bytes(part, defects)
+        if ctype == "message/delivery-status" and not filename:
+            filename = "delivery-status.txt"
+        ext = _guess_ext(ctype)
+        name = safe_filename(filename, fallback=f"part-{n}{ext}")
+        base, dot, extension = name.rpartition(".")
+        counter = 1
+        while name in used_names:
+            counter += 1
+            name = f"{base or extension}-{counter}{dot}{extension if base else ''}"
+        used_names.add(name)
+        cid = (_raw(part, "content-id") or "").strip().strip("<>")[:200]
+        parsed.attachments.append(
+            ParsedAttachment(
+                name=name,
+                content_type=ctype[:100],
+                content=content,
+                content_id=cid,
+                inline=disposition == "inline" or bool(cid and ctype.startswith("image/")),
+            )
+        )
+
+    text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    text, uu = extract_uuencoded(text)
+    parsed.attachments.extend(uu)
+    parsed.text = text.replace("\x00", "").replace("\r\n", "\n")
+    parsed.new_text = split_quoted(parsed.text) if parsed.text else ""
+    if htmls:
+        parsed.html, parsed.remote_images = sanitise_html("\n".join(htmls), allow_remote=allow_remote_images)
+    parsed.language = language_of(parsed.subject + "\n" + parsed.text, parsed.headers)
+    return parsed
+
+
+def _children(parent: Message) -> list[Message]:
+    payload = parent.get_payload()
+    return payload if isinstance(payload, list) else []
+
+
+def _guess_ext(ctype: str) -> str:
+    import mimetypes
+
+    return mimetypes.guess_extension(ctype) or ".bin"
+
+
+def _dsn_bytes(part: Message, defects: list[str]) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        blocks = []
+        for block in payload:
+            if isinstance(block, Message):
+                try:
+                    blocks.append(block.as_bytes())
+                except Exception:
+                    blocks.append(str(block).encode("utf-8", "replace"))
+        return b"\n".join(blocks)
+    data = _part_bytes(part, defects)
+    if not data:
+        try:
+            data = part.as_bytes()
+        except Exception:
+            data = b""
+    return data
+
+
+def _read_dsn(parsed: ParsedMail, part: Message, defects: list[str]) -> None:
+    data = _dsn_bytes(part, defects)
+    text = decode_bytes(data, "utf-8")
+    status = re.search(r"^Status:\s*([245]\.\d{1,3}\.\d{1,3})", text, re.M | re.I)
+    recipient = re.search(r"^Final-Recipient:\s*[^;]*;\s*(\S+)", text, re.M | re.I)
+    parsed.dsn_status = status.group(1) if status else ""
+    parsed.dsn_recipient = recipient.group(1).strip("<>").lower() if recipient else ""
+
+
+def original_of_dsn(raw: bytes) -> str:
+    """The Message-ID of the mail a DSN reports on (its message/rfc822 or text/rfc822-headers part)."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
+            if ctype == "message/rfc822":
+                payload = part.get_payload()
+                inner = payload[0] if isinstance(payload, list) and payload else None
+                if isinstance(inner, Message):
+                    found = message_ids(_raw(inner, "message-id"))
+                    if found:
+                        return found[0]
+            else:
+                data = part.get_payload(decode=True) or b""
+                match = re.search(rb"^Message-ID:\s*(<[^>]+>)", data, re.M | re.I)
+                if match:
+                    return match.group(1).decode("ascii", "replace").strip("<>")
+    return ""

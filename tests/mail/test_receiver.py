@@ -1,0 +1,108 @@
+"""The SMTP/LMTP receiver (aiosmtpd): 250 only after the raw is stored, SIZE and 552, unknown rcpt 550."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+
+import pytest
+from django.db import OperationalError
+
+from kefu.mail.models import InboundMail, MailState
+from kefu.mail.receiver import controller
+from kefu.tickets.models import Ticket
+
+from .conftest import ADDRESS
+from .mails import raw_mail
+from .servers import free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def receiver(mailbox):
+    port = free_port()
+    server = controller("127.0.0.1", port, max_bytes=1024 * 1024)
+    server.start()
+    yield port
+    # Let the processing of the last mail finish before the test database is flushed.
+    deadline = time.monotonic() + 15
+    while server.handler.pending and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.stop()
+
+
+def wait_for(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except OperationalError:  # the in-memory test database is locked while the receiver writes
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def test_mail_from_a_real_client_becomes_a_ticket(receiver, team_aftersales):
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        client.ehlo()
+        assert client.has_extn("size") and int(client.esmtp_features["size"]) == 1024 * 1024
+        refused = client.sendmail(
+            "xiaoming@example.cn", [ADDRESS], raw_mail(message_id="<smtp-1@example.cn>")
+        )
+        assert refused == {}
+    # 250 came after the raw was committed
+    assert wait_for(lambda: InboundMail.objects.filter(message_id="smtp-1@example.cn").exists(), timeout=2)
+    assert wait_for(lambda: Ticket.objects.filter(team=team_aftersales).exists())
+    assert wait_for(lambda: InboundMail.objects.filter(state=MailState.PROCESSED).exists())
+    # the MTA retries the same message: still one ticket
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        client.sendmail("xiaoming@example.cn", [ADDRESS], raw_mail(message_id="<smtp-1@example.cn>"))
+    assert wait_for(lambda: InboundMail.objects.filter(state=MailState.DUPLICATE).exists())
+    assert wait_for(lambda: Ticket.objects.count() == 1)
+
+
+def test_too_large_gets_552_and_unknown_recipient_550(receiver):
+    big = raw_mail(body="大" * (1024 * 1024))
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        with pytest.raises(smtplib.SMTPResponseException) as err:
+            client.sendmail("xiaoming@example.cn", [ADDRESS], big)
+        assert err.value.smtp_code == 552
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as err:
+            client.sendmail("xiaoming@example.cn", ["nobody@yunshan.example"], raw_mail())
+        assert err.value.recipients["nobody@yunshan.example"][0] == 550
+    assert not InboundMail.objects.exists()
+
+
+def test_plus_address_recipient_reaches_its_mailbox(receiver):
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        client.sendmail("xiaoming@example.cn", ["service+kf-000001@yunshan.example"], raw_mail())
+    assert InboundMail.objects.filter(mailbox__address=ADDRESS).count() == 1
+
+
+def test_done_when_real_client_to_receiver_auto_reply_agent_answer_customer_answer(
+    receiver, smtp_sink, team_aftersales, agent_li
+):
+    from email import message_from_bytes, policy
+
+    from kefu.tickets.services import reply
+
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        client.sendmail("xiaoming@example.cn", [ADDRESS], raw_mail(message_id="<done-1@example.cn>"))
+    assert wait_for(lambda: len(smtp_sink.received) == 1)  # the auto-reply went out through real SMTP
+    ticket = Ticket.objects.get()
+    assert ticket.team == team_aftersales and ticket.customer.email == "xiaoming@example.cn"
+    ack = message_from_bytes(smtp_sink.received[0], policy=policy.default)
+    assert ack["Auto-Submitted"] == "auto-replied" and "24–48 小时" in ack.get_body(("plain",)).get_content()
+    assert smtp_sink.envelopes[0][1] == ["xiaoming@example.cn"]
+    reply(ticket, body="已为您补发。", by=agent_li)  # commits: the handler sends it
+    assert wait_for(lambda: len(smtp_sink.received) == 2)
+    answer = message_from_bytes(smtp_sink.received[1], policy=policy.default)
+    assert answer["In-Reply-To"] == "<done-1@example.cn>"
+    customer_reply = raw_mail(subject="Re: 收到了吗", body="收到了，谢谢", in_reply_to=answer["Message-ID"])
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        client.sendmail("xiaoming@example.cn", [ADDRESS], customer_reply)
+    assert wait_for(lambda: ticket.messages.count() == 3)
+    assert Ticket.objects.count() == 1 and len(smtp_sink.received) == 2  # no auto-reply to a follow-up
