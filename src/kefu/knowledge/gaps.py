@@ -1,0 +1,109 @@
+"""The knowledge-gap report: questions the bot could not answer (or answered unhelpfully),
+grouped by meaning with the sentence encoder, biggest groups first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q
+
+from kefu.core.clock import now
+
+from .models import BotQuestion, Feedback, Outcome
+from .search import encoder, text
+
+MAX_QUESTIONS = 2000
+DISTANCE = 0.45  # cosine distance under which two questions are "the same question"
+
+
+@dataclass
+class Gap:
+    label: str
+    count: int
+    examples: list[str]
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def unanswered(days: int = 30) -> list[BotQuestion]:
+    since = now() - timedelta(days=days)
+    qs = BotQuestion.objects.filter(created_at__gte=since).filter(
+        Q(outcome=Outcome.HANDOFF, reason__in=["low_confidence", "no_articles"])
+        | Q(feedback=Feedback.NOT_HELPFUL)
+        | Q(outcome=Outcome.SUGGESTED)
+    )
+    return list(qs.exclude(question="").order_by("-created_at")[:MAX_QUESTIONS])
+
+
+def cluster(questions: list[str]) -> list[list[int]]:
+    """Indexes of `questions`, grouped by meaning (agglomerative, cosine, average linkage)."""
+    if not questions:
+        return []
+    if len(questions) == 1:
+        return [[0]]
+    from sklearn.cluster import AgglomerativeClustering
+
+    vectors = encoder.encode([text.normalise(q, limit=300) for q in questions])
+    labels = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=DISTANCE
+    ).fit_predict(vectors)
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    out = []
+    for members in groups.values():
+        centre = vectors[members].mean(axis=0)
+        members.sort(key=lambda i: -float(vectors[i] @ centre))  # most typical first
+        out.append(members)
+    return sorted(out, key=len, reverse=True)
+
+
+def gap_report(days: int = 30, *, limit: int = 30) -> list[Gap]:
+    rows = unanswered(days)
+    questions = [r.question[:300] for r in rows]
+    gaps = []
+    for members in cluster(questions)[:limit]:
+        examples: list[str] = []
+        reasons: dict[str, int] = {}
+        for i in members:
+            q = questions[i].strip()
+            if q and q not in examples and len(examples) < 5:
+                examples.append(q)
+            key = rows[i].reason or rows[i].feedback or rows[i].outcome
+            reasons[key] = reasons.get(key, 0) + 1
+        gaps.append(
+            Gap(label=examples[0] if examples else "", count=len(members), examples=examples, reasons=reasons)
+        )
+    return gaps
+
+
+def draft_from_gap(examples: list[str], *, user: Any) -> dict[str, Any]:
+    """Initial values of a new article for a gap: the questions, plus the agent answers that
+    solved the most similar tickets (from the ticket search the user may see)."""
+    from kefu.tickets.models import MessageKind
+    from kefu.tickets.selectors import search_tickets
+
+    answers: list[str] = []
+    try:
+        hits = search_tickets(user, examples[0], limit=5) if examples else []
+    except Exception:  # noqa: BLE001 - a failed lookup only means no suggested answers
+        hits = []
+    for hit in hits:
+        ticket = getattr(hit, "ticket", hit)
+        if getattr(ticket, "status", "") not in ("solved", "closed"):
+            continue
+        reply = (
+            ticket.messages.filter(kind=MessageKind.PUBLIC, from_customer=False)
+            .order_by("-created_at")
+            .first()
+        )
+        if reply and reply.body_text.strip() and reply.body_text.strip() not in answers:
+            answers.append(reply.body_text.strip()[:1500])
+        if len(answers) >= 3:
+            break
+    return {
+        "title": (examples[0] if examples else "")[:300],
+        "questions": "\n".join(examples[1:]),
+        "body": "\n\n---\n\n".join(answers),
+    }

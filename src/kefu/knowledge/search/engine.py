@@ -1,0 +1,399 @@
+"""The in-memory search index: two BM25 fields (bm25s) + two encoder fields, fused by weights.
+
+A document is an article: its title and alternative questions ("q" field) and its short answer +
+body ("b" field). Each field has a BM25 score (bm25s over `text.tokens`) and a semantic score
+(cosine with the encoder; for "q" the best of the title and each question). The fused score is a
+weighted sum of the four, the BM25 parts divided by the query's best BM25 score so that weights
+mean the same for every query. `confidence` maps the top score and its margin over the runner-up
+to a probability that the top article is right (logistic, fitted on the visible evaluation data).
+
+Per-document tokens and vectors are kept, so an edit re-tokenises and re-encodes one article;
+the BM25 matrices are recompiled from the kept tokens on the next query (milliseconds, no
+re-tokenising or re-encoding of the others).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import encoder, text
+
+ENGINE_VERSION = 3
+DELTA_MAX = 200  # edited articles scored beside the BM25 matrix before a full recompile
+
+
+@dataclass(frozen=True)
+class Weights:
+    lex_q: float = 0.35
+    lex_b: float = 0.15
+    sem_q: float = 0.35
+    sem_b: float = 0.15
+    # confidence = sigmoid(a * top + b * margin + c)
+    conf_a: float = 9.0
+    conf_b: float = 14.0
+    conf_c: float = -5.0
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass
+class Doc:
+    id: int
+    stamp: str
+    audience: str
+    language: str
+    q_tokens: list[str]
+    b_tokens: list[str]
+    q_vectors: np.ndarray  # (k, 512), k >= 0
+    b_vector: np.ndarray  # (512,)
+
+
+@dataclass
+class Hit:
+    id: int
+    score: float
+    lex: float = 0.0
+    sem: float = 0.0
+
+
+@dataclass
+class Result:
+    hits: list[Hit]
+    confidence: float
+    normalised_query: str = ""
+    terms: list[str] = field(default_factory=list)
+
+
+def language_family(language: str) -> str:
+    return "zh" if (language or "").lower().startswith("zh") else (language or "").lower()[:2]
+
+
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_RE = re.compile(r"[A-Za-z]{2,}")
+
+
+def pick_families(index: Index, query: str, language: str = "") -> set[str] | None:
+    """Which articles' languages to search: the query's own script first (a Chinese question is
+    answered from Chinese articles whatever the page language), else the customer's language;
+    None (every language) when there are no articles in it — the encoder is multilingual."""
+    available = index.families()
+    if _CJK_RE.search(query or ""):
+        wanted = "zh"
+    elif _LATIN_RE.search(query or "") and "en" in available:
+        wanted = "en"
+    else:
+        wanted = language_family(language or "zh-hans")
+    return {wanted} if wanted in available else None
+
+
+def make_doc(
+    *,
+    id: int,
+    stamp: str,
+    audience: str,
+    language: str,
+    title: str,
+    questions: list[str],
+    short_answer: str,
+    body: str,
+) -> Doc:
+    docs = make_docs(
+        [
+            dict(
+                id=id,
+                stamp=stamp,
+                audience=audience,
+                language=language,
+                title=title,
+                questions=questions,
+                short_answer=short_answer,
+                body=body,
+            )
+        ]
+    )
+    return docs[0]
+
+
+def make_docs(rows: list[dict], *, batch: int = 256) -> list[Doc]:
+    """Tokenise and encode many articles at once (batched encoder calls)."""
+    prepared = []
+    for row in rows:
+        qs = [q for q in [row.get("title") or "", *(row.get("questions") or [])] if q and q.strip()]
+        qs_norm = [text.normalise(q) for q in qs][:20]
+        body = " ".join(p for p in (row.get("short_answer") or "", row.get("body") or "") if p)
+        body_norm = text.normalise(body, limit=20000)
+        prepared.append((row, qs_norm, body_norm))
+    flat_q = [q for _, qs, _ in prepared for q in qs]
+    flat_b = [b[: encoder.MAX_CHARS] for _, _, b in prepared]
+    q_vecs = np.concatenate(
+        [encoder.encode(flat_q[i : i + batch]) for i in range(0, len(flat_q), batch)]
+        or [np.zeros((0, encoder.DIM), np.float32)]
+    )
+    b_vecs = np.concatenate(
+        [encoder.encode(flat_b[i : i + batch]) for i in range(0, len(flat_b), batch)]
+        or [np.zeros((0, encoder.DIM), np.float32)]
+    )
+    out, pos = [], 0
+    for i, (row, qs, body_norm) in enumerate(prepared):
+        q_tokens = [t for q in qs for t in text.tokens(q, normalised=True)]
+        out.append(
+            Doc(
+                id=int(row["id"]),
+                stamp=str(row.get("stamp", "")),
+                audience=row.get("audience") or "public",
+                language=row.get("language") or "zh-hans",
+                q_tokens=q_tokens,
+                b_tokens=text.tokens(body_norm, normalised=True, limit=20000),
+                q_vectors=q_vecs[pos : pos + len(qs)],
+                b_vector=b_vecs[i],
+            )
+        )
+        pos += len(qs)
+    return out
+
+
+class _Bm25Field:
+    def __init__(self, corpus: list[list[str]]):
+        import bm25s
+
+        self.empty = not any(corpus)
+        self.n = len(corpus)
+        if self.empty:
+            return
+        self.model = bm25s.BM25(k1=1.2, b=0.75)
+        # bm25s needs at least one token per document
+        self.model.index([toks or ["\x00"] for toks in corpus], show_progress=False)
+        self.vocab = self.model.vocab_dict
+        self.avgdl = max(1.0, float(np.mean([len(toks) or 1 for toks in corpus])))
+
+    def delta_scores(self, query_tokens: list[str], corpus: list[list[str]]) -> np.ndarray:
+        """BM25 (lucene variant, as bm25s) of documents outside the matrix, with this field's
+        statistics: an edited article is scored at once, without recompiling the matrix."""
+        out = np.zeros(len(corpus), dtype=np.float32)
+        if not corpus or not query_tokens:
+            return out
+        n = max(self.n, 1)
+        if self.empty:
+            avgdl, df_of = max(1.0, float(np.mean([len(c) for c in corpus]))), (lambda t: 0)
+        else:
+            avgdl = self.avgdl
+            indptr = self.model.scores["indptr"]
+
+            def df_of(t: str) -> int:
+                j = self.vocab.get(t)
+                return 0 if j is None else int(indptr[j + 1] - indptr[j])
+
+        k1, b = 1.2, 0.75
+        terms = set(query_tokens)
+        idf = {t: math.log(1 + (n - df_of(t) + 0.5) / (df_of(t) + 0.5)) for t in terms}
+        for i, toks in enumerate(corpus):
+            dl = len(toks) or 1
+            norm = k1 * (1 - b + b * dl / avgdl)
+            total = 0.0
+            for t in terms:
+                tf = toks.count(t)
+                if tf:
+                    total += idf[t] * tf / (tf + norm)
+            out[i] = total
+        return out
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        if self.empty:
+            return np.zeros(self.n, dtype=np.float32)
+        known = [t for t in query_tokens if t in self.vocab]
+        if not known:
+            return np.zeros(self.n, dtype=np.float32)
+        return np.asarray(self.model.get_scores(known), dtype=np.float32)
+
+
+class Index:
+    """Articles by id; compiled arrays rebuilt lazily after changes."""
+
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS):
+        self.weights = weights
+        self.docs: dict[int, Doc] = {}
+        self._lock = threading.RLock()
+        self._compiled = False
+
+    # ----- changes -----
+    def upsert(self, docs: list[Doc]) -> None:
+        """Add or replace articles. Once compiled, a few changes go to a small delta segment
+        (the old row is masked out); past DELTA_MAX the next query recompiles everything."""
+        with self._lock:
+            for doc in docs:
+                self.docs[doc.id] = doc
+            if not docs or not self._compiled:
+                return
+            if len(self._delta) + len(docs) > DELTA_MAX:
+                self._compiled = False
+                return
+            for doc in docs:
+                self._kill(doc.id)
+                self._delta[doc.id] = doc
+            self._assemble()
+
+    def remove(self, ids) -> None:
+        with self._lock:
+            changed = False
+            for i in ids:
+                if self.docs.pop(int(i), None) is not None:
+                    changed = True
+                    if self._compiled:
+                        self._kill(int(i))
+                        self._delta.pop(int(i), None)
+            if changed and self._compiled:
+                self._assemble()
+
+    def _kill(self, doc_id: int) -> None:
+        pos = self._main_pos.get(doc_id)
+        if pos is not None:
+            self._dead[pos] = True
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    # ----- compile -----
+    def _compile(self) -> None:
+        docs = list(self.docs.values())
+        self._ids = np.array([d.id for d in docs], dtype=np.int64)
+        self._public = np.array([d.audience == "public" for d in docs], dtype=bool)
+        self._family = np.array([language_family(d.language) for d in docs])
+        self._lex_q = _Bm25Field([d.q_tokens for d in docs])
+        self._lex_b = _Bm25Field([d.b_tokens for d in docs])
+        counts = [len(d.q_vectors) for d in docs]
+        self._has_q = np.array([bool(d.q_tokens) and len(d.q_vectors) > 0 for d in docs], dtype=bool)
+        offsets = (
+            np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if docs else np.zeros(0, np.int64)
+        )
+        with_q = np.array([c > 0 for c in counts], dtype=bool)
+        self._q_docs = np.nonzero(with_q)[0]
+        self._q_starts = offsets[with_q] if docs else offsets
+        self._q_mat = (
+            np.concatenate([d.q_vectors for d in docs])
+            if sum(counts)
+            else np.zeros((0, encoder.DIM), np.float32)
+        )
+        self._b_mat = np.stack([d.b_vector for d in docs]) if docs else np.zeros((0, encoder.DIM), np.float32)
+        self._main_ids = self._ids
+        self._main_public, self._main_family, self._main_has_q = self._public, self._family, self._has_q
+        self._main_pos = {int(i): p for p, i in enumerate(self._ids)}
+        self._dead = np.zeros(len(docs), dtype=bool)
+        self._delta: dict[int, Doc] = {}
+        self._compiled = True
+        self._assemble()
+
+    def _assemble(self) -> None:
+        """Concatenate the main arrays with the (small) delta segment."""
+        delta = list(self._delta.values())
+        self._delta_docs = delta
+        self._d_q = [d.q_tokens for d in delta]
+        self._d_b = [d.b_tokens for d in delta]
+        self._d_b_mat = (
+            np.stack([d.b_vector for d in delta]) if delta else np.zeros((0, encoder.DIM), np.float32)
+        )
+        self._ids = np.concatenate([self._main_ids, np.array([d.id for d in delta], dtype=np.int64)])
+        self._public = np.concatenate(
+            [self._main_public & ~self._dead, np.array([d.audience == "public" for d in delta], dtype=bool)]
+        )
+        self._alive = np.concatenate([~self._dead, np.ones(len(delta), dtype=bool)])
+        self._family = np.concatenate(
+            [self._main_family, np.array([language_family(d.language) for d in delta])]
+        )
+        self._has_q = np.concatenate(
+            [self._main_has_q, np.array([bool(d.q_tokens) and len(d.q_vectors) > 0 for d in delta], bool)]
+        )
+
+    def compile(self) -> None:
+        with self._lock:
+            if not self._compiled:
+                self._compile()
+
+    def families(self) -> set[str]:
+        self.compile()
+        return set(self._family[self._alive].tolist())
+
+    # ----- query -----
+    def features(self, query: str):
+        """Per-document feature columns (lex_q, lex_b, sem_q, sem_b) for a query, normalised."""
+        self.compile()
+        norm = text.normalise(query)
+        toks = text.tokens(norm, normalised=True)
+        n = len(self._ids)
+        m = len(self._main_ids)
+        lq = np.concatenate([self._lex_q.scores(toks), self._lex_q.delta_scores(toks, self._d_q)])
+        lb = np.concatenate([self._lex_b.scores(toks), self._lex_b.delta_scores(toks, self._d_b)])
+        alive = self._alive
+        lq = np.where(alive, lq, 0.0)
+        lb = np.where(alive, lb, 0.0)
+        lq = lq / lq.max() if n and lq.max() > 0 else lq
+        lb = lb / lb.max() if n and lb.max() > 0 else lb
+        if norm.strip() and n:
+            qv = encoder.encode([norm])[0]
+            sq = np.zeros(n, dtype=np.float32)
+            if len(self._q_mat):
+                sims = self._q_mat @ qv
+                sq[self._q_docs] = np.maximum.reduceat(sims, self._q_starts)
+            for j, doc in enumerate(self._delta_docs):
+                sq[m + j] = float((doc.q_vectors @ qv).max()) if len(doc.q_vectors) else 0.0
+            sb = np.concatenate([self._b_mat @ qv, self._d_b_mat @ qv])
+        else:
+            sq = np.zeros(n, dtype=np.float32)
+            sb = np.zeros(n, dtype=np.float32)
+        if n and not self._has_q.all():
+            # an article without title/questions lets its body stand in, so it is not outranked
+            # merely for having fewer fields
+            lq = np.where(self._has_q, lq, lb)
+            sq = np.where(self._has_q, sq, sb)
+        return norm, toks, lq, lb, sq, sb
+
+    def search(
+        self,
+        query: str,
+        *,
+        public_only: bool = True,
+        families: set[str] | None = None,
+        limit: int = 10,
+        weights: Weights | None = None,
+    ) -> Result:
+        w = weights or self.weights
+        with self._lock:
+            norm, toks, lq, lb, sq, sb = self.features(query)
+            if not len(self._ids) or not toks and not norm.strip():
+                return Result(hits=[], confidence=0.0, normalised_query=norm, terms=toks)
+            score = w.lex_q * lq + w.lex_b * lb + w.sem_q * sq + w.sem_b * sb
+            mask = self._alive.copy()
+            if public_only:
+                mask &= self._public
+            if families:
+                mask &= np.isin(self._family, list(families))
+            score = np.where(mask, score, -np.inf)
+            k = min(limit, int(mask.sum()))
+            if k <= 0:
+                return Result(hits=[], confidence=0.0, normalised_query=norm, terms=toks)
+            top = np.argpartition(-score, k - 1)[:k]
+            top = top[np.argsort(-score[top])]
+            hits = [
+                Hit(
+                    id=int(self._ids[i]),
+                    score=float(score[i]),
+                    lex=float(w.lex_q * lq[i] + w.lex_b * lb[i]),
+                    sem=float(w.sem_q * sq[i] + w.sem_b * sb[i]),
+                )
+                for i in top
+            ]
+        return Result(hits=hits, confidence=confidence(hits, w), normalised_query=norm, terms=toks)
+
+
+def confidence(hits: list[Hit], w: Weights) -> float:
+    if not hits:
+        return 0.0
+    top = hits[0].score
+    margin = top - hits[1].score if len(hits) > 1 else top
+    z = w.conf_a * top + w.conf_b * margin + w.conf_c
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

@@ -1,0 +1,14 @@
+"""The public help centre (customers and visitors), mounted at /help/."""
+
+from django.urls import path
+
+from . import views_help
+
+app_name = "help"
+urlpatterns = [
+    path("", views_help.home, name="home"),
+    path("categories/<int:pk>/", views_help.category, name="category"),
+    path("articles/<int:pk>/", views_help.article, name="article"),
+    path("articles/<int:pk>/feedback", views_help.feedback, name="feedback"),
+    path("files/<int:pk>/<str:name>", views_help.file, name="file"),
+]

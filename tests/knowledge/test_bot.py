@@ -1,0 +1,108 @@
+import pytest
+
+from kefu.knowledge import services
+from kefu.knowledge.models import BotQuestion, Outcome
+
+
+def ask(q, **kw):
+    kw.setdefault("language", "zh-hans")
+    kw.setdefault("channel", "chat")
+    kw.setdefault("customer", None)
+    return services.answer(q, **kw)
+
+
+def test_answers_a_clear_question_with_short_answer_and_link(kb, customer_x):
+    result = ask("退款多久能到账？", customer=customer_x)
+    assert result.decision == "answer", result
+    assert result.articles[0].external_id == "refund-time"
+    assert "1-3 个工作日" in result.text and f"/help/articles/{kb['refund-time'].pk}/" in result.text
+    row = BotQuestion.objects.get(pk=result.question_id)
+    assert row.outcome == Outcome.ANSWERED and row.customer == customer_x and row.article == kb["refund-time"]
+
+
+def test_unsure_offers_suggestions_or_hands_off(kb):
+    result = ask("你们周末上班吗")
+    assert result.decision in {"suggest", "handoff"}
+    if result.decision == "suggest":
+        assert 1 <= len(result.articles) <= 3
+
+
+@pytest.mark.parametrize(
+    "q,reason",
+    [
+        ("转人工", "asked_for_human"),
+        ("我要人工客服！", "asked_for_human"),
+        ("talk to a human agent please", "asked_for_human"),
+        ("退款一直不到，我要投诉", "complaint"),
+        ("再不处理我就打12315", "complaint"),
+        ("我已经联系律师了", "complaint"),
+        ("我要投訴你們", "complaint"),
+    ],
+)
+def test_hands_off_when_asked_or_on_complaint(kb, q, reason):
+    result = ask(q, session="s1")
+    assert result.decision == "handoff" and result.reason == reason
+    assert result.transcript[-2] == {"who": "customer", "text": q}
+
+
+def test_handoff_carries_the_whole_transcript(kb):
+    ask("怎么退货", session="abc")
+    result = ask("转人工", session="abc")
+    texts = [line["text"] for line in result.transcript if line["who"] == "customer"]
+    assert texts == ["怎么退货", "转人工"]
+
+
+def test_follow_up_uses_the_previous_question(kb):
+    first = ask("我想退货", session="conv-1")
+    assert first.articles[0].external_id == "return-how"
+    follow = ask("那运费呢？", session="conv-1")
+    assert follow.articles and follow.articles[0].external_id == "return-shipping"
+    assert BotQuestion.objects.get(pk=follow.question_id).context_question
+
+
+def test_feedback_is_recorded_for_the_asker_only(kb, customer_x, customer_y):
+    result = ask("怎么查物流", customer=customer_x)
+    assert not services.record_bot_feedback(result.question_id, helpful=False, customer=customer_y)
+    assert services.record_bot_feedback(result.question_id, helpful=False, customer=customer_x)
+    assert BotQuestion.objects.get(pk=result.question_id).feedback == "not_helpful"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "",
+        "   ",
+        "\n\t",
+        "退" * 10_000,
+        "😀🙏🔥",
+        "\x00\x01退款\x7f\u200b",
+        "refund 退款 多久 how long",
+        "'; DROP TABLE knowledge_article; --",
+        "<script>alert('x')</script>",
+        "SELECT * FROM users WHERE 1=1",
+    ],
+)
+def test_bad_inputs_give_an_answer_or_a_clear_handoff(kb, q):
+    result = ask(q)
+    assert result.decision in {"answer", "suggest", "handoff"}
+    assert result.text
+    if result.decision == "handoff":
+        assert result.reason
+    assert BotQuestion.objects.filter(pk=result.question_id).exists()
+
+
+def test_language_without_articles_still_answers_or_hands_off(kb):
+    result = ask("Wie lange dauert eine Rückerstattung?", language="de")
+    assert result.decision in {"answer", "suggest", "handoff"}
+
+
+def test_english_customer_gets_the_english_article(kb):
+    result = ask("When will I get my refund?", language="en")
+    assert result.articles and result.articles[0].external_id == "en-refund"
+
+
+def test_internal_articles_never_reach_the_bot(kb):
+    for q in ["退款补偿多少钱", "退款慢了赔多少", "内部：退款补偿标准"]:
+        result = ask(q)
+        assert all(a.external_id != "internal-comp" for a in result.articles)
+        assert "20 元" not in result.text
