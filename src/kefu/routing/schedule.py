@@ -1,0 +1,10 @@
+"""Periodic jobs of the routing app (merged into CELERY_BEAT_SCHEDULE by settings)."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "routing-retrain-nightly": {
+        "task": "kefu.routing.tasks.retrain_nightly",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

@@ -1,0 +1,80 @@
+"""Reads of the routing app (views, API, analytics)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from kefu.accounts.models import Role, User
+from kefu.tickets.models import EventKind, TicketEvent
+
+from .models import (
+    AgentStatus,
+    AssignmentLog,
+    AssignmentRule,
+    KeywordRule,
+    SuggestionState,
+    TriageModel,
+    TriagePrediction,
+)
+
+
+def can_manage(user: Any) -> bool:
+    return bool(
+        user and user.is_authenticated and user.is_active and user.role in (Role.SUPERVISOR, Role.ADMIN)
+    )
+
+
+def repeat_dispatch_rate(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, float]:
+    """重复派单率: tickets assigned more than once / tickets assigned at all (assignment events)."""
+    events = TicketEvent.objects.filter(kind=EventKind.ASSIGNED).exclude(new_value="")
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    if until is not None:
+        events = events.filter(created_at__lt=until)
+    per_ticket = events.values("ticket_id").annotate(n=Count("id"))
+    assigned = per_ticket.count()
+    repeated = per_ticket.filter(n__gt=1).count()
+    return {"assigned": assigned, "repeated": repeated, "rate": (repeated / assigned) if assigned else 0.0}
+
+
+def list_models(field: str | None = None) -> QuerySet[TriageModel]:
+    qs = TriageModel.objects.defer("blob")
+    return qs.filter(field=field) if field else qs
+
+
+def active_models() -> list[TriageModel]:
+    return list(TriageModel.objects.defer("blob").filter(is_active=True).order_by("field"))
+
+
+def predictions_for(ticket_id: int) -> list[TriagePrediction]:
+    return list(TriagePrediction.objects.filter(ticket_id=ticket_id).order_by("field"))
+
+
+def suggestions_for(ticket_id: int) -> list[TriagePrediction]:
+    return [p for p in predictions_for(ticket_id) if p.state == SuggestionState.SUGGESTED]
+
+
+def list_keyword_rules() -> QuerySet[KeywordRule]:
+    return KeywordRule.objects.all()
+
+
+def list_assignment_rules() -> QuerySet[AssignmentRule]:
+    return AssignmentRule.objects.select_related("team", "skill")
+
+
+def list_agents_with_status() -> list[tuple[User, AgentStatus | None]]:
+    agents = list(
+        User.objects.filter(is_active=True, role__in=(Role.AGENT, Role.SENIOR_AGENT))
+        .exclude(username="kefu-bot")
+        .prefetch_related("teams")
+        .order_by("username")
+    )
+    statuses = {s.agent_id: s for s in AgentStatus.objects.filter(agent__in=agents)}
+    return [(a, statuses.get(a.pk)) for a in agents]
+
+
+def assignment_log(ticket_id: int) -> QuerySet[AssignmentLog]:
+    return AssignmentLog.objects.filter(ticket_id=ticket_id).select_related("agent", "rule")

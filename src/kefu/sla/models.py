@@ -1,0 +1,223 @@
+"""Tables of the sla app: business calendars, SLA policies with their targets, and timers.
+
+A calendar keeps its weekly hours and custom days as JSON on one row, so a page of timers can
+be shown in business time with one query (`select_related("calendar")`). The rules that make a
+calendar valid live in `calendar.Calendar`; `services.save_calendar` checks them before saving.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core.errors import ValidationFailed
+
+from . import calendar as bt
+
+
+class BusinessCalendar(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    tz = models.CharField(_("time zone"), max_length=64, default=bt.DEFAULT_TZ)
+    statutory = models.BooleanField(
+        _("Chinese statutory holidays and make-up workdays"),
+        default=True,
+        help_text=_("Public holidays are days off and make-up workdays (调休) are workdays."),
+    )
+    # [[["09:00", "12:00"], ["13:30", "18:00"]], …] — 7 lists, Monday first
+    weekly = models.JSONField(_("weekly hours"), default=list)
+    holidays = models.JSONField(_("custom holidays"), default=list, blank=True)  # ["2026-12-31", …]
+    workdays = models.JSONField(_("custom workdays"), default=list, blank=True)
+    is_default = models.BooleanField(_("default calendar"), default=False)
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("team"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="uniq_sla_default_cal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def value(self) -> bt.Calendar:
+        """The pure calendar this row describes (raises ValidationFailed when it is not valid)."""
+        return _build(
+            self.tz,
+            self.statutory,
+            tuple(tuple((a, b) for a, b in day) for day in (self.weekly or [[]] * 7)),
+            tuple(self.holidays or ()),
+            tuple(self.workdays or ()),
+            self.name,
+        )
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ValidationFailed(_("Dates are written as YYYY-MM-DD."), field="days") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _build(
+    tz: str,
+    statutory: bool,
+    weekly: tuple[tuple[tuple[str, str], ...], ...],
+    holidays: tuple[str, ...],
+    workdays: tuple[str, ...],
+    name: str,
+) -> bt.Calendar:
+    """Rows with the same content share one Calendar value (and its per-day interval cache)."""
+    if len(weekly) != 7:
+        raise ValidationFailed(_("A calendar has hours for each of the 7 weekdays."), field="periods")
+    return bt.Calendar(
+        weekly=tuple(tuple((bt.hm(a), bt.hm(b)) for a, b in day) for day in weekly),
+        tz=tz,
+        statutory=statutory,
+        holidays=frozenset(_parse_day(d) for d in holidays),
+        workdays=frozenset(_parse_day(d) for d in workdays),
+        name=name,
+    )
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+    SOLUTION_PLAN = "solution_plan", _("Solution plan (green channel)")
+
+
+class SlaPolicy(models.Model):
+    """Targets for the tickets that match its conditions; the first matching policy (lowest position) wins.
+
+    An empty condition list matches everything.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    position = models.PositiveIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    types = models.JSONField(_("types"), default=list, blank=True)
+    priorities = models.JSONField(_("priorities"), default=list, blank=True)
+    tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
+    team_ids = models.JSONField(_("teams"), default=list, blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="policies",
+        verbose_name=_("calendar"),
+        help_text=_("Empty: the calendar of the ticket's team or channel, else the default one."),
+    )
+    pause_on_hold = models.BooleanField(_("pause while on hold with a department"), default=True)
+    warn_percent = models.PositiveSmallIntegerField(_("warn at (percent of the target)"), default=80)
+    notify_on_breach = models.BooleanField(_("on breach: notify team lead and supervisors"), default=True)
+    raise_priority_on_breach = models.BooleanField(_("on breach: raise priority"), default=False)
+    reassign_on_breach = models.BooleanField(_("on breach: reassign to a senior agent"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyTarget(models.Model):
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    seconds = models.PositiveIntegerField(_("target (seconds)"))
+    business_time = models.BooleanField(_("in business time"), default=True)
+    channel = models.CharField(
+        _("only on channel"), max_length=10, blank=True, help_text=_("Empty: every channel.")
+    )
+
+    class Meta:
+        ordering = ["policy", "metric", "channel"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "metric", "channel"], name="uniq_sla_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()} {self.seconds}s"
+
+
+class TimerState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTIVE_STATES = (TimerState.RUNNING, TimerState.PAUSED)
+
+
+class SlaTimer(models.Model):
+    """One target on one ticket. The sweep reads `check_at` (the next warn or due instant) only.
+
+    `check_at` is null unless the timer is running and still has a warning or a breach to fire,
+    so the index on it holds exactly the work to come, whatever the number of open tickets.
+    """
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_timers")
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    state = models.CharField(max_length=10, choices=TimerState.choices, default=TimerState.RUNNING)
+    business_time = models.BooleanField(default=True)
+    target_seconds = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    check_at = models.DateTimeField(null=True, blank=True)
+    remaining_seconds = models.PositiveIntegerField(null=True, blank=True)  # while paused
+    warned_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "id"]
+        verbose_name = _("SLA timer")
+        verbose_name_plural = _("SLA timers")
+        indexes = [
+            models.Index(
+                fields=["check_at"], name="sla_timer_check", condition=models.Q(check_at__isnull=False)
+            ),
+            models.Index(fields=["ticket", "state"], name="sla_timer_ticket"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "metric"],
+                condition=models.Q(state__in=["running", "paused"]),
+                name="uniq_sla_active_timer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.metric} {self.state}"

@@ -1,0 +1,313 @@
+"""Use cases of the sla app: calendars and policies (timers live in `timers.py`, the sweep in `sweep.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kefu.accounts.models import SYSTEM_USERNAME, Team, User
+from kefu.accounts.services import system_user
+from kefu.core.errors import ValidationFailed
+from kefu.customers.models import Tier
+from kefu.tickets.models import Channel, Priority, Ticket, TicketType
+
+from . import calendar as bt
+from .models import BusinessCalendar, Metric, PolicyTarget, SlaPolicy
+
+BOT_USERNAME = SYSTEM_USERNAME  # the system actor shared with routing and automation
+GREEN_TAG = "绿色通道"
+GREEN_SECONDS = 2 * 3600  # a solution plan within 2 hours, around the clock
+OFFICE_WEEKLY = [[["09:00", "12:00"], ["13:30", "18:00"]]] * 5 + [[], []]
+ALWAYS_WEEKLY = [[["00:00", "24:00"]]] * 7
+
+
+def bot() -> User:
+    """The system user SLA escalations are made by (accounts.services.system_user)."""
+    return system_user()
+
+
+# --------------------------------------------------------------------------- calendars
+
+
+def _clean_weekly(weekly: Sequence[Sequence[Sequence[str]]]) -> list[list[list[str]]]:
+    if len(weekly) != 7:
+        raise ValidationFailed(_("A calendar has hours for each of the 7 weekdays."), field="periods")
+    out = []
+    for day in weekly:
+        periods = []
+        for period in day:
+            if len(period) != 2:
+                raise ValidationFailed(_("A working period has a start and an end."), field="periods")
+            start, end = (str(x).strip() for x in period)
+            periods.append([bt.format_hm(bt.hm(start)), bt.format_hm(bt.hm(end))])
+        out.append(sorted(periods))
+    return out
+
+
+@transaction.atomic
+def save_calendar(
+    *,
+    by: User | None,
+    name: str,
+    weekly: Sequence[Sequence[Sequence[str]]],
+    tz: str = bt.DEFAULT_TZ,
+    statutory: bool = True,
+    holidays: Iterable[str] = (),
+    workdays: Iterable[str] = (),
+    is_default: bool = False,
+    team: Team | None = None,
+    channel: str = "",
+    calendar: BusinessCalendar | None = None,
+) -> BusinessCalendar:
+    """Create or update a calendar. An invalid one (no hours, overlaps, end ≤ start) is refused with the reason."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("A calendar needs a name."), field="name")
+    if channel and channel not in Channel.values:
+        raise ValidationFailed(_("Unknown channel."), field="channel")
+    row = calendar or BusinessCalendar()
+    row.name = name[:100]
+    row.tz = tz.strip() or bt.DEFAULT_TZ
+    row.statutory = statutory
+    row.weekly = _clean_weekly(weekly)
+    row.holidays = sorted({str(d).strip() for d in holidays if str(d).strip()})
+    row.workdays = sorted({str(d).strip() for d in workdays if str(d).strip()})
+    row.team = team
+    row.channel = channel
+    row.value()  # the whole validation: raises ValidationFailed with the reason
+    if BusinessCalendar.objects.filter(name=row.name).exclude(pk=row.pk).exists():
+        raise ValidationFailed(_("A calendar with this name exists."), field="name")
+    if is_default:
+        BusinessCalendar.objects.filter(is_default=True).exclude(pk=row.pk).update(is_default=False)
+    row.is_default = is_default
+    row.save()
+    return row
+
+
+def calendar_for(ticket: Ticket, policy: SlaPolicy | None) -> BusinessCalendar | None:
+    """The policy's calendar, else the ticket team's, else its channel's, else the default (None: built-in hours)."""
+    if policy is not None and policy.calendar_id:
+        return policy.calendar
+    rows = list(BusinessCalendar.objects.all()[:200])
+    for row in rows:
+        if ticket.team_id and row.team_id == ticket.team_id:
+            return row
+    for row in rows:
+        if row.channel and row.channel == ticket.channel:
+            return row
+    return next((row for row in rows if row.is_default), None)
+
+
+BUILTIN_OFFICE = bt.Calendar.office()
+
+
+def calendar_value(row: BusinessCalendar | None) -> bt.Calendar:
+    return row.value() if row is not None else BUILTIN_OFFICE
+
+
+# --------------------------------------------------------------------------- policies
+
+CONDITION_CHOICES: dict[str, list[str]] = {
+    "channels": list(Channel.values),
+    "types": list(TicketType.values),
+    "priorities": list(Priority.values),
+    "tiers": list(Tier.values),
+}
+
+
+@dataclass
+class TargetSpec:
+    metric: str
+    seconds: int
+    business_time: bool = True
+    channel: str = ""
+
+
+@transaction.atomic
+def save_policy(
+    *,
+    by: User | None,
+    name: str,
+    targets: Sequence[TargetSpec],
+    position: int = 100,
+    active: bool = True,
+    channels: Sequence[str] = (),
+    types: Sequence[str] = (),
+    priorities: Sequence[str] = (),
+    tiers: Sequence[str] = (),
+    team_ids: Sequence[int] = (),
+    calendar: BusinessCalendar | None = None,
+    pause_on_hold: bool = True,
+    warn_percent: int = 80,
+    notify_on_breach: bool = True,
+    raise_priority_on_breach: bool = False,
+    reassign_on_breach: bool = False,
+    policy: SlaPolicy | None = None,
+) -> SlaPolicy:
+    """Create or update a policy with its targets; unknown condition values are refused with the field."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("A policy needs a name."), field="name")
+    conditions = {"channels": channels, "types": types, "priorities": priorities, "tiers": tiers}
+    for field, values in conditions.items():
+        bad = [v for v in values if v not in CONDITION_CHOICES[field]]
+        if bad:
+            raise ValidationFailed(_("Unknown value %(v)s.") % {"v": bad[0]}, field=field)
+    team_ids = sorted({int(t) for t in team_ids})
+    if team_ids and Team.objects.filter(pk__in=team_ids).count() != len(team_ids):
+        raise ValidationFailed(_("Unknown team."), field="team_ids")
+    if not 1 <= int(warn_percent) <= 99:
+        raise ValidationFailed(_("Warn between 1 and 99 percent of the target."), field="warn_percent")
+    if not targets:
+        raise ValidationFailed(_("A policy needs at least one target."), field="targets")
+    seen = set()
+    for target in targets:
+        if target.metric not in Metric.values:
+            raise ValidationFailed(_("Unknown metric."), field="targets")
+        if target.channel and target.channel not in Channel.values:
+            raise ValidationFailed(_("Unknown channel."), field="targets")
+        if not 0 < int(target.seconds) <= 366 * 86400:
+            raise ValidationFailed(_("A target lies between 1 second and a year."), field="targets")
+        if (target.metric, target.channel) in seen:
+            raise ValidationFailed(_("A metric is given twice."), field="targets")
+        seen.add((target.metric, target.channel))
+    if SlaPolicy.objects.filter(name=name).exclude(pk=policy.pk if policy else None).exists():
+        raise ValidationFailed(_("A policy with this name exists."), field="name")
+    row = policy or SlaPolicy()
+    values: dict[str, Any] = {
+        "name": name[:100],
+        "position": int(position),
+        "active": active,
+        "channels": sorted(set(channels)),
+        "types": sorted(set(types)),
+        "priorities": sorted(set(priorities)),
+        "tiers": sorted(set(tiers)),
+        "team_ids": team_ids,
+        "calendar": calendar,
+        "pause_on_hold": pause_on_hold,
+        "warn_percent": int(warn_percent),
+        "notify_on_breach": notify_on_breach,
+        "raise_priority_on_breach": raise_priority_on_breach,
+        "reassign_on_breach": reassign_on_breach,
+    }
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.save()
+    row.targets.all().delete()
+    PolicyTarget.objects.bulk_create(
+        PolicyTarget(
+            policy=row,
+            metric=t.metric,
+            seconds=int(t.seconds),
+            business_time=t.business_time,
+            channel=t.channel,
+        )
+        for t in targets
+    )
+    return row
+
+
+def policy_matches(policy: SlaPolicy, ticket: Ticket, tier: str) -> bool:
+    return (
+        (not policy.channels or ticket.channel in policy.channels)
+        and (not policy.types or ticket.type in policy.types)
+        and (not policy.priorities or ticket.priority in policy.priorities)
+        and (not policy.tiers or tier in policy.tiers)
+        and (not policy.team_ids or ticket.team_id in policy.team_ids)
+    )
+
+
+def match_policy(ticket: Ticket) -> SlaPolicy | None:
+    """The first active policy (by position) whose conditions the ticket meets."""
+    tier = ticket.customer.tier if ticket.customer_id else Tier.REGULAR
+    for policy in (
+        SlaPolicy.objects.filter(active=True).select_related("calendar").prefetch_related("targets")
+    ):
+        if policy_matches(policy, ticket, tier):
+            return policy
+    return None
+
+
+def is_green(ticket: Ticket) -> bool:
+    """The green channel (绿色通道): urgent priority, or the tag 绿色通道."""
+    if ticket.priority == Priority.URGENT:
+        return True
+    return ticket.tags.filter(name=GREEN_TAG).exists()
+
+
+# --------------------------------------------------------------------------- defaults of the plans
+
+WORKDAY = int(7.5 * 3600)  # 9:00–12:00 + 13:30–18:00
+
+
+def install_defaults() -> None:
+    """The calendars and policies of the work plans; idempotent (existing rows by name are kept)."""
+    aftersales = Team.objects.filter(name="售后服务").first()
+    if not BusinessCalendar.objects.filter(name="售后服务工作日").exists():
+        save_calendar(
+            by=None,
+            name="售后服务工作日",
+            weekly=OFFICE_WEEKLY,
+            statutory=True,
+            is_default=not BusinessCalendar.objects.filter(is_default=True).exists(),
+            team=aftersales,
+        )
+    if not BusinessCalendar.objects.filter(name="在线客服 7×24").exists():
+        save_calendar(
+            by=None, name="在线客服 7×24", weekly=ALWAYS_WEEKLY, statutory=False, channel=Channel.CHAT
+        )
+    chat = BusinessCalendar.objects.get(name="在线客服 7×24")
+    plans = [
+        (
+            "在线咨询：30 秒首次回复",
+            10,
+            {"channels": [Channel.CHAT], "calendar": chat},
+            [
+                TargetSpec(Metric.FIRST_RESPONSE, 30, business_time=False),
+                TargetSpec(Metric.NEXT_RESPONSE, 60, business_time=False),
+                TargetSpec(Metric.RESOLUTION, 24 * 3600, business_time=False),
+            ],
+        ),
+        (
+            "投诉：1 小时内确认",
+            20,
+            {
+                "types": [TicketType.COMPLAINT],
+                "raise_priority_on_breach": True,
+                "reassign_on_breach": True,
+            },
+            [
+                TargetSpec(Metric.ACKNOWLEDGEMENT, 3600),
+                TargetSpec(Metric.FIRST_RESPONSE, 2 * 3600),
+                TargetSpec(Metric.NEXT_RESPONSE, 4 * 3600),
+                TargetSpec(Metric.RESOLUTION, 24 * 3600, business_time=False),
+            ],
+        ),
+        (
+            "VIP 客户",
+            30,
+            {"tiers": [Tier.VIP, Tier.PREMIUM_VIP], "reassign_on_breach": True},
+            [
+                TargetSpec(Metric.FIRST_RESPONSE, 3600),
+                TargetSpec(Metric.NEXT_RESPONSE, 2 * 3600),
+                TargetSpec(Metric.RESOLUTION, 24 * 3600, business_time=False),
+            ],
+        ),
+        (
+            "标准：2 小时首次响应，3 个工作日解决",
+            100,
+            {},
+            [
+                TargetSpec(Metric.FIRST_RESPONSE, 2 * 3600),
+                TargetSpec(Metric.NEXT_RESPONSE, 4 * 3600),
+                TargetSpec(Metric.RESOLUTION, 3 * WORKDAY),
+            ],
+        ),
+    ]
+    for name, position, options, targets in plans:
+        if not SlaPolicy.objects.filter(name=name).exists():
+            save_policy(by=None, name=name, position=position, targets=targets, **options)  # type: ignore[arg-type]

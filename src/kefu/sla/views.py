@@ -1,0 +1,238 @@
+"""SLA pages: the timer panel on a ticket, queue badges, and supervisor pages at /agent/sla/. Thin."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kefu.accounts.models import Team
+from kefu.core.clock import now
+from kefu.core.errors import DomainError
+from kefu.customers.models import Tier
+from kefu.tickets.models import Channel, Priority, TicketType
+
+from . import calendar as bt
+from . import selectors, services
+from .models import BusinessCalendar, Metric, SlaPolicy
+
+WEEKDAYS = [
+    ("0", gettext_lazy("Monday")),
+    ("1", gettext_lazy("Tuesday")),
+    ("2", gettext_lazy("Wednesday")),
+    ("3", gettext_lazy("Thursday")),
+    ("4", gettext_lazy("Friday")),
+    ("5", gettext_lazy("Saturday")),
+    ("6", gettext_lazy("Sunday")),
+]
+
+
+# --------------------------------------------------------------------------- ticket page parts
+
+
+def ticket_panel(request: HttpRequest, ticket: Any) -> str:
+    timers = selectors.ticket_timers(ticket.pk)
+    if not timers:
+        return ""
+    return render_to_string("sla/_panel.html", {"timers": timers}, request=request)
+
+
+def row_badges(request: HttpRequest, tickets: list[Any]) -> dict[int, str]:
+    found = selectors.page_badges([t.pk for t in tickets])
+    return {pk: render_to_string("sla/_badge.html", {"v": view}) for pk, view in found.items()}
+
+
+# --------------------------------------------------------------------------- supervisor pages
+
+
+def _supervisor(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not selectors.can_manage(request.user):
+        raise Http404()
+    return None
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if denied := _supervisor(request):
+        return denied
+    return render(
+        request,
+        "sla/home.html",
+        {"calendars": selectors.list_calendars(), "policies": selectors.list_policies()},
+    )
+
+
+def _weekly_text(weekly: list[list[list[str]]]) -> list[tuple[str, str, str]]:
+    rows = []
+    for i, (key, name) in enumerate(WEEKDAYS):
+        day = weekly[i] if i < len(weekly) else []
+        rows.append((key, str(name), ", ".join(f"{a}-{b}" for a, b in day)))
+    return rows
+
+
+def _parse_periods(text: str) -> list[list[str]]:
+    out = []
+    for chunk in text.replace("，", ",").split(","):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        if "-" not in chunk:
+            raise DomainError(_("Write periods like 09:00-12:00, 13:30-18:00."), field="periods")
+        start, end = chunk.replace("–", "-").split("-", 1)
+        out.append([start.strip(), end.strip()])
+    return out
+
+
+def _lines(text: str) -> list[str]:
+    return [x.strip() for x in text.replace(",", "\n").splitlines() if x.strip()]
+
+
+def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if denied := _supervisor(request):
+        return denied
+    row = get_object_or_404(BusinessCalendar, pk=pk) if pk else None
+    error: DomainError | None = None
+    if request.method == "POST":
+        data = request.POST
+        try:
+            weekly = [_parse_periods(data.get(f"day{i}", "")) for i in range(7)]
+            team = Team.objects.filter(pk=data.get("team") or 0).first()
+            row = services.save_calendar(
+                by=request.user,  # type: ignore[arg-type]
+                calendar=row,
+                name=data.get("name", ""),
+                weekly=weekly,
+                tz=data.get("tz", bt.DEFAULT_TZ),
+                statutory=bool(data.get("statutory")),
+                holidays=_lines(data.get("holidays", "")),
+                workdays=_lines(data.get("workdays", "")),
+                is_default=bool(data.get("is_default")),
+                team=team,
+                channel=data.get("channel", ""),
+            )
+            messages.success(request, _("Calendar saved."))
+            return redirect("sla:calendar", pk=row.pk)
+        except DomainError as exc:
+            error = exc
+    weekly = row.weekly if row else services.OFFICE_WEEKLY
+    preview: list[bt.DayInfo] = []
+    if row is not None:
+        try:
+            today = now().date()
+            preview = bt.special_days(row.value(), date(today.year, 1, 1), date(today.year + 1, 12, 31))
+        except DomainError:
+            preview = []
+    context = {
+        "row": row,
+        "error": error,
+        "form": request.POST if request.method == "POST" else None,
+        "weekly": _weekly_text(weekly),
+        "teams": Team.objects.all(),
+        "channels": Channel.choices,
+        "preview": preview,
+        "default_tz": bt.DEFAULT_TZ,
+        "known_until": bt.last_statutory_year(),
+    }
+    return render(request, "sla/calendar.html", context, status=422 if error else 200)
+
+
+TARGET_METRICS = [Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.RESOLUTION, Metric.ACKNOWLEDGEMENT]
+
+
+def _minutes(value: str) -> float | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise DomainError(_("A target is a number of minutes."), field="targets") from None
+    if number <= 0:
+        raise DomainError(_("A target is a number of minutes."), field="targets")
+    return number
+
+
+def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    if denied := _supervisor(request):
+        return denied
+    row = get_object_or_404(SlaPolicy, pk=pk) if pk else None
+    error: DomainError | None = None
+    if request.method == "POST":
+        data = request.POST
+        try:
+            targets = []
+            for metric in TARGET_METRICS:
+                minutes = _minutes(data.get(f"t_{metric}", ""))
+                if minutes is not None:
+                    targets.append(
+                        services.TargetSpec(
+                            metric=metric,
+                            seconds=round(minutes * 60),
+                            business_time=bool(data.get(f"b_{metric}")),
+                            channel=data.get(f"c_{metric}", ""),
+                        )
+                    )
+            try:
+                position = int(data.get("position") or 100)
+                warn = int(data.get("warn_percent") or 80)
+            except ValueError:
+                raise DomainError(_("Enter whole numbers."), field="position") from None
+            row = services.save_policy(
+                by=request.user,  # type: ignore[arg-type]
+                policy=row,
+                name=data.get("name", ""),
+                targets=targets,
+                position=position,
+                active=bool(data.get("active")),
+                channels=data.getlist("channels"),
+                types=data.getlist("types"),
+                priorities=data.getlist("priorities"),
+                tiers=data.getlist("tiers"),
+                team_ids=[int(t) for t in data.getlist("team_ids") if t.isdigit()],
+                calendar=BusinessCalendar.objects.filter(pk=data.get("calendar") or 0).first(),
+                pause_on_hold=bool(data.get("pause_on_hold")),
+                warn_percent=warn,
+                notify_on_breach=bool(data.get("notify_on_breach")),
+                raise_priority_on_breach=bool(data.get("raise_priority_on_breach")),
+                reassign_on_breach=bool(data.get("reassign_on_breach")),
+            )
+            messages.success(request, _("Policy saved."))
+            return redirect("sla:policy", pk=row.pk)
+        except DomainError as exc:
+            error = exc
+    existing = {t.metric: t for t in row.targets.all()} if row else {}
+    target_rows = [
+        {
+            "metric": m,
+            "label": Metric(m).label,
+            "minutes": _fmt_minutes(existing[m].seconds) if m in existing else "",
+            "business": existing[m].business_time if m in existing else True,
+            "channel": existing[m].channel if m in existing else "",
+        }
+        for m in TARGET_METRICS
+    ]
+    context = {
+        "row": row,
+        "error": error,
+        "targets": target_rows,
+        "channels": Channel.choices,
+        "types": TicketType.choices,
+        "priorities": Priority.choices,
+        "tiers": Tier.choices,
+        "teams": Team.objects.all(),
+        "calendars": BusinessCalendar.objects.all(),
+    }
+    return render(request, "sla/policy.html", context, status=422 if error else 200)
+
+
+def _fmt_minutes(seconds: int) -> str:
+    minutes = seconds / 60
+    return str(int(minutes)) if minutes == int(minutes) else f"{minutes:g}"

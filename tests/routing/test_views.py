@@ -1,0 +1,73 @@
+"""The supervisor page at /agent/routing/ and its nav link."""
+
+from __future__ import annotations
+
+from kefu.routing.models import AgentStatus, KeywordRule
+from kefu.routing.services import training
+
+
+def test_supervisor_sees_rules_models_and_availability(client, lead_zhao, agent_li):
+    training.train(
+        field="type",
+        texts=["投诉", "我要投诉", "请问", "请问一下"],
+        labels=["complaint", "complaint", "consultation", "consultation"],
+        source="t",
+        folds=2,
+    )
+    client.force_login(lead_zhao)
+    page = client.get("/agent/routing/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="model-row"' in html and 'data-testid="per-class"' in html
+    assert 'data-testid="agent-agent_li"' in html
+    assert 'href="/agent/routing/"' in html  # the nav link
+
+
+def test_agents_do_not_get_the_page(client, agent_li):
+    client.force_login(agent_li)
+    assert client.get("/agent/routing/").status_code == 404
+    assert (
+        client.post(
+            "/agent/routing/keyword-rules/", {"keywords": "x", "field": "type", "value": "complaint"}
+        ).status_code
+        == 404
+    )
+    assert not KeywordRule.objects.exists()
+
+
+def test_invalid_rule_is_refused_with_the_reason_shown(client, lead_zhao):
+    client.force_login(lead_zhao)
+    response = client.post(
+        "/agent/routing/keyword-rules/",
+        {"keywords": "发票", "field": "category", "value": "不存在"},
+        follow=True,
+    )
+    assert "There is no category named 不存在" in response.content.decode()
+    assert not KeywordRule.objects.exists()
+    client.post("/agent/routing/keyword-rules/", {"keywords": "投诉", "field": "type", "value": "complaint"})
+    assert KeywordRule.objects.get().value == "complaint"
+
+
+def test_supervisor_sets_availability_and_retrains(client, lead_zhao, agent_li):
+    client.force_login(lead_zhao)
+    client.post(f"/agent/routing/agents/{agent_li.pk}/availability/", {"presence": "away", "days": "135"})
+    status = AgentStatus.objects.get(agent=agent_li)
+    assert (status.presence, status.working_days) == ("away", "135")
+    response = client.post("/agent/routing/retrain/", {"field": "type"}, follow=True)
+    assert "Not enough confirmed tickets" in response.content.decode()
+
+
+def test_demo_config_is_idempotent(admin_user, team_aftersales, team_tech):
+    from kefu.routing import demo
+    from kefu.routing.models import AssignmentRule
+
+    demo.load_config()
+    demo.load_config()
+    assert KeywordRule.objects.filter(field="type", value="complaint").count() == 1
+    assert AssignmentRule.objects.filter(name="投诉 → 资深客服").count() == 1
+
+
+def test_nav_link_only_for_supervisors(client, agent_li):
+    client.force_login(agent_li)
+    page = client.get("/agent/")
+    assert 'href="/agent/routing/"' not in page.content.decode()
