@@ -3,7 +3,20 @@
 import os
 import sys
 
-KEFU_COMMANDS = ("up", "demo", "seed", "createadmin", "web", "worker", "scheduler")
+# (command, app that holds it), in the order `kefu --help` lists them.
+KEFU_COMMANDS = (
+    ("up", "kefu.ops"),
+    ("demo", "kefu.ops"),
+    ("seed", "kefu.ops"),
+    ("createadmin", "kefu.ops"),
+    ("web", "kefu.ops"),
+    ("worker", "kefu.ops"),
+    ("scheduler", "kefu.ops"),
+    ("mail", "kefu.mail"),
+    ("mail-receiver", "kefu.mail"),
+    ("kb", "kefu.knowledge"),
+    ("triage", "kefu.routing"),
+)
 
 
 def usage() -> str:
@@ -19,8 +32,8 @@ def usage() -> str:
         "",
         "kefu commands:",
     ]
-    for name in KEFU_COMMANDS:
-        lines.append(f"  {name:<12} {load_command_class('kefu.ops', name).help}")
+    for name, app in KEFU_COMMANDS:
+        lines.append(f"  {name:<14} {load_command_class(app, name).help.splitlines()[0]}")
     lines += [
         "",
         "Quick start:  kefu up        (then open http://127.0.0.1:8000)",

@@ -1,5 +1,6 @@
 """Settings from the environment (django-environ). Nothing set = embedded mode in KEFU_DATA_DIR."""
 
+import importlib
 from pathlib import Path
 
 import environ
@@ -47,6 +48,11 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.intake",
+    "kefu.routing",
+    "kefu.sla",
+    "kefu.automation",
+    "kefu.knowledge",
+    "kefu.mail",
     "kefu.ops",
 ]
 
@@ -84,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kefu.core.context.kefu",
+                "kefu.accounts.context.notifications",
             ],
         },
     },
@@ -240,6 +247,16 @@ KEFU_API_RATE_PER_IP = env.str("KEFU_API_RATE_PER_IP", default="300/60")
 DATA_UPLOAD_MAX_MEMORY_SIZE = KEFU_MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 KEFU_HOTLINE = env.str("KEFU_HOTLINE", default="400-800-1234")
+# Email: the largest inbound message, and the loop brake ("20/5": at most 20 mails from one sender
+# in 5 minutes, then quarantined as a loop).
+KEFU_MAIL_MAX_BYTES = env.int("KEFU_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
+KEFU_MAIL_LOOP_CAP = env.str("KEFU_MAIL_LOOP_CAP", default="20/5")
+# Automation: a chain of trigger-caused changes is cut after this many steps (loop guard).
+KEFU_AUTOMATION_MAX_CHAIN = env.int("KEFU_AUTOMATION_MAX_CHAIN", default=5)
+KEFU_AUTOMATION_EXPECTED_HOURS = env.int("KEFU_AUTOMATION_EXPECTED_HOURS", default=24)
+# Tests only: private addresses a webhook may call. Deliberately not read from the environment,
+# so no deployment can switch the SSRF guard off by configuration.
+KEFU_WEBHOOK_ALLOWED_PRIVATE_IPS: list[str] = []
 KEFU_COMPANY = env.str("KEFU_COMPANY", default="kefu 客服中心")
 
 LOGGING = {
@@ -253,4 +270,14 @@ LOGGING = {
 }
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {"task": "kefu.core.tasks.purge_idempotency_records", "schedule": 3600.0},
+    "sweep-events": {"task": "kefu.core.tasks.sweep_events", "schedule": 60.0},
 }
+# Apps bring their periodic jobs in `kefu/<app>/schedule.py` (a plain dict, no Django imports).
+for _app in ("mail", "routing", "sla", "automation", "knowledge"):
+    try:
+        _schedule = importlib.import_module(f"kefu.{_app}.schedule")
+    except ModuleNotFoundError as _err:
+        if _err.name != f"kefu.{_app}.schedule":
+            raise
+    else:
+        CELERY_BEAT_SCHEDULE.update(_schedule.BEAT_SCHEDULE)

@@ -113,6 +113,24 @@ def main() -> None:
         if i % 3 == 0:  # a few already taken by 王芳, the rest wait in the unassigned view
             services.assign(created.ticket, to=agents["agent_wang"], by=agents["agent_wang"])
 
+    # The operation around the queue (no worker runs here, so set up directly what the handlers
+    # would): SLA policies and timers, the knowledge base, the canned replies.
+    from kefu.automation import demo as automation_demo
+    from kefu.knowledge import demo as knowledge_demo
+    from kefu.sla import demo as sla_demo
+
+    create_user(
+        username="lead_zhao",
+        password=PASSWORD,
+        role=Role.SUPERVISOR,
+        display_name="赵敏",
+        email="zhao@kefu.test",
+    )
+    sla_demo.load_config()
+    sla_demo.after_tickets()
+    knowledge_demo.load_config()
+    automation_demo.load_config()
+
 
 if __name__ == "__main__":
     main()

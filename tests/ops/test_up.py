@@ -37,12 +37,22 @@ def _healthy(port: int) -> bool:
 
 
 def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
-    port = _free_port()
+    port, mail_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}  # embedded mode, own folder
     log = tmp_path / "up.log"
     with log.open("wb") as out:
         parent = subprocess.Popen(
-            [sys.executable, "-m", "kefu.cli", "up", "--port", str(port), "--no-demo"],
+            [
+                sys.executable,
+                "-m",
+                "kefu.cli",
+                "up",
+                "--port",
+                str(port),
+                "--no-demo",
+                "--mail-port",
+                str(mail_port),
+            ],
             cwd=tmp_path,
             env=env,
             stdout=out,
@@ -60,10 +70,13 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
         assert _wait(lambda: f"{result.id}] succeeded" in log.read_text(), 60), log.read_text()
         assert "beat: Starting" in log.read_text()
 
+        # The mail receiver answers SMTP (no mailbox yet without the demo, so a recipient gets 550).
+        assert _wait(lambda: _smtp_answers(mail_port), 30), log.read_text()
+
         children = subprocess.run(
             ["ps", "-o", "pid=", "--ppid", str(parent.pid)], capture_output=True, text=True
         ).stdout.split()
-        assert len(children) == 2  # web + worker (with its embedded beat)
+        assert len(children) == 3  # web + worker (with its embedded beat) + mail receiver
         parent.send_signal(signal.SIGINT)
         assert parent.wait(timeout=30) == 0
         for pid in children:
@@ -79,3 +92,16 @@ def _zombie(pid: int) -> bool:
             return f.read().split()[2] == "Z"
     except FileNotFoundError:
         return True
+
+
+def _smtp_answers(port: int) -> bool:
+    import smtplib
+
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=5) as client:
+            client.ehlo()
+            client.mail("someone@example.cn")
+            code, _text = client.rcpt("nobody@example.invalid")
+            return code == 550
+    except OSError:
+        return False

@@ -9,6 +9,7 @@ and every row has a natural key, so running it twice adds nothing.
 
 from __future__ import annotations
 
+import importlib
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from tqdm import tqdm
 
 from kefu.accounts.models import Department, Role, Skill, Team, User
 from kefu.accounts.services import create_user
+from kefu.core import events
 from kefu.core.clock import now
 from kefu.customers.models import Customer, Organisation, Tier
 from kefu.intake.models import RawInbound
@@ -450,6 +452,23 @@ class _Builder:
         return True
 
 
+# Apps that bring their own demo content in `kefu.<app>.demo`: `load_config()` runs before the
+# tickets (mailboxes, policies, rules, articles), `after_tickets()` after them (timers, indexes).
+# Each must be safe to run twice, like the rest of the demo.
+DEMO_APPS = ("routing", "sla", "automation", "knowledge", "mail")
+
+
+def _app_demos() -> list:
+    parts = []
+    for app in DEMO_APPS:
+        try:
+            parts.append(importlib.import_module(f"kefu.{app}.demo"))
+        except ModuleNotFoundError as err:
+            if err.name != f"kefu.{app}.demo":
+                raise
+    return parts
+
+
 def load_demo(
     *,
     tickets_count: int = DEFAULT_TICKETS,
@@ -470,12 +489,20 @@ def load_demo(
             "teams", "skills"
         )
     }
+    parts = _app_demos()
+    for part in parts:
+        if hasattr(part, "load_config"):
+            part.load_config()
     current = now()
     created = 0
-    for index in tqdm(range(tickets_count), desc="demo tickets", unit="ticket", disable=not progress):
-        with transaction.atomic():
-            builder = _Builder(index, seed, people, customers, categories, teams, departments, current)
-            created += builder.build()
+    with events.muted():  # the past happened already: no auto-replies or routing for it
+        for index in tqdm(range(tickets_count), desc="demo tickets", unit="ticket", disable=not progress):
+            with transaction.atomic():
+                builder = _Builder(index, seed, people, customers, categories, teams, departments, current)
+                created += builder.build()
+    for part in parts:
+        if hasattr(part, "after_tickets"):
+            part.after_tickets()
     return Summary(
         users=User.objects.exclude(role=Role.CUSTOMER).count(),
         customers=Customer.objects.count(),

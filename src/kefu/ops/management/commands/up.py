@@ -22,8 +22,14 @@ class Command(BaseCommand):
             "--no-worker", action="store_true", help="do not start the Celery worker/scheduler"
         )
         parser.add_argument("--no-demo", action="store_true", help="do not load the demo data on first start")
+        parser.add_argument(
+            "--mail-port",
+            type=int,
+            default=2525,
+            help="port of the SMTP receiver for incoming mail on 127.0.0.1 (default 2525; 0 turns it off)",
+        )
 
-    def handle(self, *args, host, port, no_worker, no_demo, **options):
+    def handle(self, *args, host, port, no_worker, no_demo, mail_port, **options):
         try:  # fail before the long first start, not after it
             with socket.create_server((host, port)):
                 pass
@@ -38,6 +44,13 @@ class Command(BaseCommand):
         self.stdout.write(f"  customer portal  http://{shown_host}:{port}/portal/")
         self.stdout.write(f"  API docs         http://{shown_host}:{port}/api/docs")
         self.stdout.write(f"  Django admin     http://{shown_host}:{port}/admin/")
+        if mail_port and not _port_free(mail_port):
+            self.stdout.write(
+                self.style.WARNING(f"Port {mail_port} is taken: no mail receiver (try --mail-port).")
+            )
+            mail_port = 0
+        if mail_port:
+            self.stdout.write(f"  incoming mail    smtp://127.0.0.1:{mail_port}  (to a mailbox address)")
         if prepared.has_demo:
             print_logins(self.stdout)
         else:
@@ -47,4 +60,14 @@ class Command(BaseCommand):
         commands = {"web": kefu_command("web", "--host", host, "--port", str(port))}
         if not no_worker:
             commands["worker"] = kefu_command("worker", "--beat", "--pool", "solo")
+        if mail_port:
+            commands["mail"] = kefu_command("mail-receiver", "--listen", f"127.0.0.1:{mail_port}")
         sys.exit(Supervisor(commands).run())
+
+
+def _port_free(port: int) -> bool:
+    try:
+        with socket.create_server(("127.0.0.1", port)):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,79 @@
+"""The operation around the queue, in Chromium: the help centre answers a customer, and on the
+ticket page an agent sees the SLA countdown, suggested articles and canned replies and uses them."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login, shoot
+
+pytestmark = pytest.mark.e2e
+
+WAIT = 10_000
+
+
+def test_a_customer_finds_the_answer_in_the_help_centre(server, new_page):
+    page = new_page()
+    page.goto(server + "/help/")
+    page.fill("[data-testid=help-search]", "退款多久能到账")
+    page.keyboard.press("Enter")
+    first = page.locator("[data-testid=help-results] a").first
+    expect(first).to_contain_text("退款", timeout=WAIT)
+    shoot(page, "help-centre-search")
+    first.click()
+    expect(page.locator("[data-testid=help-article]")).to_contain_text("退款", timeout=WAIT)
+    page.click("[data-testid=helpful-yes]")
+    expect(page.locator("[data-testid=help-thanks]")).to_be_visible(timeout=WAIT)
+
+
+def test_traditional_characters_find_the_simplified_article(server, new_page):
+    page = new_page()
+    page.goto(server + "/help/?q=" + "退款多久到帳")
+    expect(page.locator("[data-testid=help-results] a").first).to_contain_text("退款", timeout=WAIT)
+
+
+def test_the_agent_sees_the_sla_and_inserts_an_article_and_a_canned_reply(server, new_page):
+    page = new_page()
+    login(page, server, "agent_li")
+    page.goto(server + "/agent/search/?q=" + "电饭煲")
+    page.locator("a", has_text="电饭煲内胆有划痕").first.click()
+    expect(page.locator("[data-testid=sla-panel]")).to_be_visible(timeout=WAIT)
+    timers = page.locator("[data-testid=sla-timer]")
+    expect(timers.first).to_contain_text("响应", timeout=WAIT)
+    expect(page.locator("[data-testid=kb-suggestions]")).to_be_visible()
+
+    insert = page.locator("[data-kb-insert]").first
+    answer = insert.get_attribute("data-kb-insert")
+    insert.click()
+    assert answer and answer[:10] in page.input_value("#reply-body")
+
+    page.keyboard.press("Alt+c")  # the canned-reply picker, by keyboard
+    page.keyboard.press("Control+a")
+    page.keyboard.type("道歉")
+    picked = page.locator("[data-kefu-canned-insert]").first
+    expect(picked).to_contain_text("道歉", timeout=WAIT)  # the list is filtered as one types
+    picked.click()
+    assert "深表歉意" in page.input_value("#reply-body")  # 道歉安抚, filled in for this customer
+    shoot(page, "agent-ticket-assist")
+
+
+def test_the_canned_reply_picker_works_with_the_keyboard_alone(server, new_page):
+    """Alt+C opens the picker, typing filters, ↓ and Enter insert at the cursor with the customer's
+    name filled in, and the focus is back in the reply box to go on typing."""
+    page = new_page()
+    login(page, server, "agent_li")
+    page.goto(server + "/agent/search/?q=" + "物流查询")
+    page.locator("a", has_text="订单三天没有更新").first.click()
+    page.fill("#reply-body", "开头。")
+    page.keyboard.press("Alt+c")
+    page.keyboard.type("物流查询")
+    expect(page.locator("[data-kefu-canned-insert]")).to_have_count(1, timeout=WAIT)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    body = page.input_value("#reply-body")
+    assert body.startswith("开头。陈静 您好，已为您查询物流")
+    assert "{{" not in body
+    expect(page.locator("#reply-body")).to_be_focused()
+    page.keyboard.type("再见。")
+    assert page.input_value("#reply-body").endswith("再见。")
