@@ -204,3 +204,47 @@ def test_existing_portal_customer_is_logged_in_by_the_link(client, customer_x):
     assert "老用户从官网留言" in page.content.decode()
     assert int(client.session["_auth_user_id"]) == customer_x.user.pk
     assert User.objects.filter(email__iexact=customer_x.email).count() == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens here once the socket is closed
+
+
+def test_a_mail_server_that_is_down_delays_the_link_but_never_loses_it(client, settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kefu.intake import services
+
+    moment = [timezone.now()]
+    monkeypatch.setattr(services, "now", lambda: moment[0])
+
+    # A real SMTP connection to a port where nothing listens: the server is down.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
+    page = post_contact(client)
+    assert page.status_code == 302  # the customer's request is taken all the same
+    contact = ContactRequest.objects.get()
+    assert Ticket.objects.filter(pk=contact.ticket_id).exists()
+    assert contact.email_sent_at is None and contact.email_attempts == 1
+
+    # Still down 5 minutes later: one more try, counted; nothing is sent.
+    moment[0] += timedelta(minutes=6)
+    assert services.retry_confirmations() == 0
+    assert ContactRequest.objects.get().email_attempts == 2
+    # Back-off: the next try waits 10 minutes, so a run now does not even connect.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert services.retry_confirmations() == 0 and mail.outbox == []
+
+    moment[0] += timedelta(minutes=11)
+    assert services.retry_confirmations() == 1
+    assert len(mail.outbox) == 1 and "/contact/confirm/" in mail.outbox[0].body
+    contact = ContactRequest.objects.get()
+    assert contact.email_sent_at is not None and contact.email_attempts == 3
+    assert services.retry_confirmations() == 0  # sent once, never again
+    assert client.get(link_path(mail.outbox[0]), follow=True).status_code == 200

@@ -45,6 +45,9 @@ class ContactRequest(models.Model):
     language = models.CharField(max_length=10, default="zh-hans")
     created_at = models.DateTimeField(auto_now_add=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    # A mail server that is down must not lose the link: failed sends are retried with back-off.
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_tried_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     user_id = models.BigIntegerField(null=True, blank=True)
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -380,7 +380,14 @@ def confirm_url(contact: ContactRequest, *, site_url: str = "") -> str:
 
 def send_confirmation(contact: ContactRequest, *, ticket: Ticket, site_url: str = "") -> bool:
     """Email the confirmation link in the customer's language. A failure is logged, never raised:
-    the ticket is already safe and agents can answer it."""
+    the ticket is already safe and agents can answer it, and `retry_confirmations` tries again."""
+    ContactRequest.objects.filter(pk=contact.pk).update(
+        email_attempts=models.F("email_attempts") + 1, email_tried_at=now()
+    )
+    return _deliver_confirmation(contact, ticket=ticket, site_url=site_url)
+
+
+def _deliver_confirmation(contact: ContactRequest, *, ticket: Ticket, site_url: str = "") -> bool:
     context = {
         "name": contact.name or contact.email,
         "number": ticket.number,
@@ -406,6 +413,38 @@ def send_confirmation(contact: ContactRequest, *, ticket: Ticket, site_url: str 
         return False
     ContactRequest.objects.filter(pk=contact.pk).update(email_sent_at=now())
     return True
+
+
+# Retries of a confirmation mail that could not be sent: after 5, 10, 20… minutes, at most 8 tries.
+CONFIRM_RETRY_BASE = timedelta(minutes=5)
+CONFIRM_MAX_ATTEMPTS = 8
+
+
+def retry_confirmations(limit: int = 100) -> int:
+    """Send again the confirmation mails that failed (mail server down), with exponential back-off.
+    Each request is claimed with a compare-and-set on its attempt count, so workers running this at
+    the same time never mail a customer twice. Returns the number sent."""
+    moment = now()
+    pending = ContactRequest.objects.filter(
+        email_sent_at__isnull=True,
+        confirmed_at__isnull=True,
+        email_attempts__gt=0,
+        email_attempts__lt=CONFIRM_MAX_ATTEMPTS,
+        created_at__gte=moment - CONFIRM_MAX_AGE,
+    ).order_by("email_tried_at")[:limit]
+    sent = 0
+    for contact in pending:
+        if contact.email_tried_at and moment < contact.email_tried_at + CONFIRM_RETRY_BASE * 2 ** (
+            contact.email_attempts - 1
+        ):
+            continue
+        claimed = ContactRequest.objects.filter(
+            pk=contact.pk, email_attempts=contact.email_attempts, email_sent_at__isnull=True
+        ).update(email_attempts=contact.email_attempts + 1, email_tried_at=moment)
+        ticket = Ticket.objects.filter(pk=contact.ticket_id).first()
+        if claimed and ticket is not None:
+            sent += _deliver_confirmation(contact, ticket=ticket)
+    return sent
 
 
 def read_confirm_token(token: str) -> ContactRequest:
