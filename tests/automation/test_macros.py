@@ -154,7 +154,9 @@ def test_macros_are_managed_in_the_ui_by_their_owner_or_supervisors(
         "/agent/automation/macro/new/",
         {
             "name": "我的跟进",
-            "actions": '[{"type": "add_tags", "value": ["跟进"]}]',
+            "a_type": ["add_tags"],
+            "a_value": ["跟进"],
+            "a_text": [""],
             "shared": "0",
             "active": "0",
         },

@@ -153,17 +153,22 @@ def test_the_ui_shows_the_reason_for_a_bad_rule(client, lead_zhao):
             "name": "坏规则",
             "event": "created",
             "match": "all",
-            "conditions": '[{"field": "ticket.nope", "op": "eq", "value": "x"}]',
-            "actions": '[{"type": "set_priority", "value": "high"}]',
+            "c_field": ["ticket.nope"],
+            "c_op": ["eq"],
+            "c_value": ["x"],
+            "a_type": ["set_priority"],
+            "a_value": ["high"],
+            "a_text": [""],
         },
     )
     assert response.status_code == 422
-    assert "ticket.nope" in response.content.decode()
+    assert "Unknown field ticket.nope." in response.content.decode()
     broken = client.post(
         "/agent/automation/trigger/new/",
-        {"name": "x", "event": "created", "conditions": "[{", "actions": "[]"},
+        {"name": "x", "event": "created", "a_type": ["explode"], "a_value": [""], "a_text": [""]},
     )
     assert broken.status_code == 422
+    assert "Unknown action explode." in broken.content.decode()
     assert not Trigger.objects.exists()
 
 

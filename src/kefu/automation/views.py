@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kefu.tickets import selectors as ticket_selectors
 from kefu.tickets.errors import StaleVersion
 
-from . import rules, selectors, services, templating
-from .errors import NotFound, PermissionDenied, RuleInvalid, ValidationFailed
+from . import forms, rules, selectors, services, templating
+from .errors import NotFound, PermissionDenied, ValidationFailed
 from .models import (
     CannedReply,
     Language,
@@ -231,17 +231,7 @@ def macro_apply(request: HttpRequest, pk: int, ticket_pk: int) -> HttpResponse:
     return redirect(reverse("agent:ticket", args=[ticket.pk]))
 
 
-# --------------------------------------------------------------------------- rules (JSON editors)
-
-
-def _json(text: str, field: str) -> Any:
-    text = (text or "").strip()
-    if not text:
-        return []
-    try:
-        return json.loads(text)
-    except ValueError as err:
-        raise RuleInvalid(_("Not valid JSON: %(error)s") % {"error": str(err)[:100]}, field=field)
+# --------------------------------------------------------------------------- rules (row editors)
 
 
 def _dump(value: Any) -> str:
@@ -283,21 +273,22 @@ def rule_list(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-def _save_rule(kind: str, request: HttpRequest, item: Any) -> Any:
+def _save_rule(kind: str, request: HttpRequest, item: Any, conditions: Any, actions: Any) -> Any:
     post = request.POST
+    position = (post.get("position") or "100").strip()
     common = {
         "by": request.user,
         "name": post.get("name", ""),
-        "actions": _json(post.get("actions", ""), "actions"),
+        "actions": actions,
         "active": post.get("active", "1") == "1",
-        "position": int(post.get("position") or 100) if (post.get("position") or "100").isdigit() else 100,
+        "position": int(position) if position.isdigit() and len(position) < 9 else 100,
     }
     if kind == "trigger":
         return services.save_trigger(
             trigger=item,
             event=post.get("event", ""),
             match=post.get("match", Match.ALL),
-            conditions=_json(post.get("conditions", ""), "conditions"),
+            conditions=conditions,
             **common,
         )
     if kind == "time_rule":
@@ -306,7 +297,7 @@ def _save_rule(kind: str, request: HttpRequest, item: Any) -> Any:
             rule=item,
             kind=post.get("rule_kind", ""),
             minutes=int(minutes) if minutes.isdigit() and len(minutes) < 8 else 0,
-            conditions=_json(post.get("conditions", ""), "conditions"),
+            conditions=conditions,
             **common,
         )
     return services.save_macro(macro=item, shared=post.get("shared", "1") == "1", **common)
@@ -315,6 +306,7 @@ def _save_rule(kind: str, request: HttpRequest, item: Any) -> Any:
 @agents_only
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    """Conditions and actions are edited as rows of selects; they are stored as JSON."""
     model = RULE_KINDS[kind]
     item = None
     if pk:
@@ -328,34 +320,57 @@ def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
     if kind != "macro" and not services.is_supervisor(request.user):
         raise PermissionDenied(_("Only supervisors can change automation rules."))
     error = None
+    placed = False
     if request.method == "POST":
+        conditions, condition_rows, condition_at = forms.conditions_from_post(request.POST)
+        actions, action_rows, action_at = forms.actions_from_post(request.POST)
         try:
-            _save_rule(kind, request, item)
+            _save_rule(kind, request, item, conditions if kind != "macro" else None, actions)
         except (ValidationFailed, PermissionDenied, NotFound) as err:
             error = err
+            placed = forms.place_error(err, (condition_rows, condition_at), (action_rows, action_at))
         else:
             messages.success(request, _("Saved."))
             return redirect("automation:rules", kind=kind)
-        data = request.POST
+        data: Any = request.POST
     elif item is not None:
+        condition_rows = forms.condition_rows(getattr(item, "conditions", []))
+        action_rows = forms.action_rows(item.actions)
         data = {
             "name": item.name,
             "event": getattr(item, "event", ""),
             "match": getattr(item, "match", Match.ALL),
             "rule_kind": getattr(item, "kind", ""),
             "minutes": getattr(item, "minutes", ""),
-            "conditions": _dump(getattr(item, "conditions", [])),
-            "actions": _dump(item.actions),
             "position": item.position,
             "active": "1" if item.active else "0",
             "shared": "1" if getattr(item, "owner_id", None) is None else "0",
         }
     else:
-        data = {"conditions": "[]", "actions": "[]", "position": 100, "active": "1", "shared": "1"}
+        condition_rows, action_rows = [], []
+        data = {"position": 100, "active": "1", "shared": "1"}
+    stored = (
+        {"conditions": getattr(item, "conditions", None), "actions": item.actions}
+        if item is not None
+        else None
+    )
     return render(
         request,
         "automation/rule_form.html",
-        {"item": item, "data": data, "error": error, **_rule_context(kind), **_nav(kind)},
+        {
+            "item": item,
+            "data": data,
+            "error": error,
+            "error_placed": placed,
+            "condition_rows": forms.with_blank(condition_rows, "condition"),
+            "action_rows": forms.with_blank(action_rows, "action"),
+            "stored_json": _dump(stored) if stored else "",
+            "blank_condition": forms.with_blank([], "condition")[0],
+            "blank_action": forms.with_blank([], "action")[0],
+            **forms.editor_context(allow=services.MACRO_ACTIONS if kind == "macro" else None),
+            **_rule_context(kind),
+            **_nav(kind),
+        },
         status=error.status if error else 200,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -221,3 +222,36 @@ class SlaTimer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.metric} {self.state}"
+
+
+class RecomputeCause(models.TextChoices):
+    POLICY = "policy", _("Policy edited")
+    CALENDAR = "calendar", _("Calendar edited")
+
+
+class SlaRecompute(models.Model):
+    """The log of a policy or calendar edit moving the due times of timers already running."""
+
+    cause = models.CharField(_("cause"), max_length=10, choices=RecomputeCause.choices)
+    policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    calendar = models.ForeignKey(
+        BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("recomputed at"))
+    checked = models.PositiveIntegerField(_("timers checked"), default=0)
+    moved = models.PositiveIntegerField(_("timers moved"), default=0)
+    cancelled = models.PositiveIntegerField(_("timers cancelled"), default=0)
+    tickets = models.PositiveIntegerField(_("tickets affected"), default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    queued = False  # not stored: True on the unsaved entry an edit returns when a task does the work
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("SLA recomputation")
+        verbose_name_plural = _("SLA recomputations")
+
+    def __str__(self) -> str:
+        return f"{self.cause} {self.at:%Y-%m-%d %H:%M} moved {self.moved}"

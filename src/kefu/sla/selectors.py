@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Role
 from kefu.core.clock import now
 
-from .models import BusinessCalendar, Metric, SlaPolicy, SlaTimer, TimerState
+from .models import BusinessCalendar, Metric, SlaPolicy, SlaRecompute, SlaTimer, TimerState
 from .timers import remaining
 
 
@@ -27,6 +27,18 @@ def list_calendars() -> QuerySet[BusinessCalendar]:
 
 def list_policies() -> QuerySet[SlaPolicy]:
     return SlaPolicy.objects.select_related("calendar").prefetch_related("targets")
+
+
+def list_recomputes(
+    *, policy: SlaPolicy | None = None, calendar: BusinessCalendar | None = None, limit: int = 5
+) -> list[SlaRecompute]:
+    """The latest recomputations an edit of this policy or calendar caused (newest first)."""
+    rows = SlaRecompute.objects.select_related("by")
+    if policy is not None:
+        rows = rows.filter(policy=policy)
+    if calendar is not None:
+        rows = rows.filter(calendar=calendar)
+    return list(rows[:limit])
 
 
 # Shown on tickets: active timers and breached ones not yet met.

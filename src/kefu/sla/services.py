@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -62,8 +63,23 @@ def save_calendar(
     team: Team | None = None,
     channel: str = "",
     calendar: BusinessCalendar | None = None,
+    at: datetime | None = None,
 ) -> BusinessCalendar:
-    """Create or update a calendar. An invalid one (no hours, overlaps, end ≤ start) is refused with the reason."""
+    """Create or update a calendar. An invalid one (no hours, overlaps, end ≤ start) is refused with the reason.
+
+    The due times of the running timers it affects move with it (`recompute.after_calendar_edit`);
+    the outcome is logged as an `SlaRecompute` (also kept on the row as `row.recomputed`).
+    """
+    from .recompute import (
+        after_calendar_edit,
+        calendar_fields,
+    )  # recompute builds on timers, which build on us
+
+    old_fields: dict[str, Any] | None = None
+    old_use: tuple[Any, ...] | None = None
+    if calendar is not None and calendar.pk:
+        old_use = (calendar.team_id, calendar.channel, calendar.is_default)
+        old_fields = calendar_fields(calendar)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("A calendar needs a name."), field="name")
@@ -85,14 +101,26 @@ def save_calendar(
         BusinessCalendar.objects.filter(is_default=True).exclude(pk=row.pk).update(is_default=False)
     row.is_default = is_default
     row.save()
+    reassigned = old_use != (row.team_id, row.channel, row.is_default) and (
+        old_use is not None or bool(row.team_id or row.channel or row.is_default)
+    )
+    row.recomputed = after_calendar_edit(  # type: ignore[attr-defined]
+        row, old_fields=old_fields, by=by, reassigned=reassigned, at=at
+    )
     return row
 
 
-def calendar_for(ticket: Ticket, policy: SlaPolicy | None) -> BusinessCalendar | None:
-    """The policy's calendar, else the ticket team's, else its channel's, else the default (None: built-in hours)."""
+def calendar_for(
+    ticket: Ticket, policy: SlaPolicy | None, rows: Sequence[BusinessCalendar] | None = None
+) -> BusinessCalendar | None:
+    """The policy's calendar, else the ticket team's, else its channel's, else the default (None: built-in hours).
+
+    `rows`: the calendars already read (a batch passes them once instead of a query per ticket).
+    """
     if policy is not None and policy.calendar_id:
         return policy.calendar
-    rows = list(BusinessCalendar.objects.all()[:200])
+    if rows is None:
+        rows = list(BusinessCalendar.objects.all()[:200])
     for row in rows:
         if ticket.team_id and row.team_id == ticket.team_id:
             return row
@@ -147,8 +175,15 @@ def save_policy(
     raise_priority_on_breach: bool = False,
     reassign_on_breach: bool = False,
     policy: SlaPolicy | None = None,
+    at: datetime | None = None,
 ) -> SlaPolicy:
-    """Create or update a policy with its targets; unknown condition values are refused with the field."""
+    """Create or update a policy with its targets; unknown condition values are refused with the field.
+
+    The running timers of the open tickets it covers (or covered) are retargeted at once, keeping
+    the time already spent (`recompute.after_policy_edit`); the outcome is logged as an
+    `SlaRecompute` (also kept on the row as `row.recomputed`).
+    """
+    old_cover = _coverage(policy) if policy is not None and policy.pk else None
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("A policy needs a name."), field="name")
@@ -208,7 +243,25 @@ def save_policy(
         )
         for t in targets
     )
+    from .recompute import after_policy_edit  # recompute builds on timers, which build on this module
+
+    row.recomputed = after_policy_edit(  # type: ignore[attr-defined]
+        row, by=by, rematch=old_cover != _coverage(row), at=at
+    )
     return row
+
+
+def _coverage(policy: SlaPolicy) -> tuple[Any, ...]:
+    """What decides which tickets a policy takes: a change here may move tickets between policies."""
+    return (
+        policy.active,
+        policy.position,
+        sorted(policy.channels or []),
+        sorted(policy.types or []),
+        sorted(policy.priorities or []),
+        sorted(policy.tiers or []),
+        sorted(policy.team_ids or []),
+    )
 
 
 def policy_matches(policy: SlaPolicy, ticket: Ticket, tier: str) -> bool:
@@ -221,12 +274,17 @@ def policy_matches(policy: SlaPolicy, ticket: Ticket, tier: str) -> bool:
     )
 
 
-def match_policy(ticket: Ticket) -> SlaPolicy | None:
-    """The first active policy (by position) whose conditions the ticket meets."""
+def active_policies() -> list[SlaPolicy]:
+    return list(SlaPolicy.objects.filter(active=True).select_related("calendar").prefetch_related("targets"))
+
+
+def match_policy(ticket: Ticket, policies: Sequence[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The first active policy (by position) whose conditions the ticket meets.
+
+    `policies`: `active_policies()` already read (a batch passes them once instead of a query per ticket).
+    """
     tier = ticket.customer.tier if ticket.customer_id else Tier.REGULAR
-    for policy in (
-        SlaPolicy.objects.filter(active=True).select_related("calendar").prefetch_related("targets")
-    ):
+    for policy in active_policies() if policies is None else policies:
         if policy_matches(policy, ticket, tier):
             return policy
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 
@@ -12,3 +14,12 @@ def sweep() -> dict[str, int]:
 
     result = run()
     return {"warned": result.warned, "breached": result.breached}
+
+
+@shared_task
+def recompute_timers(**kwargs: Any) -> dict[str, int]:
+    """After a large policy or calendar edit: move the due times of its running timers (recompute.py)."""
+    from .recompute import run_queued
+
+    entry = run_queued(**kwargs)
+    return {"checked": entry.checked, "moved": entry.moved} if entry else {"checked": 0, "moved": 0}

@@ -118,7 +118,7 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 team=team,
                 channel=data.get("channel", ""),
             )
-            messages.success(request, _("Calendar saved."))
+            messages.success(request, _("Calendar saved.") + " " + _moved_text(row))
             return redirect("sla:calendar", pk=row.pk)
         except DomainError as exc:
             error = exc
@@ -140,6 +140,7 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "preview": preview,
         "default_tz": bt.DEFAULT_TZ,
         "known_until": bt.last_statutory_year(),
+        "recomputes": selectors.list_recomputes(calendar=row) if row else [],
     }
     return render(request, "sla/calendar.html", context, status=422 if error else 200)
 
@@ -204,7 +205,7 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 raise_priority_on_breach=bool(data.get("raise_priority_on_breach")),
                 reassign_on_breach=bool(data.get("reassign_on_breach")),
             )
-            messages.success(request, _("Policy saved."))
+            messages.success(request, _("Policy saved.") + " " + _moved_text(row))
             return redirect("sla:policy", pk=row.pk)
         except DomainError as exc:
             error = exc
@@ -229,8 +230,23 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "tiers": Tier.choices,
         "teams": Team.objects.all(),
         "calendars": BusinessCalendar.objects.all(),
+        "recomputes": selectors.list_recomputes(policy=row) if row else [],
     }
     return render(request, "sla/policy.html", context, status=422 if error else 200)
+
+
+def _moved_text(row: Any) -> str:
+    done = getattr(row, "recomputed", None)
+    if done is None:
+        return ""
+    if done.queued:
+        return _("The due times of %(n)d running timers are being recomputed in the background.") % {
+            "n": done.checked
+        }
+    return _("Due times recomputed: %(moved)d running timers moved on %(tickets)d open tickets.") % {
+        "moved": done.moved + done.cancelled,
+        "tickets": done.tickets,
+    }
 
 
 def _fmt_minutes(seconds: int) -> str:
