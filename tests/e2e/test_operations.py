@@ -77,3 +77,43 @@ def test_the_canned_reply_picker_works_with_the_keyboard_alone(server, new_page)
     expect(page.locator("#reply-body")).to_be_focused()
     page.keyboard.type("再见。")
     assert page.input_value("#reply-body").endswith("再见。")
+
+
+def test_a_supervisor_builds_a_trigger_from_rows_with_the_keyboard(server, new_page):
+    """The rule editor under the real CSP: Alt+N adds a row, the operator list follows the field,
+    a refused row shows its reason in place, and the saved trigger is stored as rules."""
+    page = new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, server, "lead_zhao")
+    page.goto(server + "/agent/automation/trigger/new/")
+    page.fill("#r-name", "投诉升级 e2e")
+    conditions = page.locator("[data-testid=condition-rows] [data-kefu-row-list] > [data-kefu-row]")
+    first = conditions.first
+    first.locator("[data-kefu-field]").select_option("ticket.subject")
+    # A text field offers text operators only; "in" belongs to choice fields.
+    assert first.locator("[data-kefu-op] option[value=in]").get_attribute("hidden") is not None
+    first.locator("[data-kefu-op]").select_option("contains")
+    first.locator("[data-kefu-value]").fill("投诉")
+    first.locator("[data-kefu-value]").focus()
+    page.keyboard.press("Alt+n")  # a second condition row, focused
+    expect(conditions).to_have_count(2, timeout=WAIT)
+    second = conditions.nth(1)
+    expect(second.locator("select").first).to_be_focused()
+    second.locator("[data-kefu-field]").select_option("ticket.priority")
+    second.locator("[data-kefu-op]").select_option("eq")
+    second.locator("[data-kefu-value]").fill("紧急不存在")  # not a priority: refused on its row
+    action = page.locator("[data-testid=action-rows] [data-kefu-row-list] > [data-kefu-row]").first
+    action.locator("[data-kefu-action]").select_option("add_tags")
+    action.locator("[data-kefu-value]").fill("投诉")
+    page.click("[data-testid=rule-form] button[type=submit]")
+    expect(page.locator("[data-testid=row-error]")).to_have_count(1, timeout=WAIT)
+    assert page.locator("[data-testid=condition-rows] [data-testid=row-with-error]").count() == 1
+    assert page.locator("#r-name").input_value() == "投诉升级 e2e"  # what was typed is kept
+
+    fixed = page.locator("[data-testid=row-with-error] [data-kefu-value]")
+    fixed.fill("urgent")
+    page.click("[data-testid=rule-form] button[type=submit]")
+    page.goto(server + "/agent/automation/trigger/")
+    expect(page.locator("body")).to_contain_text("投诉升级 e2e", timeout=WAIT)
+    assert errors == []
