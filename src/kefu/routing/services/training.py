@@ -98,8 +98,9 @@ def train(
     if not field or len(field) > 50:
         raise TrainingFailed(_("Give a field name (at most 50 characters)."), field="field")
     check(texts, labels)
-    metrics = classifier.cross_validate(texts, labels, folds=folds, progress=progress)
-    pipeline = classifier.fit(texts, labels)
+    with classifier.remember_vectors():  # each text is encoded once for all folds and the final fit
+        metrics = classifier.cross_validate(texts, labels, folds=folds, progress=progress)
+        pipeline = classifier.fit(texts, labels)
     if progress:
         progress(1)
     metrics["classes"] = sorted(set(labels))
