@@ -182,6 +182,19 @@ def test_bot_hands_off_on_request_and_complaints(api, kb):
     assert human["transcript"][0] == {"who": "customer", "text": "转人工"}
     complaint = api.post(None, "/answer", {"question": "我要去12315投诉你们"}).json()
     assert complaint["decision"] == "handoff" and complaint["reason"] == "complaint"
+    assert human["ticket_number"] == "" and complaint["ticket_number"] == ""  # nobody to open it for
+
+
+def test_signed_in_customer_handoff_opens_a_ticket_with_the_transcript(api, kb, customer_x):
+    from kefu.tickets.models import Ticket
+
+    api.post(customer_x.user, "/answer", {"question": "怎么查物流", "session": "w-1"})
+    body = api.post(customer_x.user, "/answer", {"question": "转人工", "session": "w-1"}).json()
+    assert body["decision"] == "handoff" and body["ticket_number"]
+    ticket = Ticket.objects.get(customer=customer_x)
+    assert ticket.number == body["ticket_number"]
+    text = ticket.messages.get().body_text
+    assert text.index("怎么查物流") < text.index("转人工")
 
 
 @pytest.mark.parametrize(

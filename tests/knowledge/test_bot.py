@@ -52,6 +52,51 @@ def test_handoff_carries_the_whole_transcript(kb):
     assert texts == ["怎么退货", "转人工"]
 
 
+def test_handoff_puts_the_full_transcript_on_a_new_ticket(kb, customer_x):
+    from kefu.tickets.models import Ticket
+
+    first = ask("怎么退货", session="conv-t", customer=customer_x)
+    result = ask("转人工", session="conv-t", customer=customer_x)
+    assert result.decision == "handoff" and result.ticket_number
+    ticket = Ticket.objects.get(pk=result.ticket_id)
+    assert ticket.customer == customer_x and ticket.type == "consultation"
+    body = ticket.messages.get().body_text
+    # both questions, in order, and what the bot did with the first one (the articles it offered)
+    assert body.index("怎么退货") < body.index("转人工")
+    shown = first.articles[0].title
+    assert shown in body
+    assert len(body.splitlines()) == 4  # customer, bot, customer, bot
+
+
+def test_a_second_handoff_in_the_session_adds_only_the_new_lines(kb, customer_x):
+    from kefu.tickets.models import Ticket
+
+    one = ask("转人工", session="conv-u", customer=customer_x)
+    ask("怎么查物流", session="conv-u", customer=customer_x)
+    two = ask("我要投诉", session="conv-u", customer=customer_x)
+    assert one.ticket_id == two.ticket_id and Ticket.objects.count() == 1
+    first, second = Ticket.objects.get().messages.order_by("created_at", "pk")
+    assert "怎么查物流" not in first.body_text
+    assert "怎么查物流" in second.body_text and "我要投诉" in second.body_text
+    assert "转人工" not in second.body_text and second.from_customer
+
+
+def test_complaint_handoff_opens_a_high_priority_complaint(kb, customer_y):
+    from kefu.tickets.models import Ticket
+
+    result = ask("再不退款我就打12315", session="conv-v", customer=customer_y)
+    ticket = Ticket.objects.get(pk=result.ticket_id)
+    assert ticket.type == "complaint" and ticket.priority == "high" and ticket.customer == customer_y
+    assert "12315" in ticket.messages.get().body_text
+
+
+def test_anonymous_handoff_returns_the_transcript_without_a_ticket(kb):
+    from kefu.tickets.models import Ticket
+
+    result = ask("转人工", session="anon-1")
+    assert result.ticket_id is None and result.transcript and Ticket.objects.count() == 0
+
+
 def test_follow_up_uses_the_previous_question(kb):
     first = ask("我想退货", session="conv-1")
     assert first.articles[0].external_id == "return-how"

@@ -2,10 +2,12 @@
 article; raster images inline (embeddable in the Markdown body), everything else a download."""
 
 import base64
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from kefu.knowledge import services
 from kefu.knowledge.models import ArticleFile
@@ -28,7 +30,7 @@ def test_staff_upload_image_and_embed_it_in_the_body(client, kb, agent_li):
     response = _upload(client, agent_li, article, "物流截图.png", PNG, "image/png")
     assert response.status_code == 302
     item = ArticleFile.objects.get(article=article)
-    assert item.is_image and item.content_type == "image/png" and item.size == len(PNG)
+    assert item.is_image and item.content_type == "image/png"
     url = reverse("help:file", args=[item.pk, item.filename])
     edit = client.get(reverse("kb:edit", args=[article.pk])).content.decode()
     assert f"![{item.filename}]({url})" in edit  # the Markdown to copy into the body
@@ -38,7 +40,8 @@ def test_staff_upload_image_and_embed_it_in_the_body(client, kb, agent_li):
     assert f'<img src="{url}"' in page
     image = client.get(url)
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
-    assert b"".join(image.streaming_content) == PNG
+    served = Image.open(io.BytesIO(b"".join(image.streaming_content)))
+    assert served.format == "PNG" and served.size == (1, 1)
     assert image["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in image["Content-Security-Policy"]
     assert not image["Content-Disposition"].startswith("attachment")
@@ -48,7 +51,6 @@ def test_staff_upload_image_and_embed_it_in_the_body(client, kb, agent_li):
     "name,content,claimed",
     [
         ("evil.html", b"<script>alert(1)</script>", "text/html"),
-        ("fake.png", b"<svg onload=alert(1)>", "image/png"),
         (
             "logo.svg",
             b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
@@ -104,3 +106,102 @@ def test_customers_cannot_upload_and_staff_can_remove(client, kb, agent_li, cust
     item = ArticleFile.objects.get()
     response = client.post(reverse("kb:file_delete", args=[kb["track"].pk, item.pk]))
     assert response.status_code == 302 and ArticleFile.objects.count() == 0
+
+
+def _stored(item: ArticleFile) -> bytes:
+    with item.file.open("rb") as f:
+        return f.read()
+
+
+def _jpeg_with_gps() -> bytes:
+    img = Image.new("RGB", (40, 30), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (31.0, 13.0, 50.0), 3: "E", 4: (121.0, 28.0, 30.0)}  # GPSInfo
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif, comment=b"secret note")
+    return out.getvalue()
+
+
+def test_photo_location_and_hidden_data_are_stripped(client, kb, agent_li):
+    """A phone photo's EXIF (GPS position, camera) and a JPEG comment never reach readers, nor
+    bytes smuggled after the image's end marker; the picture itself is kept."""
+    original = _jpeg_with_gps() + b"PK\x03\x04 hidden zip payload"
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)  # the upload has a location
+    response = _upload(client, agent_li, kb["track"], "门店.jpg", original, "image/jpeg")
+    assert response.status_code == 302
+    item = ArticleFile.objects.get()
+    stored = _stored(item)
+    assert item.is_image and item.size == len(stored)
+    clean = Image.open(io.BytesIO(stored))
+    assert clean.format == "JPEG" and clean.size == (40, 30)
+    assert not clean.getexif() and "comment" not in clean.info
+    assert (
+        b"PhoneMaker" not in stored and b"hidden zip payload" not in stored and b"secret note" not in stored
+    )
+    r, g, b = clean.convert("RGB").getpixel((20, 15))
+    assert r > 150 and g < 80 and b < 80  # still the same red picture
+
+
+def test_png_text_chunks_are_stripped(client, kb, agent_li):
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "张三 13800138000")
+    out = io.BytesIO()
+    Image.new("RGBA", (8, 8), (0, 0, 255, 128)).save(out, "PNG", pnginfo=info)
+    _upload(client, agent_li, kb["track"], "a.png", out.getvalue(), "image/png")
+    stored = _stored(ArticleFile.objects.get())
+    assert b"13800138000" not in stored
+    clean = Image.open(io.BytesIO(stored))
+    assert clean.size == (8, 8) and clean.mode == "RGBA" and "Author" not in clean.info
+
+
+def test_decompression_bomb_is_refused_with_a_clear_message(client, kb, agent_li):
+    out = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(out, "PNG")  # a few KB that would unpack to 400 Mpixels
+    assert len(out.getvalue()) < 200_000
+    response = _upload(client, agent_li, kb["track"], "bomb.png", out.getvalue(), "image/png")
+    assert response.status_code == 302
+    assert ArticleFile.objects.count() == 0
+    page = client.get(reverse("kb:edit", args=[kb["track"].pk])).content.decode()
+    assert "bomb.png" in page and "40" in page  # the name and the pixel limit
+
+
+@pytest.mark.parametrize(
+    "name,content,claimed",
+    [
+        ("fake.png", b"<svg onload=alert(1)>", "image/png"),
+        ("photo.jpg", b"MZ-less plain text pretending", "application/octet-stream"),
+        ("scan.bin", b"not an image at all", "image/webp"),
+        ("broken.png", PNG[:30], "image/png"),  # a real PNG header, cut short
+        ("broken.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 40, "image/jpeg"),
+    ],
+)
+def test_non_images_labelled_as_images_are_refused(client, kb, agent_li, name, content, claimed):
+    response = _upload(client, agent_li, kb["track"], name, content, claimed)
+    assert response.status_code == 302
+    assert ArticleFile.objects.count() == 0
+    page = client.get(reverse("kb:edit", args=[kb["track"].pk])).content.decode()
+    assert name in page
+
+
+def test_image_refusals_are_clear_4xx_through_the_service(kb, agent_li):
+    from kefu.tickets.errors import AttachmentRejected
+    from kefu.tickets.services import Upload
+
+    with pytest.raises(AttachmentRejected) as err:
+        services.add_file(
+            kb["track"], by=agent_li, upload=Upload(name="x.gif", content=b"GIF89a junk", content_type="")
+        )
+    assert "x.gif" in err.value.message and err.value.status == 422
+
+
+def test_animated_gif_keeps_its_frames(client, kb, agent_li):
+    frames = [Image.new("RGB", (10, 10), c) for c in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=200, comment=b"tracker")
+    _upload(client, agent_li, kb["track"], "步骤.gif", out.getvalue(), "image/gif")
+    stored = _stored(ArticleFile.objects.get())
+    clean = Image.open(io.BytesIO(stored))
+    assert clean.format == "GIF" and clean.n_frames == 3 and b"tracker" not in stored

@@ -117,6 +117,7 @@ class AnswerOut(Schema):
     text: str
     articles: list[Suggestion]
     transcript: list[dict[str, str]]
+    ticket_number: str = ""  # the ticket a hand-off opened or added to (signed-in customers)
 
 
 class FeedbackIn(Input):
@@ -260,6 +261,7 @@ def ask(request: HttpRequest, payload: AnswerIn):
         text=result.text,
         articles=[Suggestion(**a.__dict__) for a in result.articles],
         transcript=result.transcript,
+        ticket_number=result.ticket_number,
     )
     return 200, out
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -64,6 +65,8 @@ class BotAnswer:
     text: str
     question_id: int | None = None
     transcript: list[dict[str, str]] = field(default_factory=list)
+    ticket_id: int | None = None  # the ticket the hand-off created or added to (known customers)
+    ticket_number: str = ""
 
     def as_json(self, question: str) -> dict[str, Any]:
         return {
@@ -170,7 +173,69 @@ def answer(
         bot.question_id = row.pk
     if decision == Outcome.HANDOFF:
         bot.transcript = transcript(session, current=question, reply=reply)
+        if log and getattr(customer, "pk", None):
+            ticket = hand_off(
+                customer, session=session, question_id=bot.question_id, reason=reason, channel=channel
+            )
+            bot.ticket_id, bot.ticket_number = ticket.pk, ticket.number
     return bot
+
+
+HANDOFF_MARK = "kb-bot:"  # external_id prefix of the messages a hand-off writes on a ticket
+
+
+def _render_transcript(lines: list[dict[str, str]]) -> str:
+    who = {"customer": _("Customer"), "bot": _("Bot")}
+    return "\n".join(f"{who.get(line['who'], line['who'])}: {line['text']}" for line in lines)
+
+
+def hand_off(customer: Any, *, session: str, question_id: int | None, reason: str, channel: str) -> Any:
+    """Put the conversation on a ticket for a person: the first hand-off of a bot session opens a
+    ticket with the full transcript; a later one in the same session adds the lines since then to
+    that ticket (reopening it if it was solved). Returns the ticket."""
+    from kefu.tickets.models import Channel, Message, Priority, TicketType
+    from kefu.tickets.services import customer_follow_up, open_ticket
+
+    key = (session or f"q{question_id}")[:64]
+    prefix = f"{HANDOFF_MARK}{key}:"
+    earlier = (
+        Message.objects.filter(external_id__startswith=prefix, ticket__customer=customer)
+        .select_related("ticket")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    since = None
+    if earlier is not None:
+        since = (
+            BotQuestion.objects.filter(pk=int(earlier.external_id.rsplit(":", 1)[-1] or 0))
+            .values_list("created_at", "pk")
+            .first()
+        )
+    lines = transcript(session, after=since) if session else []
+    if not lines and question_id:
+        lines = transcript("", question_ids=[question_id])
+    body = _render_transcript(lines)[:60_000] or _("The customer asked for a person.")
+    external_id = f"{prefix}{question_id or 0}"
+    ticket_channel = channel if channel in Channel.values else Channel.CHAT
+    ticket = earlier.ticket if earlier is not None else None
+    if ticket is not None and ticket.merged_into_id:
+        ticket = ticket.merged_into
+    if ticket is not None:
+        customer_follow_up(ticket, body=body, channel=ticket_channel, external_id=external_id)
+        return ticket
+    first = next((line["text"] for line in lines if line["who"] == "customer" and line["text"].strip()), "")
+    complaint = reason == "complaint"
+    created = open_ticket(
+        customer=customer,
+        subject=(_("Bot hand-off: %(q)s") % {"q": first[:80] or _("conversation")})[:200],
+        body=body,
+        by=None,
+        channel=ticket_channel,
+        type=TicketType.COMPLAINT if complaint else TicketType.CONSULTATION,
+        priority=Priority.HIGH if complaint else Priority.NORMAL,
+        external_id=external_id,
+    )
+    return created.ticket
 
 
 def _suggestions(hits: list[engine.Hit]) -> list[Suggestion]:
@@ -211,16 +276,48 @@ def _reply_text(decision: str, reason: str, articles: list[Suggestion]) -> str:
     return _("I am not sure about this one. A member of our team will help you.")
 
 
-def transcript(session: str, *, current: str = "", reply: str = "") -> list[dict[str, str]]:
-    """The conversation so far, oldest first, for the person who takes over."""
+def _bot_said(q: BotQuestion, titles: dict[int, str]) -> str:
+    if q.outcome == Outcome.ANSWERED:
+        return _("Answered with the article: %(title)s") % {"title": titles.get(q.article_id or 0, "?")}
+    if q.outcome == Outcome.SUGGESTED:
+        return _("Did you mean:") + " " + " / ".join(titles.get(i, "?") for i in q.suggested or [])
+    return _reply_text(Outcome.HANDOFF, q.reason, [])
+
+
+def transcript(
+    session: str,
+    *,
+    current: str = "",
+    reply: str = "",
+    after: tuple[Any, int] | None = None,
+    question_ids: list[int] | None = None,
+) -> list[dict[str, str]]:
+    """The conversation so far, oldest first, for the person who takes over: each question and
+    what the bot did with it (the article it answered with, the ones it offered, or why it handed
+    off). `after` = (created_at, pk) of a question already handed over: only later lines."""
     lines: list[dict[str, str]] = []
-    if session:
-        for q in BotQuestion.objects.filter(session=session).order_by("created_at", "pk")[:50]:
-            lines.append({"who": "customer", "text": q.question[:1000]})
-            lines.append({"who": "bot", "text": q.get_outcome_display()})
-    if not lines or lines[-2:-1] != [{"who": "customer", "text": current[:1000]}]:
+    rows: list[BotQuestion] = []
+    if session or question_ids:
+        qs = (
+            BotQuestion.objects.filter(session=session)
+            if session
+            else BotQuestion.objects.filter(pk__in=question_ids)
+        )
+        if after is not None:
+            qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], pk__gt=after[1]))
+        rows = list(qs.order_by("created_at", "pk")[:50])
+    ids = {q.article_id for q in rows if q.article_id} | {
+        int(i) for q in rows for i in (q.suggested or []) if isinstance(i, int)
+    }
+    titles = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title")) if ids else {}
+    for q in rows:
+        lines.append({"who": "customer", "text": q.question[:1000]})
+        lines.append({"who": "bot", "text": _bot_said(q, titles)})
+    if current and (not lines or lines[-2:-1] != [{"who": "customer", "text": current[:1000]}]):
         lines.append({"who": "customer", "text": current[:1000]})
         lines.append({"who": "bot", "text": reply})
+    elif current and reply:
+        lines[-1] = {"who": "bot", "text": reply}
     return lines
 
 

@@ -499,6 +499,10 @@ IMAGE_MAGIC = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
+RASTER_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+RASTER_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jfif", ".gif", ".webp"}
+MAX_IMAGE_PIXELS = 40_000_000  # ~ 8000 × 5000; beyond this an upload is treated as a decompression bomb
+MAX_IMAGE_FRAMES = 300
 
 
 def sniff_image(content: bytes) -> str:
@@ -511,31 +515,117 @@ def sniff_image(content: bytes) -> str:
     return ""
 
 
+def _claims_raster(name: str, content_type: str) -> bool:
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    return ext in RASTER_EXTENSIONS or (content_type or "").split(";")[0].strip().lower() in RASTER_TYPES
+
+
+def _pixels_only(frame: Any, fmt: str) -> Any:
+    """A new image holding only the frame's pixels: no info dict (EXIF, comments, text chunks,
+    ICC profiles) is carried over."""
+    from PIL import Image
+
+    if fmt == "JPEG":
+        mode = frame.mode if frame.mode in ("RGB", "L") else "RGB"
+    else:
+        mode = frame.mode if frame.mode in ("RGB", "RGBA", "L", "LA", "1") else "RGBA"
+    frame = frame if frame.mode == mode else frame.convert(mode)
+    return Image.frombytes(mode, frame.size, frame.tobytes())
+
+
+def reencode_image(content: bytes, kind: str, name: str) -> bytes:
+    """Decode the image with Pillow and write it anew in the same format: only pixels survive
+    (EXIF with GPS position, comments, text chunks, ICC-hidden payloads, data appended after the
+    end marker are dropped). Refuses decompression bombs and anything that does not decode."""
+    import io
+    import warnings
+
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+    from kefu.tickets.errors import AttachmentRejected
+
+    fmt = RASTER_TYPES[kind]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content), formats=[fmt]) as probe:
+                if probe.width * probe.height > MAX_IMAGE_PIXELS:
+                    raise Image.DecompressionBombError("too many pixels")
+                probe.verify()  # structure and checksums, without decoding the pixels
+            with Image.open(io.BytesIO(content), formats=[fmt]) as img:
+                frames = getattr(img, "n_frames", 1)
+                if frames > MAX_IMAGE_FRAMES or img.width * img.height * frames > MAX_IMAGE_PIXELS * 4:
+                    raise Image.DecompressionBombError("too many frames")
+                frames_out, durations = [], []
+                for frame in ImageSequence.Iterator(img):
+                    durations.append(int(frame.info.get("duration") or 100))
+                    frames_out.append(
+                        _pixels_only(ImageOps.exif_transpose(frame) if fmt == "JPEG" else frame, fmt)
+                    )
+                out = io.BytesIO()
+                first = frames_out[0]
+                if len(frames_out) > 1:  # animated GIF / WebP: every frame, its timing, nothing else
+                    first.save(
+                        out, fmt, save_all=True, append_images=frames_out[1:], duration=durations, loop=0
+                    )
+                elif fmt == "JPEG":
+                    first.save(out, "JPEG", quality=90, optimize=True)
+                elif fmt == "WEBP":
+                    first.save(out, "WEBP", quality=90)
+                else:
+                    first.save(out, fmt, optimize=True)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise AttachmentRejected(
+            _("%(name)s: the image is too large (at most %(pixels)s million pixels).")
+            % {"name": name, "pixels": MAX_IMAGE_PIXELS // 1_000_000},
+            field="files",
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, MemoryError):
+        raise AttachmentRejected(
+            _("%(name)s is not a valid image (the file is damaged or not what its name says).")
+            % {"name": name},
+            field="files",
+        ) from None
+    return out.getvalue()
+
+
 @transaction.atomic
 def add_file(article: Article, *, by: Any, upload: Any) -> ArticleFile:
-    """Attach a file (tickets' size/type checks); raster images may be shown inline in the body."""
+    """Attach a file (tickets' size/type checks). Raster images (PNG, JPEG, GIF, WebP) are decoded
+    and re-encoded with Pillow, so they carry no EXIF/GPS or hidden data and may be shown inline;
+    a file named or labelled as such an image that is not one is refused with the reason."""
     import hashlib
     import mimetypes
 
     from django.core.files.base import ContentFile
 
+    from kefu.tickets.errors import AttachmentRejected
     from kefu.tickets.services import check_upload
 
     name = check_upload(upload)  # AttachmentRejected (422) when too large or a forbidden type
-    image = sniff_image(upload.content)
+    content = upload.content
+    image = sniff_image(content)
+    if image:
+        content = reencode_image(content, image, name)
+    elif _claims_raster(name, upload.content_type or ""):
+        raise AttachmentRejected(
+            _("%(name)s is not a valid image (the file is damaged or not what its name says).")
+            % {"name": name},
+            field="files",
+        )
     content_type = image or upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     if content_type.startswith("image/") and not image:
-        content_type = "application/octet-stream"  # claims to be an image but is not a raster we know
+        content_type = "application/octet-stream"  # e.g. SVG: it can hold script, so a download only
     item = ArticleFile(
         article=article,
         filename=name,
         content_type=content_type[:100],
-        size=len(upload.content),
-        sha256=hashlib.sha256(upload.content).hexdigest(),
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
         is_image=bool(image),
         uploaded_by=by if getattr(by, "pk", None) else None,
     )
-    item.file.save(name, ContentFile(upload.content), save=False)
+    item.file.save(name, ContentFile(content), save=False)
     item.save()
     return item
 
