@@ -101,6 +101,24 @@ def test_cli_train_predict_eval(db, train_csv, monkeypatch, capsys):
     assert "accuracy" in out and "macro-F1" in out and "质检" in out
 
 
+def test_cli_trains_a_faster_model_without_the_encoder_on_request(db, train_csv, monkeypatch, capsys):
+    path = train_csv()
+    call_command(
+        "triage", "train", "--from", str(path), "--field", "department", "--folds", "2", "--no-progress"
+    )
+    call_command(
+        "triage", "train", "--from", str(path), "--field", "department", "--folds", "2", "--no-progress",
+        "--no-encoder",
+    )  # fmt: skip
+    assert "department v2" in capsys.readouterr().out
+    models = {m.version: m for m in TriageModel.objects.filter(field="department")}
+    assert models[1].metrics["encoder"] is True and models[2].metrics["encoder"] is False
+    assert models[2].is_active
+    monkeypatch.setattr("sys.stdin", io.StringIO("我要开发票\n快递一直不动\n"))
+    call_command("triage", "predict", "--field", "department")
+    assert [json.loads(x)["label"] for x in capsys.readouterr().out.splitlines()] == ["财务", "仓储"]
+
+
 def test_cli_errors_are_clear(db, train_csv, tmp_path, monkeypatch):
     with pytest.raises(CommandError, match="single example"):
         call_command(

@@ -24,6 +24,11 @@ class Command(BaseCommand):
         train.add_argument("--history", action="store_true", help="train from this install's tickets")
         train.add_argument("--field", required=True, help="department, category, type, priority, team, …")
         train.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+        train.add_argument(
+            "--no-encoder",
+            action="store_true",
+            help="TF-IDF only, without the sentence encoder: about a point less accurate, faster to predict",
+        )
         train.add_argument("--no-progress", action="store_true")
         predict = sub.add_parser("predict", help="one text per stdin line → one JSON line each")
         predict.add_argument("--field", required=True)
@@ -53,6 +58,7 @@ class Command(BaseCommand):
                 source=data.source,
                 folds=opts["folds"],
                 progress=bar.update,
+                encoder=not opts["no_encoder"],
             )
         m = model.metrics
         self.stdout.write(
