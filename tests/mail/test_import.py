@@ -14,12 +14,17 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
-from kefu.mail.importing import import_many, messages
-from kefu.mail.inbound import DryRunMemory
+from kefu.core import events
+from kefu.core.models import EventHandlerRun
+from kefu.mail.importing import POOL_MIN, _Parsing, import_many, messages
+from kefu.mail.inbound import DryRunMemory, ingest
 from kefu.mail.models import InboundMail, OutboxMail
-from kefu.mail.parsing import decode_bytes, parse, text_from_html
-from kefu.tickets.models import Ticket
+from kefu.mail.parsing import decode_bytes, parse, parse_many, text_from_html
+from kefu.tickets import search
+from kefu.tickets import services as tickets
+from kefu.tickets.models import Message, Ticket, TicketEvent
 
 from .mails import raw_mail
 
@@ -208,3 +213,98 @@ def test_import_in_batches_gives_the_same_tickets_as_one_by_one(tmp_path, mailbo
     assert [line["decision"] for line in lines] == ["new_ticket", "follow_up", "duplicate", "new_ticket"]
     assert Ticket.objects.count() == 2
     assert Ticket.objects.get(subject="第一封").messages.count() == 2
+
+
+# --------------------------------------------------------------------------- throughput (issue 3)
+#
+# The import parses the next batch in a worker process, reads decide()'s lookups once per batch and
+# writes the search rows and the muted-event markers once per batch. None of that may change what
+# is stored.
+
+
+def _matches(words: str) -> set[int]:
+    query = search.parse(words, include_internal=True)
+    assert query is not None
+    return set(search.recent_matches(query, before=None, limit=1000))
+
+
+@pytest.mark.skipif(not CORPUS, reason="the shared mail corpus is not on this machine")
+def test_parsing_in_a_worker_process_gives_the_same_mails_as_parsing_here():
+    raws = [Path(p).read_bytes() for p in CORPUS if p.endswith(".eml")][: POOL_MIN + 8]
+    chunk = [(f"corpus:{i}", raw) for i, raw in enumerate(raws)]
+    with _Parsing(1, 25 * 1024 * 1024) as parsing:
+        future = parsing.submit(chunk)
+        assert future is not None  # a real second process
+        assert parsing.results(chunk, future) == parse_many(raws)
+
+
+def test_import_with_a_parsing_process_gives_each_mail_once_with_its_search_rows_and_markers(mailbox):
+    originals = [
+        (f"archive:{i}", raw_mail(message_id=f"<p{i}@example.cn>", subject=f"发票抬头 {i}"))
+        for i in range(40)
+    ]
+    replies = [
+        (
+            f"archive:re{i}",
+            raw_mail(
+                message_id=f"<r{i}@example.cn>",
+                subject=f"Re: 发票抬头 {i}",
+                body=f"补充：税号 91330{i:04d} 快递单号 SF{i:06d}",
+                in_reply_to=f"<p{i}@example.cn>",
+            ),
+        )
+        for i in range(0, 40, 4)
+    ]
+    items = originals[:35] + replies[:5] + originals[35:] + replies[5:] + originals[:3]  # 3 repeats
+    outcomes = list(
+        import_many(
+            items, mailbox=mailbox, dry=False, memory=DryRunMemory(), batch=POOL_MIN + 2, parse_workers=1
+        )
+    )
+    assert [source for source, _ in outcomes] == [source for source, _ in items]
+    assert [o.decision for _, o in outcomes] == ["new_ticket"] * 35 + ["follow_up"] * 5 + [
+        "new_ticket"
+    ] * 5 + ["follow_up"] * 5 + ["duplicate"] * 3
+    assert Ticket.objects.count() == 40 and Message.objects.count() == 50
+    assert InboundMail.objects.count() == 53 and InboundMail.objects.filter(state="processed").count() == 50
+    # the search rows hold every message, the follow-ups too (indexed once, at the end of a batch)
+    ticket = Ticket.objects.get(subject="发票抬头 36")
+    assert _matches("SF000036") == {ticket.pk} and _matches("发票抬头") >= set(
+        Ticket.objects.values_list("pk", flat=True)
+    )
+    # archive history: every event is marked muted, so nothing reacts to it (no routing, SLA, replies)
+    marked = set(EventHandlerRun.objects.filter(handler=events.MUTED).values_list("event_id", flat=True))
+    assert marked == set(TicketEvent.objects.values_list("pk", flat=True)) and len(marked) >= 50
+
+
+def test_batched_writes_skip_what_a_savepoint_rolled_back(mailbox):
+    """A mail whose writes roll back inside a batch leaves no search row and no muted marker, even
+    when its ticket and event ids are given again to later rows."""
+    with transaction.atomic(), tickets.batched(), events.muted():
+        kept = ingest(
+            raw_mail(message_id="<kept@example.cn>", subject="保留的工单"),
+            mailbox=mailbox,
+            source="t",
+            auto_reply=False,
+            loop_check=False,
+        )
+        with pytest.raises(RuntimeError), transaction.atomic():
+            ingest(
+                raw_mail(message_id="<gone@example.cn>", subject="撤销的工单"),
+                mailbox=mailbox,
+                source="t",
+                auto_reply=False,
+                loop_check=False,
+            )
+            raise RuntimeError("rolled back")
+    kept_events = set(TicketEvent.objects.values_list("pk", flat=True))
+    assert set(EventHandlerRun.objects.values_list("event_id", flat=True)) == kept_events
+    assert _matches("保留的工单") == {kept.ticket_id} and not _matches("撤销的工单")
+    # a live mail after the batch: its event is not mistaken for muted history
+    live = ingest(raw_mail(message_id="<live@example.cn>", subject="新的工单"), mailbox=mailbox, source="t")
+    live_events = TicketEvent.objects.filter(ticket_id=live.ticket_id)
+    assert live_events.exists()
+    assert not EventHandlerRun.objects.filter(
+        event_id__in=live_events.values("pk"), handler=events.MUTED
+    ).exists()
+    assert _matches("新的工单") == {live.ticket_id}

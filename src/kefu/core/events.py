@@ -28,6 +28,9 @@ MUTED = "*"  # an EventHandlerRun with this handler name: the event is history, 
 SWEEP_AFTER = timedelta(minutes=1)
 SWEEP_WINDOW = timedelta(hours=6)
 _muted: ContextVar[bool] = ContextVar("kefu_events_muted", default=False)
+# Muted event ids whose markers wait for one INSERT at the end of a `deferred_markers()` block.
+_pending_marks: ContextVar[list[int] | None] = ContextVar("kefu_events_pending_marks", default=None)
+Existing = Callable[[list[int]], Iterable[int]]
 
 
 @contextmanager
@@ -38,6 +41,32 @@ def muted() -> Iterator[None]:
         yield
     finally:
         _muted.reset(token)
+
+
+@contextmanager
+def deferred_markers(existing: Existing) -> Iterator[None]:
+    """Bulk loads: the markers of events published muted inside the block are written at its end,
+    with one INSERT, instead of one `get_or_create` per event.
+
+    Use it inside the transaction that writes the events, so markers and events still commit
+    together. `existing(ids)` returns those of the ids whose events still exist (one rolled back to
+    a savepoint in between gets no marker: its id may be given to a later event). On an exception
+    nothing is written (the transaction is rolling back anyway). Nested blocks join the outer one.
+    """
+    if _pending_marks.get() is not None:
+        yield
+        return
+    pending: list[int] = []
+    token = _pending_marks.set(pending)
+    try:
+        yield
+    finally:
+        _pending_marks.reset(token)
+    if pending:
+        ids = sorted(set(existing(sorted(set(pending)))))
+        EventHandlerRun.objects.bulk_create(
+            [EventHandlerRun(event_id=pk, handler=MUTED) for pk in ids], ignore_conflicts=True, batch_size=500
+        )
 
 
 def register(name: str, handler: Handler) -> None:
@@ -52,7 +81,11 @@ def publish(event_id: int) -> None:
     """Run the registered handlers for an event after the current transaction commits."""
     if _muted.get():
         # Recorded, so the sweeper below never mistakes muted history for lost work.
-        EventHandlerRun.objects.get_or_create(event_id=event_id, handler=MUTED)
+        pending = _pending_marks.get()
+        if pending is not None:
+            pending.append(event_id)
+        else:
+            EventHandlerRun.objects.get_or_create(event_id=event_id, handler=MUTED)
         return
     if not _handlers:
         return

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import json
+import logging
 import mailbox as mailboxes
+import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from kefu.core import events
+from kefu.tickets import services as tickets
 
-from .inbound import DryRunMemory, Outcome, dry_run, ingest
-from .models import Mailbox
+from .inbound import DryRunMemory, Lookups, Outcome, default_limit, dry_run, ingest, process, raw_row
+from .models import InboundMail, Mailbox
+from .parsing import ParsedMail, ParseFailure, parse_many
+
+log = logging.getLogger("kefu.mail")
 
 
 def _is_maildir(path: Path) -> bool:
@@ -104,8 +111,100 @@ def import_one(
         return ingest(raw, mailbox=mailbox, source=source, auto_reply=False, loop_check=False)
 
 
+def _import_stored(
+    mail: InboundMail,
+    *,
+    parsed: ParsedMail | ParseFailure | None,
+    lookups: Lookups | None,
+    auto_reply: bool,
+    live: bool,
+) -> Outcome:
+    """import_one() for a mail whose raw row a batch has already stored (and maybe parsed)."""
+    if live:
+        return process(mail, auto_reply=auto_reply, loop_check=False, parsed=parsed, lookups=lookups)
+    with events.muted():
+        return process(mail, auto_reply=False, loop_check=False, parsed=parsed, lookups=lookups)
+
+
 BATCH_MAILS = 200
 BATCH_BYTES = 16 * 1024 * 1024
+POOL_MIN = 32  # a batch smaller than this is parsed here: a worker process is not worth starting
+
+
+def default_parse_workers() -> int:
+    """Processes that parse the next batch while this one writes: one if there is a second core.
+
+    The command line uses it. Workers are started with "spawn", which imports the main module of
+    the program again: a script calling `import_many(parse_workers=…)` needs the usual
+    `if __name__ == "__main__":` guard, so the default of `import_many` itself stays 0."""
+    return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
+Chunk = list[tuple[str, bytes]]
+
+
+def _read_chunk(pending: Iterator[tuple[str, bytes]], batch: int) -> tuple[Chunk, Exception | None]:
+    """The next batch of the archive, and the error that stopped reading it (if any)."""
+    chunk: Chunk = []
+    size = 0
+    try:
+        for source, raw in pending:
+            chunk.append((source, raw))
+            size += len(raw)
+            if len(chunk) >= batch or size >= BATCH_BYTES:
+                break
+    except Exception as err:
+        return chunk, err
+    return chunk, None
+
+
+class _Parsing:
+    """Parses batches ahead in worker processes (`parse_many`), or here when that is not possible.
+
+    Parsing is a pure function of the bytes, so where it runs changes nothing but the time. A
+    worker that dies or cannot start only means the batch is parsed here.
+    """
+
+    def __init__(self, workers: int, limit: int) -> None:
+        self.workers = workers
+        self.limit = limit  # larger mails are quarantined unparsed, as in process()
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Parsing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _raws(self, chunk: Chunk) -> list[bytes]:
+        return [raw if len(raw) <= self.limit else b"" for _source, raw in chunk]
+
+    def submit(self, chunk: Chunk) -> Future[list[ParsedMail | ParseFailure]] | None:
+        if self.workers <= 0 or len(chunk) < POOL_MIN:
+            return None
+        try:
+            if self.pool is None:
+                self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            return self.pool.submit(parse_many, self._raws(chunk))
+        except Exception:
+            log.warning("cannot start a parsing process; parsing in this one", exc_info=True)
+            self.workers = 0
+            return None
+
+    def results(
+        self, chunk: Chunk, future: Future[list[ParsedMail | ParseFailure]] | None
+    ) -> list[ParsedMail | ParseFailure | None]:
+        done: list[ParsedMail | ParseFailure] | None = None
+        if future is not None:
+            try:
+                done = future.result()
+            except Exception:
+                log.warning("the parsing process failed; parsing in this one", exc_info=True)
+                self.workers = 0
+        if done is None:
+            done = parse_many(self._raws(chunk))
+        return [None if len(raw) > self.limit else p for (_source, raw), p in zip(chunk, done, strict=True)]
 
 
 def import_many(
@@ -117,6 +216,7 @@ def import_many(
     auto_reply: bool = False,
     live: bool = False,
     batch: int = BATCH_MAILS,
+    parse_workers: int = 0,
 ) -> Iterator[tuple[str, Outcome]]:
     """(source, outcome) for every message, committed in transactions of up to `batch` mails.
 
@@ -125,24 +225,57 @@ def import_many(
     while reading the archive) loses that uncommitted batch only, and running the import again
     gives the same result (the sha256/Message-ID dedupe skips what was committed). Outcomes are
     yielded after their batch is committed.
+
+    Throughput: while a batch is written, the next one is read and parsed by `parse_workers`
+    processes (`kefu mail import` uses `default_parse_workers()`); the lookups that decide a mail
+    (repeats, threading) are read once per batch (`inbound.Lookups`), and the search rows and the
+    markers of the (muted) events once per batch (`tickets.services.batched`).
     """
     if dry:
         for source, raw in items:
             yield source, import_one(source, raw, mailbox=mailbox, dry=True, memory=memory)
         return
     pending = iter(items)
-    while True:
-        done: list[tuple[str, Outcome]] = []
-        size = 0
-        with transaction.atomic():
-            for source, raw in pending:
-                outcome = import_one(
-                    source, raw, mailbox=mailbox, dry=False, memory=memory, auto_reply=auto_reply, live=live
+    limit = mailbox.max_message_bytes if mailbox else default_limit()
+    with _Parsing(parse_workers, limit) as parsing:
+        chunk, error = _read_chunk(pending, batch)
+        if error is not None:
+            raise error  # nothing of this batch was written
+        future = parsing.submit(chunk)
+        while chunk:
+            # read (and start parsing) the next batch while this one is written
+            following, error = _read_chunk(pending, batch)
+            following_future = parsing.submit(following) if error is None else None
+            parsed = parsing.results(chunk, future)
+            done: list[tuple[str, Outcome]] = []
+            with transaction.atomic(), tickets.batched():
+                # the batch's raw rows first, with one INSERT (an archive is its own raw copy)
+                rows = [raw_row(raw, mailbox=mailbox, source=source) for source, raw in chunk]
+                if connection.features.can_return_rows_from_bulk_insert:
+                    InboundMail.objects.bulk_create(rows, batch_size=50)
+                else:
+                    for row in rows:
+                        row.save(force_insert=True)
+                # (live auto-replies write our own Message-IDs mid-batch: those imports look up per mail)
+                lookups = (
+                    None
+                    if live and auto_reply
+                    else Lookups.load(
+                        mailbox,
+                        [
+                            (row.sha256, p if isinstance(p, ParsedMail) else None)
+                            for row, p in zip(rows, parsed, strict=True)
+                        ],
+                    )
                 )
-                done.append((source, outcome))
-                size += len(raw)
-                if len(done) >= batch or size >= BATCH_BYTES:
-                    break
-        if not done:
-            return
-        yield from done
+                for (source, _raw), row, pre in zip(chunk, rows, parsed, strict=True):
+                    outcome = _import_stored(
+                        row, parsed=pre, lookups=lookups, auto_reply=auto_reply, live=live
+                    )
+                    done.append((source, outcome))
+                if lookups is not None:
+                    lookups.flush()
+            yield from done
+            if error is not None:
+                raise error  # the batch being read is lost whole; the ones before are committed
+            chunk, future = following, following_future

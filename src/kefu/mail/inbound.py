@@ -32,7 +32,7 @@ from .models import (
     OutboxMail,
     OutboxState,
 )
-from .parsing import ParsedMail, original_of_dsn, parse
+from .parsing import ParsedMail, ParseFailure, parse_stored
 
 log = logging.getLogger("kefu.mail")
 
@@ -90,15 +90,92 @@ def our_addresses() -> set[str]:
     return addresses
 
 
+LOOKUP_CHUNK = 500
+SEEN_STATES = (MailState.PROCESSED, MailState.IGNORED)
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i : i + LOOKUP_CHUNK] for i in range(0, len(values), LOOKUP_CHUNK)]
+
+
+@dataclass
+class Lookups:
+    """What `decide()` reads for a batch of an archive import, read for the whole batch at once.
+
+    A few queries per batch instead of five per mail; the batch's own mails are added as they are
+    processed (`note`), so a repeat inside the batch is still a duplicate and a reply threads onto
+    a ticket opened earlier in the batch. Gives the answers the per-mail queries would give.
+    """
+
+    mailbox_id: int | None
+    ours: set[str]
+    seen_digests: set[str] = field(default_factory=set)  # processed or ignored in this mailbox
+    seen_ids: set[str] = field(default_factory=set)
+    outbound_ids: set[str] = field(default_factory=set)  # our own outgoing Message-IDs
+    known: dict[str, int] = field(default_factory=dict)  # Message-ID -> ticket (threading index)
+    new_known: dict[str, int] = field(default_factory=dict)  # written by `flush()`
+
+    @classmethod
+    def load(cls, mailbox: Mailbox | None, mails: list[tuple[str, ParsedMail | None]]) -> Lookups:
+        """For these (sha256, parsed) mails (parsed None: not parsed yet, looked up per mail)."""
+        box = mailbox.pk if mailbox is not None else None
+        lookups = cls(mailbox_id=box, ours=our_addresses())
+        digests = sorted({digest for digest, _parsed in mails})
+        ids = sorted({p.message_id[:255] for _d, p in mails if p is not None and p.message_id})
+        refs = sorted({mid for _d, p in mails if p is not None for mid in _thread_ids(p)})
+        for chunk in _chunks(digests):
+            lookups.seen_digests.update(
+                InboundMail.objects.filter(
+                    mailbox=mailbox, sha256__in=chunk, state__in=SEEN_STATES
+                ).values_list("sha256", flat=True)
+            )
+        for chunk in _chunks(ids):
+            for mid, box_id, state in InboundMail.objects.filter(message_id__in=chunk).values_list(
+                "message_id", "mailbox_id", "state"
+            ):
+                if box_id == box and state in SEEN_STATES:
+                    lookups.seen_ids.add(mid)
+            lookups.outbound_ids.update(
+                KnownMessageId.objects.filter(message_id__in=chunk, outbound=True).values_list(
+                    "message_id", flat=True
+                )
+            )
+        for chunk in _chunks(refs):
+            lookups.known.update(
+                KnownMessageId.objects.filter(message_id__in=chunk).values_list("message_id", "ticket_id")
+            )
+        return lookups
+
+    def note(self, *, digest: str, message_id: str, outcome: Outcome) -> None:
+        """A mail of the batch is done: if it was processed or ignored, a repeat is a duplicate."""
+        if outcome.decision not in (Decision.QUARANTINED, Decision.DUPLICATE):
+            self.seen_digests.add(digest)
+            if message_id:
+                self.seen_ids.add(message_id[:255])
+
+    def thread(self, message_id: str, ticket_id: int) -> None:
+        """Map a mail's Message-ID to its ticket (a Message-ID already known keeps its ticket);
+        written to `KnownMessageId` by `flush()`, in the batch's transaction."""
+        if message_id not in self.known:
+            self.known[message_id] = ticket_id
+            self.new_known[message_id] = ticket_id
+
+    def flush(self) -> None:
+        """Write what the batch added to the threading index (call before the batch commits)."""
+        rows = [KnownMessageId(message_id=mid, ticket_id=pk) for mid, pk in self.new_known.items()]
+        KnownMessageId.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        self.new_known.clear()
+
+
 # --------------------------------------------------------------------------- raw first
 
 
-def store_raw(raw: bytes, *, mailbox: Mailbox | None, source: str) -> InboundMail:
-    """Commit the raw bytes before anything else; returns the row (state received)."""
+def raw_row(raw: bytes, *, mailbox: Mailbox | None, source: str) -> InboundMail:
+    """The (unsaved) row that stores a mail's raw bytes, state received."""
     head = raw[:64_000]
     match = re.search(rb"^Message-ID:\s*<?([^\s<>]{1,250})>?", head, re.M | re.I)
     sender = re.search(rb"^From:.*?([\w.+-]+@[\w.-]+)", head, re.M | re.I)
-    return InboundMail.objects.create(
+    return InboundMail(
         mailbox=mailbox,
         source=source[:300],
         raw=raw,
@@ -107,6 +184,13 @@ def store_raw(raw: bytes, *, mailbox: Mailbox | None, source: str) -> InboundMai
         message_id=match.group(1).decode("ascii", "replace") if match else "",
         from_email=sender.group(1).decode("ascii", "replace").lower()[:254] if sender else "",
     )
+
+
+def store_raw(raw: bytes, *, mailbox: Mailbox | None, source: str) -> InboundMail:
+    """Commit the raw bytes before anything else; returns the row (state received)."""
+    mail = raw_row(raw, mailbox=mailbox, source=source)
+    mail.save(force_insert=True)
+    return mail
 
 
 def ingest(
@@ -146,13 +230,26 @@ def is_bounce(parsed: ParsedMail) -> bool:
     return parsed.is_dsn or bool(BOUNCE_LOCAL_RE.match(local)) or (not parsed.from_email and parsed.is_dsn)
 
 
-def find_thread(parsed: ParsedMail, *, mailbox: Mailbox | None) -> tuple[int | None, str]:
+THREAD_IDS = 60  # In-Reply-To + References ids looked up per mail
+
+
+def _thread_ids(parsed: ParsedMail) -> list[str]:
+    """The ids a mail may continue, nearest first: In-Reply-To, then References newest first."""
+    return (list(parsed.in_reply_to) + list(reversed(parsed.references)))[:THREAD_IDS]
+
+
+def find_thread(
+    parsed: ParsedMail, *, mailbox: Mailbox | None, lookups: Lookups | None = None
+) -> tuple[int | None, str]:
     """The ticket this mail continues, and how it was found; (None, "") for a new conversation."""
-    ids = list(parsed.in_reply_to) + list(reversed(parsed.references))
+    ids = _thread_ids(parsed)
     if ids:
-        known = dict(
-            KnownMessageId.objects.filter(message_id__in=ids[:60]).values_list("message_id", "ticket_id")
-        )
+        if lookups is not None:
+            known = {mid: lookups.known[mid] for mid in ids if mid in lookups.known}
+        else:
+            known = dict(
+                KnownMessageId.objects.filter(message_id__in=ids).values_list("message_id", "ticket_id")
+            )
         for mid in ids:
             if mid in known:
                 return known[mid], "In-Reply-To/References"
@@ -209,6 +306,33 @@ def _seen(mailbox: Mailbox | None, exclude_mail: int | None, **key: str) -> bool
     )
 
 
+def _repeat(
+    parsed: ParsedMail,
+    *,
+    mailbox: Mailbox | None,
+    digest: str,
+    exclude_mail: int | None,
+    lookups: Lookups | None,
+) -> str:
+    """Why this mail is a repeat of one already imported (or our own outgoing mail), or ""."""
+    mid = parsed.message_id[:255]
+    if lookups is not None:
+        if digest in lookups.seen_digests:
+            return "same raw message already imported"
+        if mid and mid in lookups.seen_ids:
+            return "same Message-ID already imported"
+        if mid and mid in lookups.outbound_ids:
+            return "our own outgoing mail"
+        return ""
+    if _seen(mailbox, exclude_mail, sha256=digest):
+        return "same raw message already imported"
+    if mid and _seen(mailbox, exclude_mail, message_id=mid):
+        return "same Message-ID already imported"
+    if mid and KnownMessageId.objects.filter(message_id=mid, outbound=True).exists():
+        return "our own outgoing mail"
+    return ""
+
+
 def decide(
     parsed: ParsedMail,
     *,
@@ -219,8 +343,10 @@ def decide(
     memory: DryRunMemory | None = None,
     loop_check: bool = True,
     ours: set[str] | None = None,
+    lookups: Lookups | None = None,
 ) -> Outcome:
-    """What would happen to this mail. Reads only. `ours`: our_addresses(), if the caller has it."""
+    """What would happen to this mail. Reads only. `ours`: our_addresses(), if the caller has it;
+    `lookups`: the batch's lookups (an archive import), read instead of the per-mail queries."""
     limit = mailbox.max_message_bytes if mailbox else default_limit()
     if size > limit:
         return Outcome(Decision.QUARANTINED, f"too large: {size} bytes, limit {limit}", parsed=parsed)
@@ -228,15 +354,9 @@ def decide(
         digest in memory.digests or (parsed.message_id and parsed.message_id in memory.message_ids)
     ):
         return Outcome(Decision.DUPLICATE, "seen earlier in this run", parsed=parsed)
-    if _seen(mailbox, exclude_mail, sha256=digest):
-        return Outcome(Decision.DUPLICATE, "same raw message already imported", parsed=parsed)
-    if parsed.message_id and _seen(mailbox, exclude_mail, message_id=parsed.message_id[:255]):
-        return Outcome(Decision.DUPLICATE, "same Message-ID already imported", parsed=parsed)
-    if (
-        parsed.message_id
-        and KnownMessageId.objects.filter(message_id=parsed.message_id[:255], outbound=True).exists()
-    ):
-        return Outcome(Decision.DUPLICATE, "our own outgoing mail", parsed=parsed)
+    repeat = _repeat(parsed, mailbox=mailbox, digest=digest, exclude_mail=exclude_mail, lookups=lookups)
+    if repeat:
+        return Outcome(Decision.DUPLICATE, repeat, parsed=parsed)
     if is_bounce(parsed):
         original = parsed.dsn_original_id
         ticket_id = None
@@ -270,7 +390,7 @@ def decide(
                 f"email loop: more than {cap} mails from {parsed.from_email} in {minutes} minutes",
                 parsed=parsed,
             )
-    ticket_id, how = find_thread(parsed, mailbox=mailbox)
+    ticket_id, how = find_thread(parsed, mailbox=mailbox, lookups=lookups)
     automatic = automatic_reason(parsed)
     if ticket_id:
         decision = Decision.AUTO_REPLY_SUPPRESSED if automatic else Decision.FOLLOW_UP
@@ -306,8 +426,34 @@ def _quarantine(mail: InboundMail, reason: str, *, head: dict[str, str] | None =
     return Outcome(Decision.QUARANTINED, reason, mail_id=mail.pk)
 
 
-def process(mail: InboundMail, *, auto_reply: bool = True, loop_check: bool = True) -> Outcome:
-    """Parse, decide and apply one stored mail. Never raises for a bad mail: it is quarantined."""
+def process(
+    mail: InboundMail,
+    *,
+    auto_reply: bool = True,
+    loop_check: bool = True,
+    parsed: ParsedMail | ParseFailure | None = None,
+    lookups: Lookups | None = None,
+) -> Outcome:
+    """Parse, decide and apply one stored mail. Never raises for a bad mail: it is quarantined.
+
+    `parsed`: parse_stored() of the mail's bytes if already done (an archive import parses ahead
+    in another process); `lookups`: the import batch's lookups (see `Lookups`), which must cover
+    this mail, and which are kept up to date here."""
+    outcome = _process(mail, auto_reply=auto_reply, loop_check=loop_check, parsed=parsed, lookups=lookups)
+    if lookups is not None:
+        message_id = outcome.parsed.message_id if outcome.parsed is not None else ""
+        lookups.note(digest=mail.sha256, message_id=message_id, outcome=outcome)
+    return outcome
+
+
+def _process(
+    mail: InboundMail,
+    *,
+    auto_reply: bool,
+    loop_check: bool,
+    parsed: ParsedMail | ParseFailure | None,
+    lookups: Lookups | None,
+) -> Outcome:
     raw = bytes(mail.raw)
     limit = mail.mailbox.max_message_bytes if mail.mailbox else default_limit()
     if len(raw) > limit:
@@ -317,19 +463,21 @@ def process(mail: InboundMail, *, auto_reply: bool = True, loop_check: bool = Tr
 
             queue_too_large_bounce(mail)
         return outcome
-    try:
-        parsed = parse(raw)
-        if parsed.is_dsn:
-            parsed.dsn_original_id = original_of_dsn(raw)
-    except Exception as err:  # the parser is hardened; anything left is quarantined, not raised
-        log.warning("mail %s could not be parsed", mail.pk, exc_info=True)
-        return _quarantine(mail, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
+    if isinstance(parsed, ParseFailure):
+        log.warning("mail %s could not be parsed\n%s", mail.pk, parsed.trace)
+        return _quarantine(mail, parsed.reason)
+    if parsed is None:
+        try:
+            parsed = parse_stored(raw)
+        except Exception as err:  # the parser is hardened; anything left is quarantined, not raised
+            log.warning("mail %s could not be parsed", mail.pk, exc_info=True)
+            return _quarantine(mail, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
     head = {
         "message_id": parsed.message_id[:255],
         "from_email": parsed.from_email[:254],
         "subject": parsed.subject[:300],
     }
-    ours = our_addresses()
+    ours = lookups.ours if lookups is not None else our_addresses()
     outcome = decide(
         parsed,
         mailbox=mail.mailbox,
@@ -338,10 +486,11 @@ def process(mail: InboundMail, *, auto_reply: bool = True, loop_check: bool = Tr
         exclude_mail=mail.pk,
         loop_check=loop_check,
         ours=ours,
+        lookups=lookups,
     )
     outcome.mail_id = mail.pk
     try:
-        return _apply(mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head)
+        return _apply(mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head, lookups=lookups)
     except IntegrityError:
         # the same message committed by a concurrent delivery: this one is the duplicate
         _finish(
@@ -403,6 +552,7 @@ def _apply(
     auto_reply: bool,
     ours: set[str],
     head: dict[str, str],
+    lookups: Lookups | None = None,
 ) -> Outcome:
     mailbox = mail.mailbox
     decision = outcome.decision
@@ -441,9 +591,10 @@ def _apply(
     with transaction.atomic():
         received = receive(inbound_message(parsed, outcome, mailbox=mailbox, digest=mail.sha256))
         ticket = received.ticket
-        if parsed.message_id:
-            KnownMessageId.objects.get_or_create(
-                message_id=parsed.message_id[:255], defaults={"ticket_id": ticket.pk}
+        if parsed.message_id and lookups is None:  # (an import batch writes these at its end)
+            KnownMessageId.objects.bulk_create(  # a Message-ID already known keeps its ticket
+                [KnownMessageId(message_id=parsed.message_id[:255], ticket_id=ticket.pk)],
+                ignore_conflicts=True,
             )
         followers = [
             a for a in parsed.cc if a not in ours and a != parsed.from_email and not PLUS_RE.match(a)
@@ -478,6 +629,8 @@ def _apply(
             from .outbound import queue_auto_reply
 
             queue_auto_reply(ticket, mailbox=mailbox, parsed=parsed)
+    if lookups is not None and parsed.message_id:  # the transaction above went through
+        lookups.thread(parsed.message_id[:255], ticket.pk)
     return outcome
 
 
@@ -518,9 +671,7 @@ def dry_run(raw: bytes, *, mailbox: Mailbox | None, memory: DryRunMemory) -> Out
     """The decision for one mail without writing anything."""
     digest = sha256(raw)
     try:
-        parsed = parse(raw)
-        if parsed.is_dsn:
-            parsed.dsn_original_id = original_of_dsn(raw)
+        parsed = parse_stored(raw)
     except Exception as err:
         return Outcome(Decision.QUARANTINED, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
     outcome = decide(parsed, mailbox=mailbox, digest=digest, size=len(raw), memory=memory, loop_check=False)

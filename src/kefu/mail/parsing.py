@@ -630,6 +630,41 @@ def parse(raw: bytes, *, allow_remote_images: bool = False) -> ParsedMail:
     return parsed
 
 
+@dataclass(frozen=True)
+class ParseFailure:
+    """parse() raised (it should not: the parser is hardened); the mail is quarantined with `reason`."""
+
+    reason: str
+    trace: str = ""
+
+
+def parse_stored(raw: bytes) -> ParsedMail:
+    """parse(), and for a delivery report the Message-ID of the mail it reports on: what the
+    pipeline needs from a stored mail's bytes."""
+    parsed = parse(raw)
+    if parsed.is_dsn:
+        parsed.dsn_original_id = original_of_dsn(raw)
+    return parsed
+
+
+def parse_many(raws: list[bytes]) -> list[ParsedMail | ParseFailure]:
+    """parse_stored() for each mail, a failure returned instead of raised (run in a worker process
+    by `kefu mail import`, so the import's own process only writes)."""
+    import traceback
+
+    out: list[ParsedMail | ParseFailure] = []
+    for raw in raws:
+        try:
+            out.append(parse_stored(raw))
+        except Exception as err:
+            out.append(
+                ParseFailure(
+                    f"cannot be parsed: {err.__class__.__name__}: {err}"[:500], traceback.format_exc()
+                )
+            )
+    return out
+
+
 def _children(parent: Message) -> list[Message]:
     payload = parent.get_payload()
     return payload if isinstance(payload, list) else []

@@ -1,5 +1,6 @@
 """Use cases that change tickets. Each is one transaction and writes its TicketEvents."""
 
+from kefu.tickets.services.bulk import batched
 from kefu.tickets.services.changes import EDITABLE, assign, change_status, update_ticket
 from kefu.tickets.services.common import (
     BODY_MAX,
@@ -7,6 +8,7 @@ from kefu.tickets.services.common import (
     SUBJECT_MAX,
     Upload,
     check_upload,
+    deferred_reindex,
     reindex,
 )
 from kefu.tickets.services.conversation import (
@@ -29,9 +31,11 @@ __all__ = [
     "Upload",
     "add_note",
     "assign",
+    "batched",
     "change_status",
     "check_upload",
     "customer_follow_up",
+    "deferred_reindex",
     "link",
     "merge",
     "open_ticket",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,16 +151,62 @@ def _store_attachments(
     return rejected
 
 
+# Ticket ids waiting for one reindex at the end of a `deferred_reindex()` block (None: none open).
+_deferred: ContextVar[set[int] | None] = ContextVar("kefu_deferred_reindex", default=None)
+REINDEX_CHUNK = 500
+
+
 def reindex(ticket_ids: Sequence[int]) -> None:
-    """Rebuild the search rows of these tickets from their subject, customer and public messages."""
-    tickets = Ticket.objects.filter(pk__in=ticket_ids).select_related("customer")
-    rows = []
-    for ticket in tickets:
-        bodies = ticket.messages.filter(kind=MessageKind.PUBLIC).values_list("body_text", flat=True)
-        notes = ticket.messages.filter(kind=MessageKind.INTERNAL).values_list("body_text", flat=True)
-        customer = f"{ticket.customer.name} {ticket.customer.email} {ticket.customer.phone}"
-        rows.append((ticket.pk, *search.document(ticket.subject, customer, bodies, notes)))
-    search.upsert_rows(rows)
+    """Rebuild the search rows of these tickets from their subject, customer and public messages.
+
+    Inside `deferred_reindex()` the ids are only noted, and rebuilt once when the block ends.
+    """
+    pending = _deferred.get()
+    if pending is not None:
+        pending.update(ticket_ids)
+        return
+    _reindex_now(ticket_ids)
+
+
+@contextmanager
+def deferred_reindex() -> Iterator[None]:
+    """Bulk writes: every `reindex()` inside the block is done once, for all its tickets, at the end.
+
+    Use it inside the transaction that makes the changes, so the index is still written in the same
+    transaction (search is never stale once it commits). The rows are built from the database at
+    the end of the block, so a change rolled back in between is not indexed. On an exception
+    nothing is indexed (the transaction is rolling back anyway). Nested blocks join the outer one.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    _reindex_now(sorted(pending))
+
+
+def _reindex_now(ticket_ids: Sequence[int]) -> None:
+    ids = list(dict.fromkeys(ticket_ids))
+    for start in range(0, len(ids), REINDEX_CHUNK):
+        chunk = ids[start : start + REINDEX_CHUNK]
+        bodies: dict[int, list[str]] = {pk: [] for pk in chunk}
+        notes: dict[int, list[str]] = {pk: [] for pk in chunk}
+        # one query for all their messages, in the messages' own order (created_at, id)
+        for ticket_id, kind, text in Message.objects.filter(
+            ticket_id__in=chunk, kind__in=(MessageKind.PUBLIC, MessageKind.INTERNAL)
+        ).values_list("ticket_id", "kind", "body_text"):
+            (bodies if kind == MessageKind.PUBLIC else notes)[ticket_id].append(text)
+        rows = []
+        for ticket in Ticket.objects.filter(pk__in=chunk).select_related("customer"):
+            customer = f"{ticket.customer.name} {ticket.customer.email} {ticket.customer.phone}"
+            rows.append(
+                (ticket.pk, *search.document(ticket.subject, customer, bodies[ticket.pk], notes[ticket.pk]))
+            )
+        search.upsert_rows(rows)
 
 
 def _touch(ticket: Ticket, **fields: Any) -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from kefu.mail.importing import BATCH_MAILS, count, import_many, json_line, messages
+from kefu.mail.importing import BATCH_MAILS, count, default_parse_workers, import_many, json_line, messages
 from kefu.mail.inbound import DryRunMemory, reprocess
 from kefu.mail.models import InboundMail, Mailbox, MailState
 
@@ -28,6 +28,12 @@ class Command(BaseCommand):
             type=int,
             default=BATCH_MAILS,
             help="mails per transaction (a crash loses at most one batch; re-running is safe)",
+        )
+        imp.add_argument(
+            "--parse-workers",
+            type=int,
+            default=None,
+            help="processes that parse the next batch while one is written (default: 1 with 2+ cores; 0: none)",
         )
         rep = sub.add_parser("reprocess", help="run quarantined mail through the pipeline again")
         rep.add_argument("ids", nargs="*", type=int)
@@ -55,6 +61,11 @@ class Command(BaseCommand):
             memory=memory,
             auto_reply=options["auto_reply"],
             batch=options["batch"],
+            parse_workers=(
+                default_parse_workers()
+                if options["parse_workers"] is None
+                else max(0, options["parse_workers"])
+            ),
         ):
             decisions[str(outcome.decision)] += 1
             if options["json"]:
