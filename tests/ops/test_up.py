@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -57,6 +58,7 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: a failed test can stop every child
         )
     try:
         assert _wait(lambda: _healthy(port), 180), log.read_text()  # generous: CI machines are busy
@@ -83,7 +85,13 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
             assert _wait(lambda pid=pid: not os.path.exists(f"/proc/{pid}") or _zombie(pid), 15), pid
     finally:
         if parent.poll() is None:
-            parent.kill()
+            parent.send_signal(signal.SIGINT)
+            try:
+                parent.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                parent.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(parent.pid, signal.SIGKILL)  # whatever is left of web, worker and receiver
 
 
 def _zombie(pid: int) -> bool:
