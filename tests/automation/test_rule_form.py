@@ -176,3 +176,20 @@ def test_agents_cannot_open_the_trigger_editor(client, agent_li):
     response = client.post(reverse("automation:rule_new", args=["trigger"]), trigger_form())
     assert response.status_code == 403
     assert Trigger.objects.count() == 0
+
+
+def test_values_typed_as_the_screen_shows_them_are_stored_as_values(client, lead_zhao):
+    client.force_login(lead_zhao)
+    form = trigger_form(
+        c_field=["ticket.priority", "customer.tier"],
+        c_op=["eq", "in"],
+        c_value=["紧急", "VIP，Premium VIP"],  # the Chinese label, and the English ones
+        a_type=["set_priority"],
+        a_value=["高"],
+        a_text=[""],
+    )
+    assert client.post(reverse("automation:rule_new", args=["trigger"]), form).status_code == 302
+    trigger = Trigger.objects.get()
+    assert trigger.conditions[0]["value"] == "urgent"
+    assert trigger.conditions[1]["value"] == ["vip", "premium_vip"]
+    assert trigger.actions == [{"type": "set_priority", "value": "high"}]

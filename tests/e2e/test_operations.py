@@ -110,6 +110,7 @@ def test_a_supervisor_builds_a_trigger_from_rows_with_the_keyboard(server, new_p
     expect(page.locator("[data-testid=row-error]")).to_have_count(1, timeout=WAIT)
     assert page.locator("[data-testid=condition-rows] [data-testid=row-with-error]").count() == 1
     assert page.locator("#r-name").input_value() == "投诉升级 e2e"  # what was typed is kept
+    shoot(page, "automation-rule-editor")
 
     fixed = page.locator("[data-testid=row-with-error] [data-kefu-value]")
     fixed.fill("urgent")

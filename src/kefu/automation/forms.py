@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import QueryDict
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -49,6 +50,30 @@ def _values(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- posted rows → JSON
 
+# A supervisor types what the screen shows (紧急, VIP, 已解决 or "Urgent"): such a label is stored as
+# its value (urgent), in either language; anything else is left for the rules' validation to judge.
+FIELD_CHOICES = {
+    "ticket.status": Status,
+    "ticket.priority": Priority,
+    "ticket.type": TicketType,
+    "ticket.channel": Channel,
+    "customer.tier": Tier,
+}
+ACTION_CHOICES = {"set_priority": Priority, "set_type": TicketType, "set_status": Status}
+
+
+def _by_label(choices: Any, text: str) -> str:
+    wanted = text.strip()
+    for value, _label in choices.choices:
+        if wanted.lower() == str(value).lower():
+            return str(value)
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for value, label in choices.choices:
+                if wanted.lower() == str(label).lower():
+                    return str(value)
+    return wanted
+
 
 def conditions_from_post(post: QueryDict) -> tuple[list[dict[str, Any]], list[Row], list[int]]:
     """(conditions as JSON, the rows as posted, for each condition the index of its row)."""
@@ -69,6 +94,13 @@ def conditions_from_post(post: QueryDict) -> tuple[list[dict[str, Any]], list[Ro
             value = _values(raw)
         else:
             value = raw.strip()
+        if name in FIELD_CHOICES and value is not None:
+            choices = FIELD_CHOICES[name]
+            value = (
+                [_by_label(choices, v) for v in value]
+                if isinstance(value, list)
+                else _by_label(choices, value)
+            )
         out.append({"field": name, "op": op, "value": value})
         where.append(len(shown) - 1)
     return out, shown, where
@@ -110,6 +142,8 @@ def actions_from_post(post: QueryDict) -> tuple[list[dict[str, Any]], list[Row],
             action["to"], action["text"] = value.strip(), text
         elif kind == "webhook":
             action["webhook"] = _number(value)
+        elif kind in ACTION_CHOICES:
+            action["value"] = _by_label(ACTION_CHOICES[kind], value)
         else:
             action["value"] = value.strip()
         out.append(action)
