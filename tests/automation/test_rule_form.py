@@ -91,6 +91,12 @@ def test_a_value_outside_the_choices_and_an_unknown_team_are_refused_with_the_re
     )
     html = client.post(reverse("automation:rule_new", args=["trigger"]), bad_value).content.decode()
     assert row_errors(html) == ["超级急 is not one of: low, normal, high, urgent"]
+    with translation.override("zh-hans"):
+        response = client.post(
+            reverse("automation:rule_new", args=["trigger"]), bad_value, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+    error = row_errors(response.content.decode())[0]
+    assert "超级急" in error and "urgent (紧急)" in error  # the values with what the screen calls them
     bad_team = trigger_form(a_type=["set_team"], a_value=["不存在的组"], a_text=[""])
     response = client.post(reverse("automation:rule_new", args=["trigger"]), bad_team)
     assert response.status_code == 422

@@ -49,6 +49,16 @@ NO_VALUE = frozenset({"is_empty", "is_not_empty"})
 LIST_VALUE = frozenset({"in", "not_in", "contains_any", "has_any"})
 
 
+def _allowed(values: list[str]) -> str:
+    """The allowed values with what the screen calls them: "low (低), urgent (紧急)"."""
+    labels = {
+        str(v): str(label)
+        for enum in (Status, Priority, TicketType, Channel, Tier)
+        for v, label in enum.choices
+    }
+    return ", ".join(f"{v} ({labels[v]})" if labels.get(v, v).lower() != v.lower() else v for v in values)
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     kind: str
@@ -141,7 +151,7 @@ def _clean_value(spec: FieldSpec, op: str, value: Any, index: int) -> Any:
             if v not in choices:
                 raise RuleInvalid(
                     _("%(value)s is not one of: %(allowed)s")
-                    % {"value": v[:60], "allowed": ", ".join(choices)},
+                    % {"value": v[:60], "allowed": _allowed(choices)},
                     field=where,
                 )
     return values if op in LIST_VALUE else values[0]
@@ -293,7 +303,7 @@ def _clean_action(kind: str, item: dict[str, Any], where: str) -> dict[str, Any]
         if value not in choices:
             raise RuleInvalid(
                 _("%(value)s is not one of: %(allowed)s")
-                % {"value": str(value)[:60], "allowed": ", ".join(choices)},
+                % {"value": str(value)[:60], "allowed": _allowed(choices)},
                 field=field,
             )
         return {"type": kind, "value": value}
