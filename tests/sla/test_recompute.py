@@ -174,6 +174,35 @@ def test_a_narrower_policy_hands_its_tickets_to_the_next_one(clock_policy, opene
     assert resolution.state == TimerState.CANCELLED  # the fallback policy sets no resolution target
 
 
+def test_a_ticket_handed_to_another_policy_gets_the_targets_only_the_new_one_has(
+    clock_policy, opened, lead_zhao
+):
+    from kefu.tickets.models import Channel
+
+    slim = save_policy(
+        by=lead_zhao,
+        name="只管解决",
+        position=10,
+        targets=[TargetSpec(Metric.RESOLUTION, 8 * 3600, business_time=False)],
+    )
+    ticket = opened()  # email: the slim policy (position 10) takes it: a resolution target only
+    assert not SlaTimer.objects.filter(ticket=ticket, metric=Metric.FIRST_RESPONSE).exists()
+    save_policy(
+        by=lead_zhao,
+        policy=slim,
+        name=slim.name,
+        position=10,
+        channels=[Channel.CHAT],  # now chat only: clock_policy takes the email ticket over
+        targets=[TargetSpec(Metric.RESOLUTION, 8 * 3600, business_time=False)],
+    )
+    response = first_response(ticket)  # started by the edit, under the policy that now applies
+    assert response.state == TimerState.RUNNING and response.policy == clock_policy
+    assert response.target_seconds == 3600
+    resolution = SlaTimer.objects.get(ticket=ticket, metric=Metric.RESOLUTION, state=TimerState.RUNNING)
+    assert resolution.policy == clock_policy and resolution.target_seconds == 10 * 3600
+    assert SlaTimer.objects.filter(ticket=ticket, metric=Metric.RESOLUTION).count() == 1  # moved, not doubled
+
+
 @pytest.fixture
 def office(lead_zhao):
     """Monday–Friday 9:00–12:00 and 13:30–18:00, no statutory days (the test picks its own)."""

@@ -29,6 +29,7 @@ from django.db.models import Q, QuerySet
 from kefu.accounts.models import User
 from kefu.core.clock import now
 from kefu.core.errors import ValidationFailed
+from kefu.tickets.models import Ticket
 from kefu.tickets.states import OPEN_STATUSES
 
 from . import calendar as bt
@@ -43,7 +44,7 @@ from .models import (
     TimerState,
 )
 from .services import active_policies, calendar_for, calendar_value, match_policy
-from .timers import _schedule, _target_for
+from .timers import _schedule, _target_for, start_for_ticket
 
 log = logging.getLogger("kefu.sla")
 PAGE = 500
@@ -77,6 +78,7 @@ class Counts:
     checked: int = 0
     moved: int = 0
     cancelled: int = 0
+    started: int = 0  # timers a newly matching policy has and the old one lacked
 
 
 def _left(timer: SlaTimer, cal: bt.Calendar, at: datetime) -> float:
@@ -207,6 +209,7 @@ def recompute(
     old = dict(old_calendars or {})
     counts = Counts()
     tickets: set[int] = set()
+    handed_over: set[int] = set()
     last = 0
     base = _affected(scope).select_related("ticket", "ticket__customer").only(*READ).order_by("pk")
     while True:
@@ -218,9 +221,12 @@ def recompute(
         for timer in page:
             counts.checked += 1
             timer._read_check_at = timer.check_at  # type: ignore[attr-defined]
+            policy_before = timer.policy_id
             outcome = _redo(timer, at=current, policies=policies, calendars=calendars, old_calendars=old)
             if outcome == "same":
                 continue
+            if timer.policy_id != policy_before:
+                handed_over.add(timer.ticket_id)
             changed.append(timer)
             tickets.add(timer.ticket_id)
             if outcome == "moved":
@@ -229,6 +235,10 @@ def recompute(
                 counts.cancelled += 1
         if changed:
             _write(changed)
+    # A ticket another policy took over gets the targets the new policy has and the old one lacked
+    # (the same per-ticket start as after a ticket change; only these tickets, not every affected one).
+    for ticket in Ticket.objects.filter(pk__in=handed_over).select_related("customer", "team"):
+        counts.started += len(start_for_ticket(ticket, at=current))
     entry = SlaRecompute(
         cause=cause,
         policy=policy,
@@ -245,7 +255,7 @@ def recompute(
         entry.save()
     log.info(
         "sla recompute after %s edit (policy=%s calendar=%s by=%s): %d timers checked, %d moved, "
-        "%d cancelled, %d tickets, %d ms",
+        "%d cancelled, %d started, %d tickets, %d ms",
         cause,
         policy.pk if policy else None,
         calendar.pk if calendar else None,
@@ -253,6 +263,7 @@ def recompute(
         counts.checked,
         counts.moved,
         counts.cancelled,
+        counts.started,
         len(tickets),
         entry.duration_ms,
     )
