@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -20,12 +19,11 @@ from pydantic import ConfigDict
 from kefu.accounts.models import Skill, Team, User
 from kefu.core.api_support import ErrorOut, Text
 from kefu.core.errors import NotFound, PermissionDenied
-from kefu.tickets.models import Channel, Priority, Ticket, TicketType
-from kefu.tickets.states import OPEN_STATUSES
+from kefu.tickets.models import Priority, TicketType
 
 from . import selectors
 from .errors import RuleInvalid, UntrainedField
-from .models import AgentLoad, AgentStatus, AssignmentRule, KeywordRule, Presence, TriageField
+from .models import AgentStatus, AssignmentRule, KeywordRule, Presence, TriageField
 from .services import assignment, rules, training, triage
 
 ERRORS = {codes_4xx: ErrorOut}
@@ -354,18 +352,7 @@ class AgentCapsIn(Schema):
 def _agent_rows(agents: list[tuple[User, AgentStatus | None]]) -> list[AgentLoadOut]:
     """Four queries whatever the number of agents: agents (+ teams), settings, today's loads, open work."""
     settings_row = rules.get_settings()
-    ids = [a.pk for a, _status in agents]
-    loads = dict(
-        AgentLoad.objects.filter(agent_id__in=ids, day=assignment.today()).values_list("agent_id", "assigned")
-    )
-    work = {
-        row["assignee_id"]: row
-        for row in Ticket.objects.filter(
-            assignee_id__in=ids, status__in=OPEN_STATUSES, merged_into__isnull=True
-        )
-        .values("assignee_id")
-        .annotate(n=Count("id"), chats=Count("id", filter=Q(channel=Channel.CHAT)))
-    }
+    workload = selectors.agent_workload([a.pk for a, _status in agents], day=assignment.today())
     out = []
     for agent, status in agents:
         own_daily = status.daily_cap if status else None
@@ -382,9 +369,9 @@ def _agent_rows(agents: list[tuple[User, AgentStatus | None]]) -> list[AgentLoad
                 daily_cap=own_daily if own_daily is not None else settings_row.daily_cap,
                 chat_cap=own_chat if own_chat is not None else settings_row.chat_cap,
                 own_caps=own_daily is not None or own_chat is not None,
-                assigned_today=loads.get(agent.pk, 0),
-                open_tickets=work.get(agent.pk, {}).get("n", 0),
-                open_chats=work.get(agent.pk, {}).get("chats", 0),
+                assigned_today=workload[agent.pk].assigned_today,
+                open_tickets=workload[agent.pk].open_tickets,
+                open_chats=workload[agent.pk].open_chats,
             )
         )
     return out

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from kefu.accounts.models import Role, User
-from kefu.tickets.models import EventKind, TicketEvent
+from kefu.tickets.models import Channel, EventKind, Ticket, TicketEvent
+from kefu.tickets.states import OPEN_STATUSES
 
 from .models import (
+    AgentLoad,
     AgentStatus,
     AssignmentLog,
     AssignmentRule,
@@ -78,3 +81,29 @@ def list_agents_with_status() -> list[tuple[User, AgentStatus | None]]:
 
 def assignment_log(ticket_id: int) -> QuerySet[AssignmentLog]:
     return AssignmentLog.objects.filter(ticket_id=ticket_id).select_related("agent", "rule")
+
+
+@dataclass(frozen=True)
+class Workload:
+    assigned_today: int = 0  # new tickets routed to the agent on `day` (counts toward the daily cap)
+    open_tickets: int = 0
+    open_chats: int = 0
+
+
+def agent_workload(agent_ids: list[int], *, day: date) -> dict[int, Workload]:
+    """Two queries whatever the number of agents: the day's routing counts and the open work."""
+    loads = dict(
+        AgentLoad.objects.filter(agent_id__in=agent_ids, day=day).values_list("agent_id", "assigned")
+    )
+    work = {
+        row["assignee_id"]: row
+        for row in Ticket.objects.filter(
+            assignee_id__in=agent_ids, status__in=OPEN_STATUSES, merged_into__isnull=True
+        )
+        .values("assignee_id")
+        .annotate(n=Count("id"), chats=Count("id", filter=Q(channel=Channel.CHAT)))
+    }
+    return {
+        pk: Workload(loads.get(pk, 0), work.get(pk, {}).get("n", 0), work.get(pk, {}).get("chats", 0))
+        for pk in agent_ids
+    }
