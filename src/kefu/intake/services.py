@@ -432,6 +432,8 @@ def retry_confirmations(limit: int = 100) -> int:
         email_attempts__lt=CONFIRM_MAX_ATTEMPTS,
         created_at__gte=moment - CONFIRM_MAX_AGE,
     ).order_by("email_tried_at")[:limit]
+    pending = list(pending)
+    tickets_by_id = Ticket.objects.in_bulk([c.ticket_id for c in pending])
     sent = 0
     for contact in pending:
         if contact.email_tried_at and moment < contact.email_tried_at + CONFIRM_RETRY_BASE * 2 ** (
@@ -441,7 +443,7 @@ def retry_confirmations(limit: int = 100) -> int:
         claimed = ContactRequest.objects.filter(
             pk=contact.pk, email_attempts=contact.email_attempts, email_sent_at__isnull=True
         ).update(email_attempts=contact.email_attempts + 1, email_tried_at=moment)
-        ticket = Ticket.objects.filter(pk=contact.ticket_id).first()
+        ticket = tickets_by_id.get(contact.ticket_id)
         if claimed and ticket is not None:
             sent += _deliver_confirmation(contact, ticket=ticket)
     return sent

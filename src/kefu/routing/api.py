@@ -384,10 +384,10 @@ def list_agents(request: HttpRequest):
 
 
 def _agent(agent_id: int) -> tuple[User, AgentStatus | None]:
-    for agent, status in selectors.list_agents_with_status():
-        if agent.pk == agent_id:
-            return agent, status
-    raise NotFound(_("No such agent."))
+    found = selectors.list_agents_with_status([agent_id])
+    if not found:
+        raise NotFound(_("No such agent."))
+    return found[0]
 
 
 @router.patch(

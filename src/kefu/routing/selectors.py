@@ -68,13 +68,13 @@ def list_assignment_rules() -> QuerySet[AssignmentRule]:
     return AssignmentRule.objects.select_related("team", "skill")
 
 
-def list_agents_with_status() -> list[tuple[User, AgentStatus | None]]:
-    agents = list(
-        User.objects.filter(is_active=True, role__in=(Role.AGENT, Role.SENIOR_AGENT))
-        .exclude(username="kefu-bot")
-        .prefetch_related("teams")
-        .order_by("username")
+def list_agents_with_status(agent_ids: list[int] | None = None) -> list[tuple[User, AgentStatus | None]]:
+    agents = User.objects.filter(is_active=True, role__in=(Role.AGENT, Role.SENIOR_AGENT)).exclude(
+        username="kefu-bot"
     )
+    if agent_ids is not None:
+        agents = agents.filter(pk__in=agent_ids)
+    agents = list(agents.prefetch_related("teams").order_by("username"))
     statuses = {s.agent_id: s for s in AgentStatus.objects.filter(agent__in=agents)}
     return [(a, statuses.get(a.pk)) for a in agents]
 

@@ -126,31 +126,26 @@ def _require_participant(user: User) -> None:
         raise PermissionDenied(_("Only agents and the customer can reply."))
 
 
-def _team(team_id: int | None, field: str):
-    if team_id is None:
+def _one(queryset, pk: int | None, field: str, message: str):
+    """The row `pk` of `queryset` (None when no id was given), or a 4xx naming the field."""
+    if pk is None:
         return None
-    team = accounts.list_teams().filter(pk=team_id).first()
-    if team is None:
-        raise ValidationFailed(_("Unknown team."), field=field)
-    return team
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise ValidationFailed(message, field=field)
+    return row
+
+
+def _team(team_id: int | None, field: str):
+    return _one(accounts.list_teams(), team_id, field, _("Unknown team."))
 
 
 def _agent(user_id: int | None, field: str) -> User | None:
-    if user_id is None:
-        return None
-    agent = accounts.list_agents().filter(pk=user_id).first()
-    if agent is None:
-        raise ValidationFailed(_("Tickets can only be assigned to agents."), field=field)
-    return agent
+    return _one(accounts.list_agents(), user_id, field, _("Tickets can only be assigned to agents."))
 
 
 def _category(category_id: int | None, field: str) -> Category | None:
-    if category_id is None:
-        return None
-    category = Category.objects.filter(pk=category_id).first()
-    if category is None:
-        raise ValidationFailed(_("Unknown category."), field=field)
-    return category
+    return _one(Category.objects.all(), category_id, field, _("Unknown category."))
 
 
 STAFF_ONLY_CREATE = ("priority", "channel", "customer", "customer_email", "team", "tags")
