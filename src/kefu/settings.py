@@ -251,6 +251,11 @@ KEFU_HOTLINE = env.str("KEFU_HOTLINE", default="400-800-1234")
 # in 5 minutes, then quarantined as a loop).
 KEFU_MAIL_MAX_BYTES = env.int("KEFU_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
 KEFU_MAIL_LOOP_CAP = env.str("KEFU_MAIL_LOOP_CAP", default="20/5")
+# ...and the install-wide brake on automatic mail (auto-replies and bounces) per hour.
+KEFU_MAIL_AUTO_PER_HOUR = env.int("KEFU_MAIL_AUTO_PER_HOUR", default=300)
+# The authserv-ids of our own MTAs: their Authentication-Results verdict is trusted, and a mail that
+# failed DMARC there is quarantined instead of landing on the (forged) sender's tickets.
+KEFU_MAIL_TRUSTED_AUTHSERV_IDS = env.list("KEFU_MAIL_TRUSTED_AUTHSERV_IDS", default=[])
 # Automation: a chain of trigger-caused changes is cut after this many steps (loop guard).
 KEFU_AUTOMATION_MAX_CHAIN = env.int("KEFU_AUTOMATION_MAX_CHAIN", default=5)
 KEFU_AUTOMATION_EXPECTED_HOURS = env.int("KEFU_AUTOMATION_EXPECTED_HOURS", default=24)

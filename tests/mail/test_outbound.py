@@ -143,6 +143,28 @@ def test_auto_reply_caps_per_ticket(mailbox):
     )
 
 
+def test_a_flood_from_many_senders_stops_automatic_mail_at_the_install_wide_cap(
+    mailbox, settings, admin_user
+):
+    """FAULTS E2: each sender is under its own window, but together they would make kefu a
+    mail cannon; past the hourly cap no auto-reply is queued, every ticket is still created, and
+    the admin is told once."""
+    from kefu.accounts.models import Notification
+
+    settings.KEFU_MAIL_AUTO_PER_HOUR = 3
+    for i in range(5):
+        ingest(raw_mail(sender=f"sender{i}@example.cn", subject=f"咨询 {i}"), mailbox=mailbox, source="smtp")
+    assert Ticket.objects.count() == 5
+    replied = OutboxMail.objects.filter(kind=OutboxKind.AUTO_REPLY).values_list("to", flat=True)
+    assert sorted(replied) == ["sender0@example.cn", "sender1@example.cn", "sender2@example.cn"]
+    notices = Notification.objects.filter(user=admin_user, kind="mail_cap")
+    assert notices.count() == 1 and "3" in notices.get().text
+    # an hour later the brake is off again
+    OutboxMail.objects.update(created_at=now() - timedelta(hours=1, minutes=1))
+    ingest(raw_mail(sender="sender9@example.cn", subject="咨询 9"), mailbox=mailbox, source="smtp")
+    assert OutboxMail.objects.filter(kind=OutboxKind.AUTO_REPLY, to="sender9@example.cn").exists()
+
+
 def test_a_claimed_mail_is_not_sent_by_a_second_worker(mailbox, smtp_sink):
     ingest(raw_mail(), mailbox=mailbox, source="t")
     row = OutboxMail.objects.get()

@@ -196,13 +196,38 @@ def queue_reply(ticket: Ticket, *, message: Message) -> OutboxMail | None:
 # --------------------------------------------------------------------------- automatic mail
 
 
-def _automatic_allowed(ticket: Ticket, to: str) -> bool:
+def _automatic_allowed(ticket: Ticket | None, to: str) -> bool:
     if not to or BouncedAddress.objects.filter(email__iexact=to).exists():
         return False
     automatic = OutboxMail.objects.filter(kind__in=[OutboxKind.AUTO_REPLY, OutboxKind.BOUNCE])
-    if automatic.filter(ticket=ticket).count() >= AUTO_MAIL_PER_TICKET:
+    if ticket is not None and automatic.filter(ticket=ticket).count() >= AUTO_MAIL_PER_TICKET:
         return False
-    return not automatic.filter(to__iexact=to, created_at__gte=now() - AUTO_REPLY_WINDOW).exists()
+    if automatic.filter(to__iexact=to, created_at__gte=now() - AUTO_REPLY_WINDOW).exists():
+        return False
+    return _under_global_cap(automatic)
+
+
+def _under_global_cap(automatic) -> bool:  # type: ignore[no-untyped-def]
+    """FAULTS E2: however many senders a loop or a flood involves, the install sends at most
+    `KEFU_MAIL_AUTO_PER_HOUR` automatic mails an hour. Past it, automatic mail stops (tickets are
+    still created) and the admins are told once per hour."""
+    cap = settings.KEFU_MAIL_AUTO_PER_HOUR
+    hour = now().replace(minute=0, second=0, microsecond=0)
+    if automatic.filter(created_at__gte=now() - timedelta(hours=1)).count() < cap:
+        return True
+    log.warning("automatic mail suppressed: %s in the last hour (KEFU_MAIL_AUTO_PER_HOUR)", cap)
+    from kefu.accounts.models import Role, User
+
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "Automatic mail (auto-replies, bounces) is paused: %(cap)s were sent in the last hour. "
+            "Check the inbox for a mail loop or a flood."
+        ) % {"cap": cap}
+    admins = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+    notify(
+        admins, kind="mail_cap", text=text, url=reverse("mail:failed"), dedupe_key=f"mail-cap:{hour:%Y%m%d%H}"
+    )
+    return False
 
 
 def expected_time(ticket: Ticket, mailbox: Mailbox, *, english: bool = False) -> str:
@@ -284,11 +309,7 @@ def _fill(template: str, values: dict[str, str]) -> str:
 def queue_too_large_bounce(mail: InboundMail) -> OutboxMail | None:
     """A polite note that a mail was too large (rate-limited like every automatic mail)."""
     to = mail.from_email
-    if not to or mail.mailbox is None:
-        return None
-    if OutboxMail.objects.filter(
-        kind=OutboxKind.BOUNCE, to__iexact=to, created_at__gte=now() - AUTO_REPLY_WINDOW
-    ).exists():
+    if not to or mail.mailbox is None or not _automatic_allowed(None, to):
         return None
     limit_mb = round(mail.mailbox.max_message_bytes / 1048576)
     text = (
