@@ -21,6 +21,10 @@ def test_supervisor_sees_rules_models_and_availability(client, lead_zhao, agent_
     assert 'data-testid="model-row"' in html and 'data-testid="per-class"' in html
     assert 'data-testid="agent-agent_li"' in html
     assert 'href="/agent/routing/"' in html  # the nav link
+    # codes are shown as the words agents use: the field, the source and each class
+    zh = client.get("/agent/routing/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<td>类型</td>" in zh and "工单历史" not in zh  # source "t" is shown as typed
+    assert "<td>投诉</td>" in zh and "<td>complaint</td>" not in zh
 
 
 def test_agents_do_not_get_the_page(client, agent_li):

@@ -73,6 +73,21 @@ def test_only_supervisors_reach_the_settings(client, agent_li, supervisor):
     assert client.get(reverse("sla:home")).status_code == 404
 
 
+def test_the_policy_list_reads_in_words_not_codes_and_seconds(supervisor):
+    from kefu.sla.services import TargetSpec
+
+    save_policy(
+        by=None,
+        name="投诉：1 小时内确认",
+        types=["complaint"],
+        tiers=["vip"],
+        targets=[TargetSpec(Metric.FIRST_RESPONSE, 3600), TargetSpec(Metric.RESOLUTION, 81000)],
+    )
+    html = supervisor.get(reverse("sla:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "投诉, VIP" in html and "complaint" not in html
+    assert "1 小时*" in html and "22 小时 30 分钟*" in html and "3600s" not in html
+
+
 def test_a_supervisor_edits_a_calendar_and_sees_the_holidays(supervisor):
     form = {"name": "售后服务", "tz": "Asia/Shanghai", "statutory": "on", "holidays": "2026-12-31"}
     form |= {f"day{i}": "09:00-12:00, 13:30-18:00" for i in range(5)}

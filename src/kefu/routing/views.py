@@ -11,16 +11,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Skill, Team, User
 from kefu.core.errors import DomainError
-from kefu.tickets.models import Priority, TicketType
+from kefu.customers.models import Tier
+from kefu.tickets.models import Channel, Priority, TicketType
 
 from . import selectors, tasks
 from .models import AssignmentRule, KeywordRule, Presence, SuggestionState, TriageField
 from .services import assignment, rules, triage
-from .services.rules import CONDITIONS
 
 
 def _supervisor(request: HttpRequest) -> HttpResponse | None:
@@ -38,15 +39,57 @@ def _int(value: Any, default: int = 100) -> int:
         return default
 
 
+# Rule and model values are stored as codes (complaint, high, vip); the page shows their labels.
+CONDITION_CHOICES = {
+    "channel": (gettext_lazy("Channel"), Channel),
+    "type": (gettext_lazy("Type"), TicketType),
+    "priority": (gettext_lazy("Priority"), Priority),
+    "tier": (gettext_lazy("Customer tier"), Tier),
+}
+SOURCES = {"history": gettext_lazy("ticket history")}
+
+
+def value_label(field: str, value: str) -> str:
+    choices = CONDITION_CHOICES.get(field, (None, None))[1]
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return value
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if denied := _supervisor(request):
         return denied
     models = list(selectors.list_models()[:50])
+    field_labels = dict(TriageField.choices)
+    for m in models:
+        m.field_label = field_labels.get(m.field, m.field)
+        m.source_label = SOURCES.get(m.source, m.source)
+        m.per_class = [
+            (value_label(m.field, k), row) for k, row in (m.metrics.get("per_class") or {}).items()
+        ]
+    keyword_rules = list(selectors.list_keyword_rules())
+    for r in keyword_rules:
+        r.value_label = value_label(r.field, r.value)
+    assignment_rules = list(selectors.list_assignment_rules())
+    for r in assignment_rules:
+        r.when = [value_label(key, getattr(r, key)) for key in CONDITION_CHOICES if getattr(r, key)]
+    edit_assignment = AssignmentRule.objects.filter(pk=_int(request.GET.get("ar"), 0)).first()
+    conditions = [
+        (
+            key,
+            label,
+            [
+                (v, lbl, edit_assignment is not None and getattr(edit_assignment, key) == v)
+                for v, lbl in c.choices
+            ],
+        )
+        for key, (label, c) in CONDITION_CHOICES.items()
+    ]
     context = {
         "settings_row": rules.get_settings(),
-        "keyword_rules": selectors.list_keyword_rules(),
-        "assignment_rules": selectors.list_assignment_rules(),
+        "keyword_rules": keyword_rules,
+        "assignment_rules": assignment_rules,
         "models": models,
         "active_models": [m for m in models if m.is_active],
         "agents": selectors.list_agents_with_status(),
@@ -55,9 +98,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "presences": Presence.choices,
         "teams": Team.objects.all(),
         "skills": Skill.objects.all(),
-        "conditions": CONDITIONS,
+        "conditions": conditions,
         "edit_keyword": KeywordRule.objects.filter(pk=_int(request.GET.get("kw"), 0)).first(),
-        "edit_assignment": AssignmentRule.objects.filter(pk=_int(request.GET.get("ar"), 0)).first(),
+        "edit_assignment": edit_assignment,
     }
     return render(request, "routing/home.html", context)
 
@@ -115,7 +158,7 @@ def save_assignment_rule(request: HttpRequest) -> HttpResponse:
             name=post.get("name", ""),
             position=_int(post.get("position")),
             is_active=post.get("is_active", "on") == "on",
-            conditions={k: post.get(k, "") for k in (*CONDITIONS, "keyword")},
+            conditions={k: post.get(k, "") for k in (*CONDITION_CHOICES, "keyword")},
             team=Team.objects.filter(pk=_int(post.get("team"), 0)).first(),
             skill=Skill.objects.filter(pk=_int(post.get("skill"), 0)).first(),
             language=post.get("language", ""),

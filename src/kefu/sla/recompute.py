@@ -253,7 +253,8 @@ def recompute(
     )
     if counts.checked:  # an edit that touched no running timer (a new policy, say) leaves no row
         entry.save()
-    log.info(
+    log.log(
+        logging.INFO if counts.checked or counts.started else logging.DEBUG,  # no noise on a first start
         "sla recompute after %s edit (policy=%s calendar=%s by=%s): %d timers checked, %d moved, "
         "%d cancelled, %d started, %d tickets, %d ms",
         cause,

@@ -59,7 +59,14 @@ class TimerView:
 
 def humanize(left: timedelta) -> str:
     """剩余 35 分钟 / 剩余 2 小时 5 分钟 / 已超时 10 分钟 — in business time when the timer counts it."""
-    seconds = int(abs(left.total_seconds()))
+    amount = duration_text(int(abs(left.total_seconds())))
+    if left.total_seconds() < 0:
+        return _("overdue by %(t)s") % {"t": amount}
+    return _("%(t)s left") % {"t": amount}
+
+
+def duration_text(seconds: int) -> str:
+    """30 秒 / 35 分钟 / 2 小时 5 分钟 / 5 天: how a target or a remaining time is read."""
     if seconds < 60:
         amount = _("%(n)s s") % {"n": seconds}
     elif seconds < 3600:
@@ -71,9 +78,7 @@ def humanize(left: timedelta) -> str:
         )
     else:
         amount = _("%(n)s days") % {"n": seconds // 86400}
-    if left.total_seconds() < 0:
-        return _("overdue by %(t)s") % {"t": amount}
-    return _("%(t)s left") % {"t": amount}
+    return amount
 
 
 def describe(timer: SlaTimer, at: datetime) -> TimerView:

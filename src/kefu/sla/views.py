@@ -63,11 +63,27 @@ def _supervisor(request: HttpRequest) -> HttpResponse | None:
 def home(request: HttpRequest) -> HttpResponse:
     if denied := _supervisor(request):
         return denied
-    return render(
-        request,
-        "sla/home.html",
-        {"calendars": selectors.list_calendars(), "policies": selectors.list_policies()},
-    )
+    policies = list(selectors.list_policies())
+    teams = dict(Team.objects.values_list("pk", "name"))
+    for p in policies:
+        p.when = [_label(choices, v) for field, choices in CONDITION_LABELS for v in getattr(p, field)]
+        p.when += [teams[pk] for pk in p.team_ids if pk in teams]
+        p.target_texts = [
+            (str(t.get_metric_display()), selectors.duration_text(t.seconds), t.business_time)
+            for t in p.targets.all()
+        ]
+    calendars = list(selectors.list_calendars())
+    for c in calendars:
+        c.channel_label = _label(Channel, c.channel) if c.channel else ""
+    return render(request, "sla/home.html", {"calendars": calendars, "policies": policies})
+
+
+# Policies store codes (chat, complaint, vip); the page shows their labels.
+CONDITION_LABELS = (("channels", Channel), ("types", TicketType), ("priorities", Priority), ("tiers", Tier))
+
+
+def _label(choices, value: str) -> str:  # type: ignore[no-untyped-def]
+    return str(choices(value).label) if value in choices.values else value
 
 
 def _weekly_text(weekly: list[list[list[str]]]) -> list[tuple[str, str, str]]:
