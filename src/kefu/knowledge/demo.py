@@ -1,4 +1,5 @@
-"""Demo knowledge base of 云杉优品: ~40 published articles, synonyms, and the search index.
+"""Demo knowledge base of 云杉优品: ~40 published articles, synonyms, the search index, and the
+bot's questions of the last three weeks (`demo_questions`).
 
 Idempotent: articles are keyed by external_id ("demo-…"); a second run changes nothing.
 """
@@ -38,3 +39,6 @@ def load_config() -> None:
                     status=Status.PUBLISHED,
                 )
     store.get_index()
+    from . import demo_questions
+
+    demo_questions.load()  # after the index: the bot answers from it
