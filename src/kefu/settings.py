@@ -253,6 +253,8 @@ KEFU_MAIL_MAX_BYTES = env.int("KEFU_MAIL_MAX_BYTES", default=25 * 1024 * 1024)
 KEFU_MAIL_LOOP_CAP = env.str("KEFU_MAIL_LOOP_CAP", default="20/5")
 # ...and the install-wide brake on automatic mail (auto-replies and bounces) per hour.
 KEFU_MAIL_AUTO_PER_HOUR = env.int("KEFU_MAIL_AUTO_PER_HOUR", default=300)
+# The longest one mail may take to parse; past it the mail is quarantined ("parse timeout").
+KEFU_MAIL_PARSE_SECONDS = env.float("KEFU_MAIL_PARSE_SECONDS", default=60.0)
 # The authserv-ids of our own MTAs: their Authentication-Results verdict is trusted, and a mail that
 # failed DMARC there is quarantined instead of landing on the (forged) sender's tickets.
 KEFU_MAIL_TRUSTED_AUTHSERV_IDS = env.list("KEFU_MAIL_TRUSTED_AUTHSERV_IDS", default=[])

@@ -8,6 +8,7 @@ import io
 import json
 import mailbox as mailboxes
 import os
+import time
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -18,6 +19,9 @@ from django.db import transaction
 
 from kefu.core import events
 from kefu.core.models import EventHandlerRun
+from kefu.core.sanitize import clean_html, html_from_text
+from kefu.customers.models import Customer
+from kefu.mail import parsing
 from kefu.mail.importing import POOL_MIN, _Parsing, import_many, messages
 from kefu.mail.inbound import DryRunMemory, ingest
 from kefu.mail.models import InboundMail, OutboxMail
@@ -308,3 +312,110 @@ def test_batched_writes_skip_what_a_savepoint_rolled_back(mailbox):
         event_id__in=live_events.values("pk"), handler=events.MUTED
     ).exists()
     assert _matches("新的工单") == {live.ticket_id}
+
+
+def test_a_failing_mail_in_a_batch_is_quarantined_and_the_next_mail_of_its_new_sender_still_works(
+    mailbox, monkeypatch
+):
+    """Rollback safety inside a batch: the failing mail's writes (its new customer included) roll
+    back, it is quarantined with its reason, and the batch's caches do not hand the rolled-back
+    customer to the sender's next mail."""
+    real = tickets.open_ticket
+
+    def flaky(**kwargs):
+        if kwargs["subject"] == "会失败的邮件":
+            raise RuntimeError("attachment store is full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tickets, "open_ticket", flaky)
+    newcomer = "新客户 <first@newcomer.cn>"
+    items = [
+        ("a:0", raw_mail(message_id="<f0@example.cn>", subject="会失败的邮件", sender=newcomer)),
+        ("a:1", raw_mail(message_id="<f1@example.cn>", subject="第二封", sender=newcomer)),
+        ("a:2", raw_mail(message_id="<f2@example.cn>", subject="第三封")),
+    ]
+    outcomes = [
+        o for _s, o in import_many(items, mailbox=mailbox, dry=False, memory=DryRunMemory(), batch=10)
+    ]
+    assert [o.decision for o in outcomes] == ["quarantined", "new_ticket", "new_ticket"]
+    failed = InboundMail.objects.get(message_id="f0@example.cn")
+    assert failed.state == "quarantined" and failed.ticket_id is None
+    assert "RuntimeError: attachment store is full" in failed.reason == outcomes[0].reason
+    customer = Customer.objects.get(email="first@newcomer.cn")
+    second = InboundMail.objects.get(message_id="f1@example.cn")
+    assert second.state == "processed" and second.ticket_id == outcomes[1].ticket_id
+    assert Ticket.objects.get(pk=second.ticket_id).customer_id == customer.pk
+    assert Ticket.objects.count() == 2 and Customer.objects.filter(email="first@newcomer.cn").count() == 1
+
+
+def test_a_mail_html_is_sanitised_once_for_its_ticket_as_the_two_passes_did_before(mailbox):
+    html = (
+        '<div><font color="red">加急</font><center>订单 8899</center><table><tr>'
+        '<td align="left">未发货</td></tr></table><img src="https://tracker.example/p.gif" title="t">'
+        "<script>alert(1)</script></div>"
+    )
+    raw = (
+        "From: a@example.cn\r\nTo: service@yunshan.example\r\nSubject: html\r\nMessage-ID: <h1@example.cn>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+    ).encode()
+    outcome = ingest(raw, mailbox=mailbox, source="t", auto_reply=False, loop_check=False)
+    stored = Message.objects.get(ticket_id=outcome.ticket_id).body_html
+    assert stored == clean_html(parse(raw).html)  # what open_ticket made of the parser's HTML before
+    assert "<font" not in stored and "<center" not in stored and "script" not in stored
+    assert "加急" in stored and "未发货" in stored and "tracker.example" not in stored
+    # the original mail, as shown to an agent, keeps the parser's wider allow-list
+    assert "<center>" in parse(raw).html
+
+
+def test_a_mail_that_takes_too_long_to_parse_is_quarantined_and_the_import_goes_on(
+    mailbox, settings, monkeypatch
+):
+    settings.KEFU_MAIL_PARSE_SECONDS = 0.3
+    real = parsing.parse
+
+    def parse_forever_on_the_bad_one(raw, **kwargs):
+        if b"X-Test: pathological" in raw:
+            while True:  # stands in for a mail the parser would chew on for hours
+                pass
+        return real(raw, **kwargs)
+
+    monkeypatch.setattr(parsing, "parse", parse_forever_on_the_bad_one)
+    items = [
+        ("a:0", raw_mail(message_id="<slow@example.cn>", extra="X-Test: pathological")),
+        ("a:1", raw_mail(message_id="<fine@example.cn>", subject="正常的邮件")),
+    ]
+    started = time.monotonic()
+    outcomes = [
+        o for _s, o in import_many(items, mailbox=mailbox, dry=False, memory=DryRunMemory(), batch=10)
+    ]
+    assert [o.decision for o in outcomes] == ["quarantined", "new_ticket"]
+    slow = InboundMail.objects.get(message_id="slow@example.cn")
+    assert slow.state == "quarantined" and slow.reason == "parse timeout: more than 0.3 s"
+    # the single-mail path (IMAP, SMTP receiver) has the same limit
+    single = ingest(
+        raw_mail(message_id="<slow2@example.cn>", extra="X-Test: pathological"),
+        mailbox=mailbox,
+        source="smtp",
+    )
+    assert single.decision == "quarantined" and single.reason.startswith("parse timeout")
+    assert time.monotonic() - started < 10
+    assert Ticket.objects.get().subject == "正常的邮件"
+
+
+def test_a_plain_text_mail_shows_the_html_the_writer_used_to_make_now_made_by_the_parser(mailbox):
+    plain = raw_mail(
+        message_id="<p1@example.cn>", body='第一行\n第二行 <b>不是标签</b>\n\n第二段 & 符号 "引号"'
+    )
+    quoted = raw_mail(
+        message_id="<p2@example.cn>",
+        subject="Re: 发票",
+        body="好的，谢谢。\n\n在 2026年11月22日 周一 客服 写道：\n> 请提供税号\n> 谢谢",
+    )
+    for raw in (plain, quoted):
+        ingest(raw, mailbox=mailbox, source="t", auto_reply=False, loop_check=False)
+    first = Message.objects.get(external_id__endswith="p1@example.cn")
+    assert first.body_html == html_from_text(first.body_text)  # what open_ticket made of it before
+    assert "&lt;b&gt;不是标签&lt;/b&gt;" in first.body_html and "<b>" not in first.body_html
+    second = Message.objects.get(external_id__endswith="p2@example.cn")
+    assert second.body_text == "好的，谢谢。"  # the new text; the message keeps the quoted history
+    assert second.body_html == html_from_text(parse(quoted).text) and "请提供税号" in second.body_html

@@ -7,8 +7,10 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,7 +27,13 @@ from kefu.accounts.models import Role, Team, User
 from kefu.accounts.services import create_user
 from kefu.core.clock import now
 from kefu.customers.models import Customer
-from kefu.customers.services import find_or_create_customer, normalise_email
+from kefu.customers.services import (
+    customer_batch,
+    find_or_create_customer,
+    forget_on_rollback,
+    normalise_email,
+    prefetch_customers,
+)
 from kefu.tickets import services as tickets
 from kefu.tickets.models import Category, Channel, Message, Ticket
 from kefu.tickets.selectors import access_ticket
@@ -58,6 +66,12 @@ class InboundMessage:
     on_closed: str = "reopen"
     # Automatic mail (out-of-office, notifications): stored on the ticket, never reopens it.
     automatic: bool = False
+    # body_html is already sanitised with kefu.core.sanitize's allow-list (the mail parser does it):
+    # stored as it is instead of being sanitised a second time.
+    body_html_clean: bool = False
+    # html_from_text(body_text), if the channel has made it already (the mail parser does, in its
+    # own process); used when there is no body_html. Not stored in the raw payload.
+    body_text_html: str = ""
 
 
 @dataclass
@@ -73,25 +87,36 @@ def fingerprint(*parts: str) -> str:
 
 
 def _payload(inbound: InboundMessage) -> str:
-    data = asdict(inbound)
+    # the fields one level deep (dataclasses.asdict would deep-copy the attachments' bytes)
+    data = {f.name: getattr(inbound, f.name) for f in fields(inbound) if f.name != "body_text_html"}
     data["attachments"] = [{"name": a.name, "size": len(a.content)} for a in inbound.attachments]
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def receive(inbound: InboundMessage, *, by: User | None = None) -> Received:
-    """Store the raw item, then thread or open a ticket, in one transaction. A repeat is a no-op."""
+def receive(inbound: InboundMessage, *, by: User | None = None, unseen: bool = False) -> Received:
+    """Thread or open a ticket and store the raw item with its result, in one transaction (a
+    failure leaves neither). A repeat is a no-op that answers with the first result.
+
+    `unseen`: the caller has already checked that this item is not a repeat (an archive import
+    dedupes a whole batch at once), so the lookup of an earlier delivery is skipped; a repeat that
+    slips through is still caught by the unique key and answered with the first result.
+    """
     if inbound.channel not in Channel.values:
         raise ValueError(f"unknown channel {inbound.channel}")
-    previous = _previous(inbound)
-    if previous:
-        return previous
+    if not unseen:
+        previous = _previous(inbound)
+        if previous:
+            return previous
     try:
-        with transaction.atomic():
-            raw = RawInbound.objects.create(
-                channel=inbound.channel, external_id=inbound.external_id[:255], payload=_payload(inbound)
-            )
+        with atomic_item():
             result = _process(inbound, by=by)
-            RawInbound.objects.filter(pk=raw.pk).update(
+            # the raw item and its final state in one INSERT, in the same transaction as the
+            # ticket: both commit or neither does (a concurrent delivery of the same item fails
+            # here on the unique key and rolls this one back)
+            RawInbound.objects.create(
+                channel=inbound.channel,
+                external_id=inbound.external_id[:255],
+                payload=_payload(inbound),
                 state=InboundState.PROCESSED,
                 ticket_id=result.ticket.pk,
                 message_id=result.message.pk,
@@ -152,12 +177,14 @@ def _open(inbound: InboundMessage, *, customer: Customer, by: User | None) -> Re
         subject=inbound.subject,
         body=inbound.body_text,
         body_html=inbound.body_html,
+        body_html_clean=inbound.body_html_clean,
+        body_text_html=inbound.body_text_html,
         by=by,
         channel=inbound.channel,
         type=inbound.type,
         priority=inbound.priority,
-        team=Team.objects.filter(pk=inbound.team_id).first() if inbound.team_id else None,
-        category=Category.objects.filter(pk=inbound.category_id).first() if inbound.category_id else None,
+        team=_team(inbound.team_id) if inbound.team_id else None,
+        category=_category(inbound.category_id) if inbound.category_id else None,
         attachments=inbound.attachments,
         external_id=inbound.external_id,
     )
@@ -184,11 +211,75 @@ def _customer_follow_up(inbound: InboundMessage, *, customer: Customer) -> Recei
         body=body or "—",
         channel=inbound.channel,
         body_html=inbound.body_html,
+        body_html_clean=inbound.body_html_clean,
+        body_text_html=inbound.body_text_html,
         attachments=inbound.attachments,
         external_id=inbound.external_id,
         reopen=not inbound.automatic,  # an out-of-office answer is kept but reopens nothing
     )
     return Received(ticket=ticket, message=posted.message, created=True, rejected=posted.rejected)
+
+
+# --------------------------------------------------------------------------- bulk loads
+
+
+@dataclass
+class _Many:
+    teams: dict[int, Team | None] = field(default_factory=dict)
+    categories: dict[int, Category | None] = field(default_factory=dict)
+
+
+_many: ContextVar[_Many | None] = ContextVar("kefu_intake_many", default=None)
+
+
+@contextmanager
+def receiving_many() -> Iterator[None]:
+    """Many `receive()` calls in one transaction (an archive import): the search rows and event
+    markers are written once at the end (`tickets.batched()`), customers are remembered (and
+    `prefetch_senders()` reads many at once), teams and categories are read once each.
+
+    What is stored is the same as with one `receive()` per transaction. Nested blocks join the outer one.
+    """
+    if _many.get() is not None:
+        yield
+        return
+    token = _many.set(_Many())
+    try:
+        with tickets.batched(), customer_batch():
+            yield
+    finally:
+        _many.reset(token)
+
+
+@contextmanager
+def atomic_item() -> Iterator[None]:
+    """`transaction.atomic()` around one item of `receiving_many()`: if it rolls back, the batch's
+    caches forget what was created inside it (a customer whose row is gone)."""
+    with transaction.atomic(), forget_on_rollback():
+        yield
+
+
+def prefetch_senders(emails: Iterable[str]) -> None:
+    """Inside `receiving_many()`: read the customers of these senders in one query."""
+    prefetch_customers(emails)
+
+
+def _team(pk: int) -> Team | None:
+    many = _many.get()
+    if many is None:
+        return Team.objects.filter(pk=pk).first()
+    if pk not in many.teams:
+        many.teams[pk] = Team.objects.filter(pk=pk).first()
+    return many.teams[pk]
+
+
+def _category(pk: int) -> Category | None:
+    many = _many.get()
+    if many is None:
+        return Category.objects.filter(pk=pk).first()
+    if pk not in many.categories:
+        many.categories[pk] = Category.objects.filter(pk=pk).first()
+    return many.categories[pk]
 
 
 # --------------------------------------------------------------------------- portal and web form

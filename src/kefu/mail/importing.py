@@ -14,9 +14,20 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from kefu.core import events
-from kefu.tickets import services as tickets
+from kefu.intake.services import prefetch_senders, receiving_many
 
-from .inbound import DryRunMemory, Lookups, Outcome, default_limit, dry_run, ingest, process, raw_row
+from .inbound import (
+    DryRunMemory,
+    Lookups,
+    Outcome,
+    default_limit,
+    deferred_finishes,
+    dry_run,
+    ingest,
+    parse_seconds,
+    process,
+    raw_row,
+)
 from .models import InboundMail, Mailbox
 from .parsing import ParsedMail, ParseFailure, parse_many
 
@@ -165,9 +176,10 @@ class _Parsing:
     worker that dies or cannot start only means the batch is parsed here.
     """
 
-    def __init__(self, workers: int, limit: int) -> None:
+    def __init__(self, workers: int, limit: int, seconds: float = 0) -> None:
         self.workers = workers
         self.limit = limit  # larger mails are quarantined unparsed, as in process()
+        self.seconds = seconds  # the time limit of one mail ("parse timeout")
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Parsing:
@@ -186,7 +198,7 @@ class _Parsing:
         try:
             if self.pool is None:
                 self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-            return self.pool.submit(parse_many, self._raws(chunk))
+            return self.pool.submit(parse_many, self._raws(chunk), self.seconds)
         except Exception:
             log.warning("cannot start a parsing process; parsing in this one", exc_info=True)
             self.workers = 0
@@ -203,7 +215,7 @@ class _Parsing:
                 log.warning("the parsing process failed; parsing in this one", exc_info=True)
                 self.workers = 0
         if done is None:
-            done = parse_many(self._raws(chunk))
+            done = parse_many(self._raws(chunk), self.seconds)
         return [None if len(raw) > self.limit else p for (_source, raw), p in zip(chunk, done, strict=True)]
 
 
@@ -228,8 +240,10 @@ def import_many(
 
     Throughput: while a batch is written, the next one is read and parsed by `parse_workers`
     processes (`kefu mail import` uses `default_parse_workers()`); the lookups that decide a mail
-    (repeats, threading) are read once per batch (`inbound.Lookups`), and the search rows and the
-    markers of the (muted) events once per batch (`tickets.services.batched`).
+    (repeats, threading) are read once per batch (`inbound.Lookups`), and so are the senders'
+    customers (`intake.services.receiving_many`); the search rows, the markers of the (muted)
+    events and the mails' final states are written once per batch (`tickets.services.batched`,
+    `inbound.deferred_finishes`).
     """
     if dry:
         for source, raw in items:
@@ -237,7 +251,7 @@ def import_many(
         return
     pending = iter(items)
     limit = mailbox.max_message_bytes if mailbox else default_limit()
-    with _Parsing(parse_workers, limit) as parsing:
+    with _Parsing(parse_workers, limit, parse_seconds()) as parsing:
         chunk, error = _read_chunk(pending, batch)
         if error is not None:
             raise error  # nothing of this batch was written
@@ -248,7 +262,7 @@ def import_many(
             following_future = parsing.submit(following) if error is None else None
             parsed = parsing.results(chunk, future)
             done: list[tuple[str, Outcome]] = []
-            with transaction.atomic(), tickets.batched():
+            with transaction.atomic(), receiving_many(), deferred_finishes():
                 # the batch's raw rows first, with one INSERT (an archive is its own raw copy)
                 rows = [raw_row(raw, mailbox=mailbox, source=source) for source, raw in chunk]
                 if connection.features.can_return_rows_from_bulk_insert:
@@ -268,6 +282,7 @@ def import_many(
                         ],
                     )
                 )
+                prefetch_senders(p.from_email for p in parsed if isinstance(p, ParsedMail) and p.from_email)
                 for (source, _raw), row, pre in zip(chunk, rows, parsed, strict=True):
                     outcome = _import_stored(
                         row, parsed=pre, lookups=lookups, auto_reply=auto_reply, live=live

@@ -9,18 +9,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from kefu.core.clock import now
-from kefu.intake.services import InboundMessage, receive
+from kefu.intake.services import InboundMessage, atomic_item, receive
 from kefu.tickets.models import Channel, Ticket, parse_number
 from kefu.tickets.services import BODY_MAX, SUBJECT_MAX, Upload
 
+from .authresults import dmarc_failure
 from .models import (
     BouncedAddress,
     Decision,
@@ -32,7 +37,7 @@ from .models import (
     OutboxMail,
     OutboxState,
 )
-from .parsing import ParsedMail, ParseFailure, parse_stored
+from .parsing import TICKET_BODY_CHARS, ParsedMail, ParseFailure, ParseTimeout, parse_stored
 
 log = logging.getLogger("kefu.mail")
 
@@ -53,6 +58,16 @@ BOUNCE_LOCAL_RE = re.compile(r"^(mailer-daemon|postmaster)$", re.I)
 
 def default_limit() -> int:
     return int(getattr(settings, "KEFU_MAIL_MAX_BYTES", 25 * 1024 * 1024))
+
+
+def parse_seconds() -> float:
+    """The time limit for parsing one mail (a pathological one is quarantined, not waited for)."""
+    return float(settings.KEFU_MAIL_PARSE_SECONDS)
+
+
+def trusted_authserv_ids() -> list[str]:
+    """The authserv-ids of our own MTAs, whose Authentication-Results verdicts are believed."""
+    return list(getattr(settings, "KEFU_MAIL_TRUSTED_AUTHSERV_IDS", []))
 
 
 def loop_cap() -> tuple[int, int]:
@@ -344,9 +359,11 @@ def decide(
     loop_check: bool = True,
     ours: set[str] | None = None,
     lookups: Lookups | None = None,
+    sender_check: bool = True,
 ) -> Outcome:
     """What would happen to this mail. Reads only. `ours`: our_addresses(), if the caller has it;
-    `lookups`: the batch's lookups (an archive import), read instead of the per-mail queries."""
+    `lookups`: the batch's lookups (an archive import), read instead of the per-mail queries;
+    `sender_check=False`: an admin re-processes a mail quarantined as forged and vouches for it."""
     limit = mailbox.max_message_bytes if mailbox else default_limit()
     if size > limit:
         return Outcome(Decision.QUARANTINED, f"too large: {size} bytes, limit {limit}", parsed=parsed)
@@ -377,6 +394,12 @@ def decide(
             parsed=parsed,
             automatic=True,
         )
+    if sender_check:
+        # FAULTS X3: a From that failed DMARC at our own MTA may be forged (a VIP's address, say):
+        # it must not land on that customer's tickets; an admin can release it from "failed mail"
+        forged = dmarc_failure(parsed.headers.get("authentication-results", ""), trusted_authserv_ids())
+        if forged:
+            return Outcome(Decision.QUARANTINED, forged, parsed=parsed)
     if loop_check:
         cap, minutes = loop_cap()
         recent = InboundMail.objects.filter(
@@ -409,9 +432,69 @@ def decide(
 # --------------------------------------------------------------------------- processing
 
 
+# Inside `deferred_finishes()`: mail pk -> (row, the fields of its last `_finish`), written at the end.
+_finishes: ContextVar[dict[int, tuple[InboundMail, dict[str, Any]]] | None] = ContextVar(
+    "kefu_mail_finishes", default=None
+)
+FINISHED = (
+    "message_id",
+    "from_email",
+    "subject",
+    "state",
+    "decision",
+    "reason",
+    "ticket_id",
+    "ticket_message_id",
+    "processed_at",
+)
+
+
 def _finish(mail: InboundMail, head: dict[str, str] | None, **fields: object) -> None:
     """The one UPDATE that closes a mail's processing, with its parsed headers (`head`)."""
+    pending = _finishes.get()
+    if pending is not None:
+        # the last call wins whole: a finish rolled back with its savepoint is followed by the
+        # one of the error path (quarantine), which must not inherit its ticket
+        pending[mail.pk] = (mail, {**(head or {}), **fields})
+        return
     InboundMail.objects.filter(pk=mail.pk).update(**(head or {}), **fields)
+
+
+@contextmanager
+def deferred_finishes() -> Iterator[None]:
+    """An import batch: the closing UPDATEs of its mails are written at the end of the block, in
+    one statement (executemany), instead of one UPDATE per mail. Each row gets what its own
+    UPDATE would have set; the columns its finish does not name keep the values of the row as
+    stored. Use it inside the batch's transaction; on an exception nothing is written."""
+    if _finishes.get() is not None:
+        yield
+        return
+    pending: dict[int, tuple[InboundMail, dict[str, Any]]] = {}
+    token = _finishes.set(pending)
+    try:
+        yield
+    finally:
+        _finishes.reset(token)
+    if not pending:
+        return
+    meta = InboundMail._meta
+    columns = [meta.get_field(name) for name in FINISHED]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in columns),
+        quote(meta.pk.column),
+    )
+    params = [
+        [
+            f.get_db_prep_save(values[f.name] if f.name in values else getattr(mail, f.attname), connection)
+            for f in columns
+        ]
+        + [pk]
+        for pk, (mail, values) in pending.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _quarantine(mail: InboundMail, reason: str, *, head: dict[str, str] | None = None) -> Outcome:
@@ -433,13 +516,21 @@ def process(
     loop_check: bool = True,
     parsed: ParsedMail | ParseFailure | None = None,
     lookups: Lookups | None = None,
+    sender_check: bool = True,
 ) -> Outcome:
     """Parse, decide and apply one stored mail. Never raises for a bad mail: it is quarantined.
 
     `parsed`: parse_stored() of the mail's bytes if already done (an archive import parses ahead
     in another process); `lookups`: the import batch's lookups (see `Lookups`), which must cover
     this mail, and which are kept up to date here."""
-    outcome = _process(mail, auto_reply=auto_reply, loop_check=loop_check, parsed=parsed, lookups=lookups)
+    outcome = _process(
+        mail,
+        auto_reply=auto_reply,
+        loop_check=loop_check,
+        parsed=parsed,
+        lookups=lookups,
+        sender_check=sender_check,
+    )
     if lookups is not None:
         message_id = outcome.parsed.message_id if outcome.parsed is not None else ""
         lookups.note(digest=mail.sha256, message_id=message_id, outcome=outcome)
@@ -453,6 +544,7 @@ def _process(
     loop_check: bool,
     parsed: ParsedMail | ParseFailure | None,
     lookups: Lookups | None,
+    sender_check: bool = True,
 ) -> Outcome:
     raw = bytes(mail.raw)
     limit = mail.mailbox.max_message_bytes if mail.mailbox else default_limit()
@@ -468,7 +560,10 @@ def _process(
         return _quarantine(mail, parsed.reason)
     if parsed is None:
         try:
-            parsed = parse_stored(raw)
+            parsed = parse_stored(raw, seconds=parse_seconds())
+        except ParseTimeout as timeout:
+            log.warning("mail %s: %s", mail.pk, timeout.reason)
+            return _quarantine(mail, timeout.reason)
         except Exception as err:  # the parser is hardened; anything left is quarantined, not raised
             log.warning("mail %s could not be parsed", mail.pk, exc_info=True)
             return _quarantine(mail, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
@@ -487,6 +582,7 @@ def _process(
         loop_check=loop_check,
         ours=ours,
         lookups=lookups,
+        sender_check=sender_check,
     )
     outcome.mail_id = mail.pk
     try:
@@ -520,11 +616,15 @@ def inbound_message(
 ) -> InboundMessage:
     subject = parsed.subject[:SUBJECT_MAX].strip() or _("(no subject)")
     body = (parsed.new_text or parsed.text).strip()[:BODY_MAX] or _("(no text)")
-    html = parsed.html
+    html, clean, text_html = parsed.html, parsed.html_clean, ""
+    # made by the parsing process for the body cut as here (see parsing._text_html)
+    made = parsed.text_html if BODY_MAX == TICKET_BODY_CHARS else ""
     if parsed.new_text and parsed.new_text != parsed.text and not html:
         from django.utils.html import escape, linebreaks
 
-        html = linebreaks(escape(parsed.text[: BODY_MAX * 4]))
+        html, clean = (made, True) if made else (linebreaks(escape(parsed.text[: BODY_MAX * 4])), False)
+    elif not html:
+        text_html = made
     return InboundMessage(
         channel=Channel.EMAIL,
         external_id=external_id(parsed, mailbox=mailbox, digest=digest),
@@ -533,6 +633,8 @@ def inbound_message(
         subject=subject,
         body_text=body,
         body_html=html,
+        body_html_clean=bool(html) and clean,
+        body_text_html=text_html,
         ticket_id=outcome.ticket_id,
         type=mailbox.default_type if mailbox else "consultation",
         language="en" if parsed.language == "en" else "zh-hans",
@@ -588,8 +690,11 @@ def _apply(
             mail, head, state=MailState.IGNORED, decision=decision, reason=outcome.reason, processed_at=now()
         )
         return outcome
-    with transaction.atomic():
-        received = receive(inbound_message(parsed, outcome, mailbox=mailbox, digest=mail.sha256))
+    with atomic_item():
+        received = receive(
+            inbound_message(parsed, outcome, mailbox=mailbox, digest=mail.sha256),
+            unseen=lookups is not None,  # the batch's lookups found no earlier copy
+        )
         ticket = received.ticket
         if parsed.message_id and lookups is None:  # (an import batch writes these at its end)
             KnownMessageId.objects.bulk_create(  # a Message-ID already known keeps its ticket
@@ -664,14 +769,16 @@ def reprocess(mail: InboundMail) -> Outcome:
         )
     InboundMail.objects.filter(pk=mail.pk).update(state=MailState.RECEIVED, reason="")
     mail.refresh_from_db()
-    return process(mail, auto_reply=False, loop_check=False)
+    return process(mail, auto_reply=False, loop_check=False, sender_check=False)
 
 
 def dry_run(raw: bytes, *, mailbox: Mailbox | None, memory: DryRunMemory) -> Outcome:
     """The decision for one mail without writing anything."""
     digest = sha256(raw)
     try:
-        parsed = parse_stored(raw)
+        parsed = parse_stored(raw, seconds=parse_seconds())
+    except ParseTimeout as timeout:
+        return Outcome(Decision.QUARANTINED, timeout.reason)
     except Exception as err:
         return Outcome(Decision.QUARANTINED, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
     outcome = decide(parsed, mailbox=mailbox, digest=digest, size=len(raw), memory=memory, loop_check=False)

@@ -15,16 +15,23 @@ import binascii
 import hashlib
 import html as html_lib
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 import nh3
 from charset_normalizer import from_bytes
+
+from kefu.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, html_from_text
 
 MAX_PARTS = 500  # leaf parts read from one message; the rest is a defect, never a crash
 MAX_DEPTH = 30  # multipart nesting read; deeper parts are noted and skipped
@@ -97,6 +104,8 @@ class ParsedMail:
     text: str = ""  # the whole text (new text + quoted history + signature)
     new_text: str = ""  # what the sender wrote this time
     html: str = ""  # sanitised, remote images blocked
+    html_clean: bool = False  # html holds only what a ticket message may hold (kefu.core.sanitize)
+    text_html: str = ""  # a mail without HTML: what its ticket message shows (see `_text_html`)
     attachments: list[ParsedAttachment] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # lower-case name → decoded value (first)
     language: str = "zh-hans"
@@ -130,7 +139,7 @@ def decode_bytes(data: bytes, label: str | None, defects: list[str] | None = Non
         return ""
     codec = codec_for(label)
     # UTF-8 mislabelled as latin-1/ascii is common; valid UTF-8 with 8-bit bytes is not latin-1.
-    if codec in (*LATIN_LABELS, "iso8859-1", "cp1252") and any(b > 127 for b in data):
+    if codec in (*LATIN_LABELS, "iso8859-1", "cp1252") and not data.isascii():
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -161,9 +170,12 @@ def decode_bytes(data: bytes, label: str | None, defects: list[str] | None = Non
     return data.decode(codec or "utf-8", errors="replace")
 
 
+SURROGATE_RE = re.compile("[\udc80-\udcff]")
+
+
 def _raw_header_text(value: str) -> str:
     """A header as parsed from bytes: 8-bit bytes survive as surrogates; decode them properly."""
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
+    if SURROGATE_RE.search(value):
         return decode_bytes(value.encode("ascii", "surrogateescape"), None)
     return value
 
@@ -214,6 +226,26 @@ ADDR_RE = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 
 
 def _addresses(values: list[str]) -> tuple[str, ...]:
+    """The addresses of these header values, lower-cased, each once (remembered: long To/Cc
+    lists repeat across the mails of a thread)."""
+    key = tuple(values)
+    if sum(map(len, key)) > ADDRESS_MEMO_CHARS:
+        return _read_addresses(values)
+    found = _address_memo.get(key)
+    if found is None:
+        found = _read_addresses(values)
+        if len(_address_memo) >= ADDRESS_MEMO_SIZE:
+            _address_memo.clear()
+        _address_memo[key] = found
+    return found
+
+
+ADDRESS_MEMO_CHARS = 4000
+ADDRESS_MEMO_SIZE = 1024
+_address_memo: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _read_addresses(values: list[str]) -> tuple[str, ...]:
     decoded = [decode_header_value(v) for v in values]
     out = []
     try:
@@ -279,8 +311,11 @@ HTML_ATTRS = {
 }
 
 
-def sanitise_html(html: str, *, allow_remote: bool = False) -> tuple[str, int]:
-    """nh3 allow-list; remote images dropped unless `allow_remote`. Returns (html, remote images)."""
+def sanitise_html(html: str, *, allow_remote: bool = False, for_ticket: bool = False) -> tuple[str, int]:
+    """nh3 allow-list; remote images dropped unless `allow_remote`. Returns (html, remote images).
+
+    `for_ticket`: with the narrower allow-list of a ticket message (`kefu.core.sanitize`), so the
+    result is stored as it is (one nh3 pass instead of this one and `clean_html` again)."""
     blocked = 0
 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
@@ -299,8 +334,8 @@ def sanitise_html(html: str, *, allow_remote: bool = False) -> tuple[str, int]:
 
     cleaned = nh3.clean(
         html or "",
-        tags=HTML_TAGS,
-        attributes=HTML_ATTRS,
+        tags=ALLOWED_TAGS if for_ticket else HTML_TAGS,
+        attributes=ALLOWED_ATTRIBUTES if for_ticket else HTML_ATTRS,
         url_schemes={"http", "https", "mailto", "cid"},
         link_rel="noopener noreferrer nofollow",
         attribute_filter=attribute_filter,
@@ -488,13 +523,45 @@ INTERESTING = (
 )
 
 
-def parse(raw: bytes, *, allow_remote_images: bool = False) -> ParsedMail:
-    """Parse raw bytes. Bad input gives defects, never an exception (except MemoryError-class)."""
+class _RememberingPolicy(EmailPolicy):
+    """`policy.default`, remembering the header objects it parses by (name, value).
+
+    The stdlib parses a structured header again on every read (`get_content_type()` reads
+    Content-Type each time, and a mail is read part by part several times), which was half of the
+    parsing time. Parsing is a pure function of (name, value) and header objects are immutable, so
+    the same value gives the same object; values repeat across the mails of an archive too. A
+    header that fails to parse (RecursionError) is not remembered and fails again the same way.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> object:
+        if hasattr(value, "name") or len(value) > HEADER_MEMO_CHARS:
+            return super().header_fetch_parse(name, value)
+        key = (name, value)
+        found = _header_memo.get(key)
+        if found is None:
+            found = super().header_fetch_parse(name, value)
+            if len(_header_memo) >= HEADER_MEMO_SIZE:
+                _header_memo.clear()
+            _header_memo[key] = found
+        return found
+
+
+HEADER_MEMO_CHARS = 500  # longer values are parsed every time (and bound the memory)
+HEADER_MEMO_SIZE = 2048
+_header_memo: dict[tuple[str, str], object] = {}
+PARSE_POLICY = _RememberingPolicy()
+
+
+def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = False) -> ParsedMail:
+    """Parse raw bytes. Bad input gives defects, never an exception (except MemoryError-class).
+
+    `for_ticket`: the HTML is sanitised for a ticket message (`sanitise_html(for_ticket=True)`),
+    not for showing the original mail."""
     parsed = ParsedMail()
     defects = parsed.defects
     raw = raw.replace(b"\x00", b"")
     try:
-        msg: Message = BytesParser(policy=policy.default).parsebytes(raw)
+        msg: Message = BytesParser(policy=PARSE_POLICY).parsebytes(raw)
         for part in msg.walk():  # structured headers are parsed lazily; force the risky ones now
             part.get_content_type()
             part.get_content_disposition()
@@ -625,9 +692,28 @@ def parse(raw: bytes, *, allow_remote_images: bool = False) -> ParsedMail:
     parsed.text = text.replace("\x00", "").replace("\r\n", "\n")
     parsed.new_text = split_quoted(parsed.text) if parsed.text else ""
     if htmls:
-        parsed.html, parsed.remote_images = sanitise_html("\n".join(htmls), allow_remote=allow_remote_images)
+        parsed.html, parsed.remote_images = sanitise_html(
+            "\n".join(htmls), allow_remote=allow_remote_images, for_ticket=for_ticket
+        )
+        parsed.html_clean = for_ticket
+    elif for_ticket:
+        parsed.text_html = _text_html(parsed)
     parsed.language = language_of(parsed.subject + "\n" + parsed.text, parsed.headers)
     return parsed
+
+
+TICKET_BODY_CHARS = 64_000  # tickets.services.BODY_MAX (the pipeline checks that they agree)
+
+
+def _text_html(parsed: ParsedMail) -> str:
+    """The HTML a ticket message gets from a mail without HTML, made here, in the parsing process,
+    rather than by the writing one (`html_from_text` runs nh3 over the whole text): the whole
+    text when the mail quotes its history (the message keeps it), else the new text as the ticket
+    body is cut (`mail.inbound.inbound_message`, `tickets.services.open_ticket`). "" for no text."""
+    if parsed.new_text and parsed.new_text != parsed.text:
+        return html_from_text(parsed.text[: TICKET_BODY_CHARS * 4])
+    body = (parsed.new_text or parsed.text).strip()[:TICKET_BODY_CHARS].strip()
+    return html_from_text(body) if body else ""
 
 
 @dataclass(frozen=True)
@@ -638,24 +724,68 @@ class ParseFailure:
     trace: str = ""
 
 
-def parse_stored(raw: bytes) -> ParsedMail:
+class ParseTimeout(BaseException):
+    """Parsing one mail took longer than its time limit.
+
+    A BaseException, like a cancellation: the parser's own `except Exception` fallbacks must not
+    swallow it and go on parsing."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"parse timeout: more than {seconds:g} s")
+        self.reason = str(self)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise `ParseTimeout` inside the block once `seconds` have passed (0: no limit).
+
+    A timer signal (SIGALRM) interrupts the Python code of the parser, so it works only in the
+    main thread of a process (the import and its parsing process, a Celery worker); elsewhere the
+    block runs without a limit. A timer already set by the caller is restored afterwards."""
+    if (
+        seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise ParseTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer[0] > 0:
+            signal.setitimer(signal.ITIMER_REAL, *outer)
+
+
+def parse_stored(raw: bytes, *, seconds: float = 0) -> ParsedMail:
     """parse(), and for a delivery report the Message-ID of the mail it reports on: what the
-    pipeline needs from a stored mail's bytes."""
-    parsed = parse(raw)
-    if parsed.is_dsn:
-        parsed.dsn_original_id = original_of_dsn(raw)
+    pipeline needs from a stored mail's bytes. `seconds`: the time limit (`ParseTimeout`)."""
+    with time_limit(seconds):
+        parsed = parse(raw, for_ticket=True)
+        if parsed.is_dsn:
+            parsed.dsn_original_id = original_of_dsn(raw)
     return parsed
 
 
-def parse_many(raws: list[bytes]) -> list[ParsedMail | ParseFailure]:
+def parse_many(raws: list[bytes], seconds: float = 0) -> list[ParsedMail | ParseFailure]:
     """parse_stored() for each mail, a failure returned instead of raised (run in a worker process
-    by `kefu mail import`, so the import's own process only writes)."""
+    by `kefu mail import`, so the import's own process only writes). `seconds`: the time limit
+    of each mail; one that takes longer comes back as a "parse timeout" failure."""
     import traceback
 
     out: list[ParsedMail | ParseFailure] = []
     for raw in raws:
         try:
-            out.append(parse_stored(raw))
+            out.append(parse_stored(raw, seconds=seconds))
+        except ParseTimeout as timeout:
+            out.append(ParseFailure(timeout.reason))
         except Exception as err:
             out.append(
                 ParseFailure(

@@ -62,10 +62,16 @@ def open_ticket(
     category: Category | None = None,
     team: Team | None = None,
     body_html: str = "",
+    body_html_clean: bool = False,
+    body_text_html: str = "",
     attachments: Sequence[Upload] = (),
     external_id: str = "",
     tags: Sequence[str] = (),
 ) -> Created:
+    """A new ticket with its first message. `body_html_clean`: the caller has already sanitised
+    `body_html` with `kefu.core.sanitize`'s allow-list (the mail parser does), so it is stored as
+    it is instead of being sanitised again. `body_text_html`: `html_from_text(body)`, if the
+    caller has made it already (the mail parser does, in its own process); used without body_html."""
     subject = _check_text(subject, field="subject", maximum=SUBJECT_MAX)
     body = _check_text(body, field="body", maximum=BODY_MAX)
     if channel not in Channel.values:
@@ -96,13 +102,19 @@ def open_ticket(
         from_customer=from_customer,
         channel=channel,
         body_text=body,
-        body_html=clean_html(body_html) if body_html else html_from_text(body),
+        body_html=_html(body_html, body, clean=body_html_clean, text_html=body_text_html),
         external_id=external_id[:255],
     )
     _event(ticket, EventKind.CREATED, by=by, new=ticket.number, message=message)
     rejected = _store_attachments(ticket, message, attachments, by)
     reindex([ticket.pk])
     return Created(ticket, message, rejected)
+
+
+def _html(body_html: str, body: str, *, clean: bool = False, text_html: str = "") -> str:
+    if not body_html:
+        return text_html or html_from_text(body)
+    return body_html if clean else clean_html(body_html)
 
 
 @dataclass
@@ -173,6 +185,8 @@ def customer_follow_up(
     body: str,
     channel: str,
     body_html: str = "",
+    body_html_clean: bool = False,
+    body_text_html: str = "",
     attachments: Sequence[Upload] = (),
     external_id: str = "",
     reopen: bool = True,
@@ -180,7 +194,7 @@ def customer_follow_up(
     """A public message from the ticket's customer who has no login (an email, a chat line, a call).
 
     `reopen=False` for automatic mail (an out-of-office answer): it is kept on the ticket but does
-    not reopen it (RFC 3834, FAULTS E1).
+    not reopen it (RFC 3834, FAULTS E1). `body_html_clean`, `body_text_html`: as for `open_ticket`.
     """
     body = _check_text(body, field="body", maximum=BODY_MAX)
     _not_merged(ticket)
@@ -190,6 +204,8 @@ def customer_follow_up(
         author=None,
         channel=channel,
         body_html=body_html,
+        body_html_clean=body_html_clean,
+        body_text_html=body_text_html,
         attachments=attachments,
         external_id=external_id,
         reopen=reopen,
@@ -211,6 +227,8 @@ def _customer_message(
     attachments: Sequence[Upload],
     external_id: str,
     reopen: bool,
+    body_html_clean: bool = False,
+    body_text_html: str = "",
 ) -> Posted:
     message = Message.objects.create(
         ticket=ticket,
@@ -219,7 +237,7 @@ def _customer_message(
         from_customer=True,
         channel=channel,
         body_text=body,
-        body_html=clean_html(body_html) if body_html else html_from_text(body),
+        body_html=_html(body_html, body, clean=body_html_clean, text_html=body_text_html),
         external_id=external_id[:255],
     )
     changes: dict[str, Any] = {"last_message_at": now()}
