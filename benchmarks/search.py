@@ -25,14 +25,14 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 TERMS = ("退款", "围巾", "常伟", "refund")  # ~25 %, ~3 %, ~0.01 % of tickets, English ~1.5 %
 
 
-def setup(db: str, size: int, pg_url: str) -> None:
+def setup(db: str, size: int, pg_url: str, database: str = "") -> None:
     for key in [k for k in os.environ if k.startswith("KEFU_")]:
         del os.environ[key]
     os.environ["KEFU_DATA_DIR"] = str(VAR / f"{db}-{size}")
     os.environ["KEFU_LOG_LEVEL"] = "WARNING"
     if db == "postgres":
         label = f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}m"
-        os.environ["KEFU_DATABASE_URL"] = f"{pg_url.rstrip('/')}/kefu_bench_{label}"
+        os.environ["KEFU_DATABASE_URL"] = f"{pg_url.rstrip('/')}/{database or f'kefu_bench_{label}'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
     import django
 
@@ -95,12 +95,13 @@ def main() -> None:
     parser.add_argument(
         "--pg-url", default=os.environ.get("KEFU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
     )
+    parser.add_argument("--database", default="", help="PostgreSQL database name (default kefu_bench_<size>)")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--terms", default=",".join(TERMS))
     parser.add_argument("--no-scan", action="store_true", help="skip the substring scans (slow at 1M)")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    setup(args.db, args.size, args.pg_url)
+    setup(args.db, args.size, args.pg_url, args.database)
     people = users()
     print(f"{args.db}, {args.size:,} tickets, {args.requests} searches per row", flush=True)
     print(f"{'term':8} {'user':11} {'hits':>4} {'p50 ms':>8} {'p95 ms':>8} {'scan ms':>8} {'scan/p95':>8}")

@@ -117,3 +117,86 @@ def test_customers_get_every_match_of_their_own_tickets_ranked(
     hits = selectors.search_tickets(customer_x.user, "退款")
     assert [h.ticket.pk for h in hits] == [subject_hit.pk, body_hit.pk]
     assert "<mark>退款</mark>" in hits[1].snippet_html
+
+
+def test_a_ticket_moved_to_another_team_is_found_by_its_new_team_only(
+    tiny_bounds, customer_x, make_ticket, team_aftersales, team_tech, agent_li, agent_tech, lead_zhao
+):
+    ticket = make_ticket(customer_x, subject="退款没到账", body="退款申请一周了", team=team_aftersales)
+    services.reply(ticket, body="您好，正在核实。", by=agent_li)  # the search row is rewritten
+    ticket.refresh_from_db()
+    for _ in range(2):  # more than SMALL_SET: both agents search through the index walk
+        make_ticket(customer_x, subject="无关", body="无关", team=team_aftersales)
+        make_ticket(customer_x, subject="无关", body="无关", team=team_tech)
+    assert [h.ticket.pk for h in selectors.search_tickets(agent_li, "退款")] == [ticket.pk]
+    assert selectors.search_tickets(agent_tech, "退款") == []
+
+    services.update_ticket(ticket, by=lead_zhao, version=None, team=team_tech)
+    assert [h.ticket.pk for h in selectors.search_tickets(agent_tech, "退款")] == [ticket.pk]
+    assert selectors.search_tickets(agent_li, "退款") == []
+
+
+def test_an_agent_finds_a_ticket_of_another_team_assigned_to_them(
+    tiny_bounds, customer_x, make_ticket, team_aftersales, team_tech, agent_tech, lead_zhao
+):
+    ticket = make_ticket(customer_x, subject="发票抬头错了", body="请重开发票", team=team_aftersales)
+    services.reply(ticket, body="您好，正在核实。", by=lead_zhao)  # the search row is rewritten
+    ticket.refresh_from_db()
+    for _ in range(2):
+        make_ticket(customer_x, subject="无关", body="无关", team=team_tech)
+    assert selectors.search_tickets(agent_tech, "发票") == []
+    ticket = services.assign(ticket, to=agent_tech, by=lead_zhao)
+    assert [h.ticket.pk for h in selectors.search_tickets(agent_tech, "发票")] == [ticket.pk]
+    services.assign(ticket, to=None, by=lead_zhao)
+    assert selectors.search_tickets(agent_tech, "发票") == []
+
+
+def test_a_deleted_team_leaves_its_tickets_to_every_agent(
+    tiny_bounds, customer_x, make_ticket, team_aftersales, team_tech, agent_tech, lead_zhao
+):
+    ticket = make_ticket(customer_x, subject="物流停了三天", body="快递不动", team=team_aftersales)
+    services.reply(ticket, body="您好，正在核实。", by=lead_zhao)
+    for _ in range(2):
+        make_ticket(customer_x, subject="无关", body="无关", team=team_tech)
+    assert selectors.search_tickets(agent_tech, "快递") == []
+    team_aftersales.delete()  # the ticket's team becomes empty: every agent may see it
+    assert [h.ticket.pk for h in selectors.search_tickets(agent_tech, "快递")] == [ticket.pk]
+
+
+def _next_ticket_id(value: int) -> None:
+    """Make the next ticket's id `value`, so a few tickets span the id blocks a search walks."""
+    from django.db import connection
+
+    from kefu.tickets.models import Ticket
+
+    table = Ticket._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [value - 1, table])
+        else:
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [value - 1])
+
+
+def test_newest_matches_are_found_across_id_blocks(
+    tiny_bounds, monkeypatch, customer_x, make_ticket, team_aftersales, team_tech, agent_tech, lead_zhao
+):
+    monkeypatch.setattr(selectors, "CANDIDATES", 3)
+    base = 5 << 20  # ids from here on cross the 1k, 4k and 16k block boundaries
+    made = {}
+    for name, offset, team in [
+        ("a", -3000, team_tech),
+        ("b", 1000, team_tech),
+        ("c", 1030, team_aftersales),
+        ("d", 5000, team_aftersales),
+        ("e", 20000, team_aftersales),
+    ]:
+        _next_ticket_id(base + offset)
+        made[name] = make_ticket(customer_x, subject="退款", body="退款", team=team)
+        assert made[name].pk == base + offset
+    _next_ticket_id(base + 20010)
+    make_ticket(customer_x, subject="无关", body="无关", team=team_tech)
+    # Same text everywhere, so the ranks tie and the newer ticket comes first.
+    found = [h.ticket.pk for h in selectors.search_tickets(lead_zhao, "退款")]
+    assert found == [made["e"].pk, made["d"].pk, made["c"].pk]
+    # agent_tech sees only the two oldest: the walk goes on down to them.
+    assert [h.ticket.pk for h in selectors.search_tickets(agent_tech, "退款")] == [made["b"].pk, made["a"].pk]

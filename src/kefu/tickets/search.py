@@ -5,6 +5,10 @@ stored in one row per ticket: an FTS5 table on SQLite, a weighted tsvector with 
 PostgreSQL. Internal notes sit in their own column (weight C on PostgreSQL) that only staff queries
 reach, so a customer's search can never reveal words of a note.
 
+On PostgreSQL each row also holds `keys` (migration 0004): the ticket's team and assignee, who may
+see it, and the blocks of ticket ids it falls in, how old it is. The GIN index holds them next to the
+words, so "the newest matches this agent may see" is answered inside the index, a block at a time.
+
 This module holds the database side: finding matches newest first and ranking a bounded set of
 candidates (BM25 without IDF on SQLite, ts_rank on PostgreSQL; subject weighs most). Which
 candidates a user gets, and access, are decided in `tickets.selectors.search_tickets`.
@@ -25,8 +29,33 @@ WEIGHTS = (10.0, 4.0, 1.0, 0.5)
 K1, B = 1.2, 0.75
 
 
+# PostgreSQL row keys, value * 16 + kind: the encoding of the function tickets_search_keys of
+# migration 0004, which the database uses to write them (the search tests find tickets through both).
+KEY_TEAM, KEY_ASSIGNEE, KEY_BLOCK = 1, 2, 3
+# Block sizes (bits of the ticket id): 1k, 4k … 1M ids; level i has kind KEY_BLOCK + i.
+LEVELS = (10, 12, 14, 16, 18, 20)
+
+
 def _sqlite() -> bool:
     return connection.vendor == "sqlite"
+
+
+def keys_in_index() -> bool:
+    """Whether rows carry visibility keys (PostgreSQL); SQLite filters visibility after the walk."""
+    return not _sqlite()
+
+
+def team_key(team_id: int | None) -> int:
+    """The key of tickets in this team (None: tickets in no team)."""
+    return (team_id or 0) * 16 + KEY_TEAM
+
+
+def assignee_key(user_id: int) -> int:
+    return user_id * 16 + KEY_ASSIGNEE
+
+
+def block_key(ticket_id: int, level: int) -> int:
+    return (ticket_id >> LEVELS[level]) * 16 + KEY_BLOCK + level
 
 
 def create_schema(schema_editor) -> None:
@@ -138,6 +167,50 @@ def recent_matches(q: Query, *, before: int | None, limit: int) -> list[int]:
                 [q.expr(), below, limit],
             )
         return [row[0] for row in cur.fetchall()]
+
+
+def newest_matches(q: Query, *, keys: list[int] | None, limit: int) -> list[int]:
+    """PostgreSQL: ids of the newest `limit` matching tickets whose row holds one of `keys`
+    (None: every ticket), newest first.
+
+    Walks back from the newest ticket in steps of whole id blocks (LEVELS), each step one GIN lookup
+    of words, keys and block together, so it reads only rows that match and are visible. A step is
+    the largest block that ends where the last one began and holds about what is still missing at
+    the density found so far (16 times the ids covered while nothing was found), and the walk stops
+    at the first step that completes `limit`: a few times `limit` rows read at most, however common
+    the words and however few of them the user may see; a word the user sees nowhere costs about
+    five lookups that read no row.
+    """
+    match = "doc @@ to_tsquery('simple', %s)"
+    visible = "" if keys is None else " AND keys && %s::bigint[]"
+    found: list[int] = []
+    with connection.cursor() as cur:
+        cur.execute("SELECT MAX(ticket_id) FROM tickets_search")
+        top = cur.fetchone()[0]
+        below = top + 1 if top is not None else 0
+        while below > 0 and len(found) < limit:
+            covered = top + 1 - below
+            wanted = (limit - len(found)) * covered * 3 // (2 * len(found)) if found else 15 * covered
+            level = max(
+                i
+                for i, bits in enumerate(LEVELS)
+                if below - ((below - 1) >> bits << bits) <= max(1 << LEVELS[0], wanted)
+            )
+            start = (below - 1) >> LEVELS[level] << LEVELS[level]
+            # A block reaching back to the first ticket adds nothing to `ticket_id < below`.
+            block = " AND keys && %s::bigint[]" if start else ""
+            cur.execute(
+                f"SELECT ticket_id FROM tickets_search WHERE {match}{visible}{block} AND ticket_id < %s",
+                [
+                    q.expr(),
+                    *([keys] if keys is not None else []),
+                    *([[block_key(below - 1, level)]] if start else []),
+                    below,
+                ],
+            )
+            found.extend(sorted((row[0] for row in cur.fetchall()), reverse=True))
+            below = start
+    return found[:limit]
 
 
 def rank(q: Query, ids: list[int], limit: int, *, matched: bool) -> list[tuple[int, float]]:
