@@ -128,9 +128,31 @@ def rank_metrics(feats, w) -> tuple[float, float, float, list[tuple[float, float
         top3 += r < 3
         mrr += 1.0 / (r + 1) if r < 10 else 0.0
         margin = float(s[order[0]] - s[order[1]]) if len(order) > 1 else float(s[order[0]])
-        conf_rows.append((float(s[order[0]]), margin, r == 0))
+        sim = float(max(x[order[0], 2], x[order[0], 3])) if x.shape[1] >= 4 else 0.0
+        conf_rows.append((float(s[order[0]]), margin, sim, r == 0))
     n = len(feats)
     return top1 / n, top3 / n, mrr / n, conf_rows
+
+
+def unanswerable_rows(feats, w) -> list[tuple[float, float, float, bool]]:
+    """The same queries asked of a KB without their right article(s), a stand-in for questions the
+    KB does not cover: whatever comes first is wrong. The BM25 columns are divided again by the
+    best remaining score, as the engine does when the article is not in the index."""
+    wv = np.asarray(w, dtype=np.float32)
+    rows = []
+    for x, gold in feats:
+        rest = x[~gold].copy()
+        if len(rest) < 2:
+            continue
+        for col in (0, 1):
+            best = rest[:, col].max()
+            if best > 0:
+                rest[:, col] /= best
+        s = rest @ wv
+        order = np.argsort(-s, kind="stable")
+        sim = float(max(rest[order[0], 2], rest[order[0], 3]))
+        rows.append((float(s[order[0]]), float(s[order[0]] - s[order[1]]), sim, False))
+    return rows
 
 
 GRID = [w for w in itertools.product(np.arange(0, 1.01, 0.1), repeat=4) if abs(sum(w) - 1) < 1e-6]
@@ -285,15 +307,29 @@ def latency(index: engine.Index, queries: list[str]) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
-def calibrate(conf_rows) -> tuple[float, float, float]:
+ANSWER_AT = 0.60  # knowledge.bot.ANSWER_AT: the bot answers on its own from this confidence
+
+
+def calibrate(conf_rows, unanswerable) -> tuple[float, float, float]:
+    """Logistic confidence over (top, margin), fitted on the visible queries (right or wrong top-1).
+
+    Also prints how often the bot would answer on its own (confidence ≥ ANSWER_AT) a question the
+    KB has no article for (`unanswerable_rows`): the answerable queries cannot show that."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.array([[r[0], r[1]] for r in conf_rows])
-    y = np.array([r[2] for r in conf_rows])
+    y = np.array([r[3] for r in conf_rows])
     model = LogisticRegression(C=10.0).fit(x, y)
     a, b = model.coef_[0]
     c = model.intercept_[0]
     p = model.predict_proba(x)[:, 1]
+    answered = p >= ANSWER_AT
+    alone = model.predict_proba(np.array([[r[0], r[1]] for r in unanswerable]))[:, 1] >= ANSWER_AT
+    print(
+        f"  answers on its own {answered.mean():.2f} of the answerable queries (right in "
+        f"{y[answered].mean():.2f} of those) and {alone.mean():.2f} of the same queries with their "
+        "article taken out of the KB (always wrong)"
+    )
     for lo, hi in ((0, 0.2), (0.2, 0.6), (0.6, 0.8), (0.8, 1.01)):
         m = (p >= lo) & (p < hi)
         if m.any():
@@ -373,7 +409,10 @@ def main() -> None:
         ),
     )
     print("calibration of the joint weights (pooled visible queries):")
-    a, b, c = calibrate([r for res in results for r in rank_metrics(res["feats"], w)[3]])
+    a, b, c = calibrate(
+        [r for res in results for r in rank_metrics(res["feats"], w)[3]],
+        [r for res in results for r in unanswerable_rows(res["feats"], w)],
+    )
     if args.write_weights and len(results) == 2:
         data = dict(zip(("lex_q", "lex_b", "sem_q", "sem_b"), (round(float(v), 3) for v in w), strict=True))
         data.update(conf_a=round(a, 3), conf_b=round(b, 3), conf_c=round(c, 3))
