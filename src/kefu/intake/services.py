@@ -183,8 +183,8 @@ def _open(inbound: InboundMessage, *, customer: Customer, by: User | None) -> Re
         channel=inbound.channel,
         type=inbound.type,
         priority=inbound.priority,
-        team=_team(inbound.team_id) if inbound.team_id else None,
-        category=_category(inbound.category_id) if inbound.category_id else None,
+        team=_row(Team, inbound.team_id) if inbound.team_id else None,
+        category=_row(Category, inbound.category_id) if inbound.category_id else None,
         attachments=inbound.attachments,
         external_id=inbound.external_id,
     )
@@ -225,8 +225,7 @@ def _customer_follow_up(inbound: InboundMessage, *, customer: Customer) -> Recei
 
 @dataclass
 class _Many:
-    teams: dict[int, Team | None] = field(default_factory=dict)
-    categories: dict[int, Category | None] = field(default_factory=dict)
+    rows: dict[tuple[type, int], Team | Category | None] = field(default_factory=dict)  # teams, categories
 
 
 _many: ContextVar[_Many | None] = ContextVar("kefu_intake_many", default=None)
@@ -264,22 +263,14 @@ def prefetch_senders(emails: Iterable[str]) -> None:
     prefetch_customers(emails)
 
 
-def _team(pk: int) -> Team | None:
+def _row(model: type[Team] | type[Category], pk: int):  # type: ignore[no-untyped-def]
+    """A team or category by id, read once per `receiving_many()` block."""
     many = _many.get()
     if many is None:
-        return Team.objects.filter(pk=pk).first()
-    if pk not in many.teams:
-        many.teams[pk] = Team.objects.filter(pk=pk).first()
-    return many.teams[pk]
-
-
-def _category(pk: int) -> Category | None:
-    many = _many.get()
-    if many is None:
-        return Category.objects.filter(pk=pk).first()
-    if pk not in many.categories:
-        many.categories[pk] = Category.objects.filter(pk=pk).first()
-    return many.categories[pk]
+        return model.objects.filter(pk=pk).first()
+    if (model, pk) not in many.rows:
+        many.rows[model, pk] = model.objects.filter(pk=pk).first()
+    return many.rows[model, pk]
 
 
 # --------------------------------------------------------------------------- portal and web form

@@ -67,7 +67,7 @@ def parse_seconds() -> float:
 
 def trusted_authserv_ids() -> list[str]:
     """The authserv-ids of our own MTAs, whose Authentication-Results verdicts are believed."""
-    return list(getattr(settings, "KEFU_MAIL_TRUSTED_AUTHSERV_IDS", []))
+    return list(settings.KEFU_MAIL_TRUSTED_AUTHSERV_IDS)
 
 
 def loop_cap() -> tuple[int, int]:

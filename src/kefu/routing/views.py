@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Skill, Team, User
+from kefu.core.choices import label
 from kefu.core.errors import DomainError
 from kefu.customers.models import Tier
 from kefu.tickets.models import Channel, Priority, TicketType
@@ -51,9 +52,7 @@ SOURCES = {"history": gettext_lazy("ticket history")}
 
 def value_label(field: str, value: str) -> str:
     choices = CONDITION_CHOICES.get(field, (None, None))[1]
-    if choices is not None and value in choices.values:
-        return str(choices(value).label)
-    return value
+    return label(choices, value) if choices is not None else value
 
 
 @require_GET
@@ -78,13 +77,13 @@ def home(request: HttpRequest) -> HttpResponse:
     conditions = [
         (
             key,
-            label,
+            title,
             [
                 (v, lbl, edit_assignment is not None and getattr(edit_assignment, key) == v)
                 for v, lbl in c.choices
             ],
         )
-        for key, (label, c) in CONDITION_CHOICES.items()
+        for key, (title, c) in CONDITION_CHOICES.items()
     ]
     context = {
         "settings_row": rules.get_settings(),

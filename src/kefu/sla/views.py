@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import Team
+from kefu.core.choices import label
 from kefu.core.clock import now
 from kefu.core.errors import DomainError
 from kefu.customers.models import Tier
@@ -66,7 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
     policies = list(selectors.list_policies())
     teams = dict(Team.objects.values_list("pk", "name"))
     for p in policies:
-        p.when = [_label(choices, v) for field, choices in CONDITION_LABELS for v in getattr(p, field)]
+        p.when = [label(choices, v) for field, choices in CONDITION_LABELS for v in getattr(p, field)]
         p.when += [teams[pk] for pk in p.team_ids if pk in teams]
         p.target_texts = [
             (str(t.get_metric_display()), selectors.duration_text(t.seconds), t.business_time)
@@ -74,16 +75,12 @@ def home(request: HttpRequest) -> HttpResponse:
         ]
     calendars = list(selectors.list_calendars())
     for c in calendars:
-        c.channel_label = _label(Channel, c.channel) if c.channel else ""
+        c.channel_label = label(Channel, c.channel) if c.channel else ""
     return render(request, "sla/home.html", {"calendars": calendars, "policies": policies})
 
 
 # Policies store codes (chat, complaint, vip); the page shows their labels.
 CONDITION_LABELS = (("channels", Channel), ("types", TicketType), ("priorities", Priority), ("tiers", Tier))
-
-
-def _label(choices, value: str) -> str:  # type: ignore[no-untyped-def]
-    return str(choices(value).label) if value in choices.values else value
 
 
 def _weekly_text(weekly: list[list[list[str]]]) -> list[tuple[str, str, str]]:
