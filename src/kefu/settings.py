@@ -30,6 +30,7 @@ SECRET_KEY = _secret_key()
 DEBUG = env.bool("KEFU_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("KEFU_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("KEFU_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "kefu.ops.errors.csrf_failure"
 BASE_URL = env.str("KEFU_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [

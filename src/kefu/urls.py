@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from kefu.api import api
@@ -14,6 +16,8 @@ portal_patterns = ([*tickets_portal.urlpatterns, *intake_portal.urlpatterns], "p
 urlpatterns = [
     path("", ops_views.home, name="home"),
     path("healthz", ops_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the API docs, files).
+    path("favicon.ico", RedirectView.as_view(url=static("kefu/favicon.svg"), permanent=True)),
     path("accounts/", include("kefu.accounts.urls")),
     path("agent/mail/", include("kefu.mail.urls")),
     path("agent/kb/", include("kefu.knowledge.urls")),
@@ -32,3 +36,8 @@ urlpatterns = [
 
 admin.site.site_header = settings.KEFU_COMPANY
 admin.site.site_title = "kefu"
+
+handler400 = "kefu.ops.errors.bad_request"
+handler403 = "kefu.ops.errors.permission_denied"
+handler404 = "kefu.ops.errors.page_not_found"
+handler500 = "kefu.ops.errors.server_error"
