@@ -9,10 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kefu.accounts.models import Role, User
-from kefu.intake.services import InboundMessage, receive
 from kefu.tickets import services
 from kefu.tickets.models import Attachment, Ticket
 from kefu.tickets.states import Status
+
+from .signup_flow import finish_sign_up
 
 PASSWORD = "kefu-pass-123"
 
@@ -59,12 +60,11 @@ def test_anonymous_landing_offers_request_login_signup_and_hotline(client, setti
         assert reverse(name) in html
 
 
-def test_sign_up_log_in_by_email_submit_with_attachment_and_see_it_listed(client, db):
-    page = client.post(
-        reverse("portal:signup"),
-        {"name": "王小红", "email": "xiaohong@example.cn", "password": "hongkong-9988"},
-    )
-    assert page.status_code == 302
+def test_sign_up_log_in_by_email_submit_with_attachment_and_see_it_listed(client, db, mailoutbox):
+    page = client.post(reverse("portal:signup"), {"name": "王小红", "email": "xiaohong@example.cn"})
+    assert page.status_code == 200 and "Check your mailbox" in page.content.decode()
+    page = finish_sign_up(client, mailoutbox, password="hongkong-9988")
+    assert page.status_code == 302 and page.url == reverse("portal:home")
     user = User.objects.get(email="xiaohong@example.cn")
     assert user.role == Role.CUSTOMER and user.customer.name == "王小红"
 
@@ -93,41 +93,6 @@ def test_sign_up_log_in_by_email_submit_with_attachment_and_see_it_listed(client
     listing = client.get(reverse("portal:home")).content.decode()
     assert "杯子碎了" in listing and ticket.number in listing
     assert "Received" in listing  # the customer's word for "new"
-
-
-def test_sign_up_reuses_the_customer_of_earlier_email_tickets(client, db):
-    earlier = receive(
-        InboundMessage(
-            channel="email",
-            external_id="<abc@mail>",
-            from_email="old@example.cn",
-            from_name="老顾客",
-            subject="发票抬头写错了",
-            body_text="请帮我重开发票。",
-        )
-    ).ticket
-    client.post(
-        reverse("portal:signup"), {"name": "老顾客", "email": "old@example.cn", "password": "fapiao-2024x"}
-    )
-    user = User.objects.get(email="old@example.cn")
-    assert user.customer.pk == earlier.customer_id
-    assert "发票抬头写错了" in client.get(reverse("portal:home")).content.decode()
-
-
-def test_sign_up_with_a_taken_email_says_so(client, customer_x):
-    page = client.post(
-        reverse("portal:signup"),
-        {"name": "冒名", "email": "XiaoMing@example.cn", "password": "another-pass-1"},
-    )
-    assert page.status_code == 422
-    assert "already exists" in page.content.decode()
-    assert User.objects.filter(email__iexact="xiaoming@example.cn").count() == 1
-
-
-def test_sign_up_with_a_weak_password_is_refused(client, db):
-    page = client.post(reverse("portal:signup"), {"name": "A", "email": "a@example.cn", "password": "123"})
-    assert page.status_code == 422
-    assert not User.objects.filter(email="a@example.cn").exists()
 
 
 def test_another_customers_ticket_and_attachment_are_404(client, customer_x, customer_y):
@@ -278,27 +243,3 @@ def test_organisation_sharing_shows_colleagues_requests(client, customer_x, make
     client.force_login(me)
     html = client.get(reverse("portal:home")).content.decode()
     assert "同事的工单" in html and "同事小李" in html
-
-
-def test_two_sign_ups_with_one_email_at_once_make_one_account(db, monkeypatch):
-    """The second sign-up read the customer before the first linked it: it loses, cleanly."""
-    from kefu.accounts.models import Role
-    from kefu.accounts.services import create_user
-    from kefu.customers.models import Customer
-    from kefu.intake import services as intake
-    from kefu.intake.errors import EmailTaken
-
-    real = intake.find_or_create_customer
-
-    def racing(**kwargs):
-        customer = real(**kwargs)
-        other = create_user(
-            username="first-signup", password="x-pass-2024", role=Role.CUSTOMER, email=kwargs["email"]
-        )
-        Customer.objects.filter(pk=customer.pk).update(user=other)  # the other request won meanwhile
-        return customer
-
-    monkeypatch.setattr(intake, "find_or_create_customer", racing)
-    with pytest.raises(EmailTaken):
-        intake.sign_up(name="同时注册", email="race@example.cn", password="fapiao-2024x")
-    assert User.objects.filter(email="race@example.cn").count() == 0  # both rolled back with the transaction

@@ -11,6 +11,12 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/forgot/", views.forgot_password, name="password_reset"),
+    path("password/forgot/sent/", views.password_reset_sent, name="password_reset_sent"),
+    path(
+        "password/reset/<uidb64>/<token>/", views.SetNewPasswordView.as_view(), name="password_reset_confirm"
+    ),
+    path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.revoke, name="revoke_token"),
     path("notifications/", views.notifications, name="notifications"),

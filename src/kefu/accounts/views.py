@@ -1,21 +1,30 @@
-"""Account pages: personal API tokens (the secret is shown once, only its hash is kept)."""
+"""Account pages: personal API tokens (the secret is shown once, only its hash is kept), forgotten passwords."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kefu.core.clock import now
 
+from . import tasks
 from .models import ApiToken
+from .recovery import allow_reset_request, send_password_reset
 from .selectors import list_notifications
 from .services import create_api_token, mark_notifications_read, revoke_api_token
+
+log = logging.getLogger(__name__)
 
 
 def _page(request: HttpRequest, *, status: int = 200, **extra: object) -> HttpResponse:
@@ -64,3 +73,49 @@ def notifications(request: HttpRequest) -> HttpResponse:
         mark_notifications_read(request.user)
         return redirect("accounts:notifications")
     return render(request, "accounts/notifications.html", {"items": list_notifications(request.user)})
+
+
+# --------------------------------------------------------------------------- forgotten password
+
+
+class ForgotPasswordForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email", "autofocus": True}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def forgot_password(request: HttpRequest) -> HttpResponse:
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allow_reset_request(request.META.get("REMOTE_ADDR", ""))  # 429 page past the cap (X4: socket address)
+        email = form.cleaned_data["email"]
+        # Queued, not looked up here: the answer says nothing about whether the address has an account.
+        try:
+            tasks.send_password_reset.delay(email)
+        except Exception:  # the broker is down: better a slower answer than no mail
+            log.warning("queue unavailable; sending the password reset mail inline", exc_info=True)
+            send_password_reset(email)
+        return redirect("accounts:password_reset_sent")
+    return render(request, "accounts/password_reset.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_reset_sent.html")
+
+
+class SetNewPasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+        return form
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"

@@ -1,4 +1,4 @@
-from kefu.core.errors import DomainError, ValidationFailed
+from kefu.core.errors import DomainError
 
 
 class LinkInvalid(DomainError):
@@ -6,7 +6,3 @@ class LinkInvalid(DomainError):
 
     code = "link_invalid"
     status = 400
-
-
-class EmailTaken(ValidationFailed):
-    code = "email_taken"

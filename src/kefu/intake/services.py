@@ -40,7 +40,7 @@ from kefu.tickets.selectors import access_ticket
 from kefu.tickets.services import Upload
 from kefu.tickets.states import Status
 
-from .errors import EmailTaken, LinkInvalid
+from .errors import LinkInvalid
 from .models import ContactRequest, InboundState, RawInbound
 
 
@@ -339,21 +339,6 @@ def _link_portal_user(
 
 
 @transaction.atomic
-def sign_up(*, name: str, email: str, password: str, language: str = "zh-hans") -> User:
-    """A portal account for a customer, reusing the Customer known from earlier tickets."""
-    email = normalise_email(email)
-    taken = gettext("An account with this email already exists. Log in instead.")
-    if User.objects.filter(email__iexact=email).exists():
-        raise EmailTaken(taken, field="email")
-    customer = find_or_create_customer(email=email, name=name, language=language)
-    if customer.user_id is not None:
-        raise EmailTaken(taken, field="email")
-    user = _link_portal_user(customer, email=email, name=name, language=language, password=password)
-    if user is None:  # a concurrent sign-up linked this customer first
-        raise EmailTaken(taken, field="email")
-    return user
-
-
 def ensure_customer(user: User) -> Customer:
     """The Customer behind a portal user (a customer user made by hand may lack one)."""
     customer = getattr(user, "customer", None)

@@ -25,7 +25,8 @@ from kefu.tickets.services import BODY_MAX, SUBJECT_MAX
 from kefu.tickets.views_portal import TYPE_WORDS, MultipleFileField, customer_required, uploads_from
 
 from . import services
-from .errors import EmailTaken, LinkInvalid
+from . import signup as signing_up
+from .errors import LinkInvalid
 
 LOGIN_BACKEND = "kefu.accounts.backends.EmailOrUsernameBackend"
 
@@ -46,18 +47,33 @@ class SignUpForm(forms.Form):
         label=gettext_lazy("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "email"}),
+        help_text=gettext_lazy("We send you a link to choose your password."),
     )
+
+
+class ChoosePasswordForm(forms.Form):
     password = forms.CharField(
         label=gettext_lazy("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
         help_text=gettext_lazy("At least 8 characters."),
     )
+    repeat = forms.CharField(
+        label=gettext_lazy("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "new-password"}),
+    )
 
     def clean_password(self) -> str:
         value = self.cleaned_data["password"]
         validate_password(value)
         return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("password") and data.get("repeat") != data["password"]:
+            self.add_error("repeat", _("The two passwords differ."))
+        return data
 
 
 class RequestForm(forms.Form):
@@ -116,21 +132,34 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.sign_up(
-                name=data["name"],
-                email=data["email"],
-                password=data["password"],
-                language=services.customer_language(get_language()),
+            signing_up.request_sign_up(
+                name=data["name"], email=data["email"], language=services.customer_language(get_language())
             )
-        except EmailTaken as err:
-            form.add_error("email", err.message)
-        except ValidationFailed as err:
-            _field_error(form, err, {})
+        except signing_up.MailNotSent:
+            form.add_error(None, _("We could not send the mail just now. Please try again in a few minutes."))
         else:
-            login(request, user, backend=LOGIN_BACKEND)
-            messages.success(request, _("Welcome! Your account is ready."))
-            return redirect("portal:home")
+            # The same page whether or not the address has an account: it tells no one who is a customer.
+            return render(request, "intake/signup_sent.html", {"email": data["email"]})
     return render(request, "intake/signup.html", {"form": form}, status=422 if form.errors else 200)
+
+
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link's page: the mailbox's owner chooses the password, and only then is the account made."""
+    try:
+        pending = signing_up.read_signup_token(token)
+    except LinkInvalid as err:
+        return _invalid(request, err)
+    form = ChoosePasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = signing_up.complete_sign_up(token, password=form.cleaned_data["password"])
+        except LinkInvalid as err:
+            return _invalid(request, err)
+        login(request, user, backend=LOGIN_BACKEND)
+        messages.success(request, _("Welcome! Your account is ready."))
+        return redirect("portal:home")
+    context = {"form": form, "pending": pending}
+    return render(request, "intake/signup_confirm.html", context, status=422 if form.errors else 200)
 
 
 @customer_required

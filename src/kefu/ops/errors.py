@@ -36,7 +36,9 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _answer(request, 403, "forbidden", _("You may not do this."), "ops/error.html")
+    # A view that says why (PermissionDenied("This page is for customers…")) is heard.
+    reason = str(exception or "") or _("You may not do this.")
+    return _answer(request, 403, "forbidden", reason, "ops/error.html")
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
