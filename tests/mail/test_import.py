@@ -29,6 +29,7 @@ from kefu.mail.parsing import decode_bytes, parse, parse_many, text_from_html
 from kefu.tickets import search
 from kefu.tickets import services as tickets
 from kefu.tickets.models import Message, Ticket, TicketEvent
+from kefu.tickets.services import conversation
 
 from .mails import raw_mail
 
@@ -320,14 +321,15 @@ def test_a_failing_mail_in_a_batch_is_quarantined_and_the_next_mail_of_its_new_s
     """Rollback safety inside a batch: the failing mail's writes (its new customer included) roll
     back, it is quarantined with its reason, and the batch's caches do not hand the rolled-back
     customer to the sender's next mail."""
-    real = tickets.open_ticket
+    real = conversation.find_order_ref
 
-    def flaky(**kwargs):
-        if kwargs["subject"] == "会失败的邮件":
+    def flaky(text):
+        if text.startswith("会失败的邮件"):
             raise RuntimeError("attachment store is full")
-        return real(**kwargs)
+        return real(text)
 
-    monkeypatch.setattr(tickets, "open_ticket", flaky)
+    # (read by every way of opening a ticket: the batch's bulk write fails, then each mail alone)
+    monkeypatch.setattr(conversation, "find_order_ref", flaky)
     newcomer = "新客户 <first@newcomer.cn>"
     items = [
         ("a:0", raw_mail(message_id="<f0@example.cn>", subject="会失败的邮件", sender=newcomer)),
@@ -419,3 +421,61 @@ def test_a_plain_text_mail_shows_the_html_the_writer_used_to_make_now_made_by_th
     second = Message.objects.get(external_id__endswith="p2@example.cn")
     assert second.body_text == "好的，谢谢。"  # the new text; the message keeps the quoted history
     assert second.body_html == html_from_text(parse(quoted).text) and "请提供税号" in second.body_html
+
+
+def test_new_tickets_of_a_batch_written_together_keep_replies_repeats_followers_and_rejections(mailbox):
+    """An import batch writes its new tickets together (one INSERT per table): a reply to one of
+    them later in the batch still lands on it, a repeat of one is still a duplicate, its CC is a
+    follower, a rejected attachment is logged after its ticket's "created", and rows keep the
+    order of the mails."""
+    exe = (
+        "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n请看附件\r\n"
+        "--B\r\nContent-Type: application/octet-stream\r\n"
+        "Content-Disposition: attachment; filename=setup.exe\r\n\r\nMZ\r\n--B--\r\n"
+    )
+    first = raw_mail(message_id="<q0@example.cn>", subject="批量 0", cc="同事 <colleague@example.cn>")
+    items = [
+        ("a:0", first),
+        ("a:1", raw_mail(message_id="<q1@example.cn>", subject="批量 1")),
+        ("a:2", raw_mail(message_id="<q2@example.cn>", subject="批量 2", in_reply_to="<q0@example.cn>")),
+        ("a:3", first),  # the same mail again
+        ("a:4", b"From: li@example.cn\r\nSubject: exe\r\nMessage-ID: <q4@example.cn>\r\n" + exe.encode()),
+        ("a:5", raw_mail(message_id="<q5@example.cn>", subject="批量 5")),
+    ]
+    outcomes = [
+        o for _s, o in import_many(items, mailbox=mailbox, dry=False, memory=DryRunMemory(), batch=10)
+    ]
+    assert [o.decision for o in outcomes] == [
+        "new_ticket",
+        "new_ticket",
+        "follow_up",
+        "duplicate",
+        "new_ticket",
+        "new_ticket",
+    ]
+    assert not any(o.queued for o in outcomes)
+    tickets_in_order = list(Ticket.objects.order_by("pk").values_list("subject", flat=True))
+    assert tickets_in_order == ["批量 0", "批量 1", "exe", "批量 5"]
+    opened = Ticket.objects.get(subject="批量 0")
+    assert outcomes[0].ticket_id == outcomes[2].ticket_id == opened.pk
+    assert [m.ticket_id for m in Message.objects.order_by("pk")] == [
+        o.ticket_id for o in outcomes if o.decision != "duplicate"
+    ]
+    assert list(opened.mail_followers.values_list("email", flat=True)) == ["colleague@example.cn"]
+    exe_ticket = Ticket.objects.get(subject="exe")
+    assert list(
+        TicketEvent.objects.filter(ticket=exe_ticket).order_by("pk").values_list("kind", flat=True)
+    ) == [
+        "created",
+        "attachment_rejected",
+    ]
+    assert not exe_ticket.attachments.exists()
+    mails = {m.message_id: m for m in InboundMail.objects.all()}
+    assert (
+        mails["q1@example.cn"].ticket_id == outcomes[1].ticket_id
+        and mails["q1@example.cn"].state == "processed"
+    )
+    assert mails["q5@example.cn"].ticket_message_id == Message.objects.get(ticket_id=outcomes[5].ticket_id).pk
+    assert _matches("批量") == set(Ticket.objects.exclude(subject="exe").values_list("pk", flat=True))
+    marked = set(EventHandlerRun.objects.filter(handler=events.MUTED).values_list("event_id", flat=True))
+    assert marked == set(TicketEvent.objects.values_list("pk", flat=True))

@@ -131,6 +131,63 @@ def receive(inbound: InboundMessage, *, by: User | None = None, unseen: bool = F
         raise
 
 
+def receive_many(inbounds: Sequence[InboundMessage]) -> list[Received]:
+    """`receive(unseen=True)` for each of these items, in turn, with one INSERT per table (a bulk
+    load inside `receiving_many()`: a mail archive import). Only for new conversations of
+    customers: no `ticket_id`, no portal user, and checked by the caller not to be repeats.
+
+    The rows and their ids are those of the calls one by one. All or nothing, in one savepoint: if
+    any item fails (a bad one, or a repeat that slipped through and hits the unique key), it raises
+    and nothing stays; the caller then receives the items one by one, so the bad one is found and
+    the others are still written once.
+    """
+    for inbound in inbounds:
+        if inbound.channel not in Channel.values:
+            raise ValueError(f"unknown channel {inbound.channel}")
+        if inbound.ticket_id:
+            raise ValueError("receive_many() opens new tickets only")
+    with atomic_item():
+        new = [
+            tickets.NewTicket(
+                customer=find_or_create_customer(
+                    email=inbound.from_email,
+                    name=inbound.from_name,
+                    phone=inbound.from_phone,
+                    language=inbound.language,
+                ),
+                subject=inbound.subject,
+                body=inbound.body_text,
+                body_html=inbound.body_html,
+                body_html_clean=inbound.body_html_clean,
+                body_text_html=inbound.body_text_html,
+                channel=inbound.channel,
+                type=inbound.type,
+                priority=inbound.priority,
+                team=_row(Team, inbound.team_id) if inbound.team_id else None,
+                category=_row(Category, inbound.category_id) if inbound.category_id else None,
+                attachments=inbound.attachments,
+                external_id=inbound.external_id,
+            )
+            for inbound in inbounds
+        ]
+        created = tickets.open_tickets(new)
+        RawInbound.objects.bulk_create(
+            [
+                RawInbound(
+                    channel=inbound.channel,
+                    external_id=inbound.external_id[:255],
+                    payload=_payload(inbound),
+                    state=InboundState.PROCESSED,
+                    ticket_id=c.ticket.pk,
+                    message_id=c.message.pk,
+                    processed_at=now(),
+                )
+                for inbound, c in zip(inbounds, created, strict=True)
+            ]
+        )
+    return [Received(ticket=c.ticket, message=c.message, created=True, rejected=c.rejected) for c in created]
+
+
 def _previous(inbound: InboundMessage) -> Received | None:
     raw = RawInbound.objects.filter(
         channel=inbound.channel, external_id=inbound.external_id[:255], state=InboundState.PROCESSED

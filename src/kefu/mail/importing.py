@@ -9,6 +9,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -289,7 +290,9 @@ def import_many(
                     )
                     done.append((source, outcome))
                 if lookups is not None:
-                    lookups.flush()
+                    # the queued new tickets are written here: as history too, unless live
+                    with nullcontext() if live else events.muted():
+                        lookups.flush()
             yield from done
             if error is not None:
                 raise error  # the batch being read is lost whole; the ones before are committed

@@ -21,7 +21,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from kefu.core.clock import now
-from kefu.intake.services import InboundMessage, atomic_item, receive
+from kefu.intake.services import InboundMessage, atomic_item, receive, receive_many
 from kefu.tickets.models import Channel, Ticket, parse_number
 from kefu.tickets.services import BODY_MAX, SUBJECT_MAX, Upload
 
@@ -85,6 +85,8 @@ class Outcome:
     parsed: ParsedMail | None = None
     automatic: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    # written later, with the batch's other new tickets (`Lookups.queue`); final once it is flushed
+    queued: bool = False
 
 
 @dataclass
@@ -129,6 +131,11 @@ class Lookups:
     outbound_ids: set[str] = field(default_factory=set)  # our own outgoing Message-IDs
     known: dict[str, int] = field(default_factory=dict)  # Message-ID -> ticket (threading index)
     new_known: dict[str, int] = field(default_factory=dict)  # written by `flush()`
+    # New tickets waiting to be written together (`write_queued()`), and their keys: a later mail
+    # that could depend on one of them (a repeat, a reply) has the queue written first.
+    queue: list[_Queued] = field(default_factory=list)
+    queued_digests: set[str] = field(default_factory=set)
+    queued_ids: set[str] = field(default_factory=set)
 
     @classmethod
     def load(cls, mailbox: Mailbox | None, mails: list[tuple[str, ParsedMail | None]]) -> Lookups:
@@ -175,11 +182,91 @@ class Lookups:
             self.known[message_id] = ticket_id
             self.new_known[message_id] = ticket_id
 
+    def waits_for_queue(self, parsed: ParsedMail, digest: str) -> bool:
+        """Whether deciding this mail could depend on a queued mail: a repeat of one, a reply to
+        one, or a ticket token (checked against the database, where queued tickets are not yet)."""
+        if not self.queue:
+            return False
+        ids = self.queued_ids
+        return (
+            digest in self.queued_digests
+            or parsed.message_id[:255] in ids
+            or parsed.dsn_original_id in ids
+            or any(mid in ids for mid in _thread_ids(parsed))
+            or bool(TOKEN_RE.search(parsed.subject))
+            or any(PLUS_RE.match(a) for a in parsed.to + parsed.delivered_to + parsed.cc)
+        )
+
     def flush(self) -> None:
-        """Write what the batch added to the threading index (call before the batch commits)."""
+        """Write the queued tickets, then what the batch added to the threading index (call before
+        the batch commits)."""
+        write_queued(self)
         rows = [KnownMessageId(message_id=mid, ticket_id=pk) for mid, pk in self.new_known.items()]
         KnownMessageId.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         self.new_known.clear()
+
+
+@dataclass
+class _Queued:
+    """A mail decided as a new ticket, waiting in `Lookups.queue`."""
+
+    mail: InboundMail
+    parsed: ParsedMail
+    outcome: Outcome
+    head: dict[str, str]
+    inbound: InboundMessage
+    followers: list[str]
+
+
+def write_queued(lookups: Lookups) -> None:
+    """Write the queued new tickets together (`intake.receive_many`: one INSERT per table), then
+    close their mails as `_apply` would have one by one. If the bulk write fails (a bad mail in
+    it), it is rolled back whole and the mails go through `_apply` one by one: the bad one is
+    quarantined with its reason, the others are written once."""
+    queue = lookups.queue
+    if not queue:
+        return
+    lookups.queue = []
+    lookups.queued_digests.clear()
+    lookups.queued_ids.clear()
+    try:
+        with atomic_item():
+            written = receive_many([q.inbound for q in queue])
+            Follower.objects.bulk_create(
+                [
+                    Follower(ticket=received.ticket, email=a)
+                    for q, received in zip(queue, written, strict=True)
+                    for a in q.followers
+                ],
+                ignore_conflicts=True,
+            )
+    except OperationalError:
+        raise  # the database is busy or away: the batch fails, as one mail would
+    except Exception:
+        log.info("a batch of %d new tickets failed; writing them one by one", len(queue), exc_info=True)
+        for q in queue:
+            outcome = _apply_guarded(
+                q.mail, q.parsed, q.outcome, auto_reply=False, ours=lookups.ours, head=q.head, lookups=lookups
+            )
+            vars(q.outcome).update(vars(outcome), queued=False)
+            lookups.note(digest=q.mail.sha256, message_id=q.parsed.message_id, outcome=q.outcome)
+        return
+    for q, received in zip(queue, written, strict=True):
+        outcome, ticket = q.outcome, received.ticket
+        outcome.ticket_id, outcome.queued = ticket.pk, False
+        _finish(
+            q.mail,
+            q.head,
+            state=MailState.PROCESSED,
+            decision=outcome.decision,
+            reason=outcome.reason[:2000],
+            ticket_id=ticket.pk,
+            ticket_message_id=received.message.pk,
+            processed_at=now(),
+        )
+        if q.parsed.message_id:
+            lookups.thread(q.parsed.message_id[:255], ticket.pk)
+        lookups.note(digest=q.mail.sha256, message_id=q.parsed.message_id, outcome=outcome)
 
 
 # --------------------------------------------------------------------------- raw first
@@ -531,7 +618,7 @@ def process(
         lookups=lookups,
         sender_check=sender_check,
     )
-    if lookups is not None:
+    if lookups is not None and not outcome.queued:  # (a queued one is noted once written)
         message_id = outcome.parsed.message_id if outcome.parsed is not None else ""
         lookups.note(digest=mail.sha256, message_id=message_id, outcome=outcome)
     return outcome
@@ -573,6 +660,8 @@ def _process(
         "subject": parsed.subject[:300],
     }
     ours = lookups.ours if lookups is not None else our_addresses()
+    if lookups is not None and lookups.waits_for_queue(parsed, mail.sha256):
+        write_queued(lookups)
     outcome = decide(
         parsed,
         mailbox=mail.mailbox,
@@ -585,8 +674,27 @@ def _process(
         sender_check=sender_check,
     )
     outcome.mail_id = mail.pk
+    return _apply_guarded(
+        mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head, lookups=lookups, queue=True
+    )
+
+
+def _apply_guarded(
+    mail: InboundMail,
+    parsed: ParsedMail,
+    outcome: Outcome,
+    *,
+    auto_reply: bool,
+    ours: set[str],
+    head: dict[str, str],
+    lookups: Lookups | None,
+    queue: bool = False,
+) -> Outcome:
+    """`_apply`, with a failure turned into the mail's outcome (duplicate or quarantined)."""
     try:
-        return _apply(mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head, lookups=lookups)
+        return _apply(
+            mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head, lookups=lookups, queue=queue
+        )
     except IntegrityError:
         # the same message committed by a concurrent delivery: this one is the duplicate
         _finish(
@@ -655,7 +763,11 @@ def _apply(
     ours: set[str],
     head: dict[str, str],
     lookups: Lookups | None = None,
+    queue: bool = False,
 ) -> Outcome:
+    """Write what was decided. `queue`: inside an import batch (`lookups`), a new ticket is queued
+    to be written with the batch's other new tickets (`write_queued`); any other write first
+    writes the queue, so rows keep the order (and ids) they get one by one."""
     mailbox = mail.mailbox
     decision = outcome.decision
     if decision == Decision.QUARANTINED:
@@ -672,6 +784,27 @@ def _apply(
             processed_at=now(),
         )
         return outcome
+    if outcome.reason.startswith("sent from our own address"):
+        _finish(
+            mail, head, state=MailState.IGNORED, decision=decision, reason=outcome.reason, processed_at=now()
+        )
+        return outcome
+    if (
+        queue
+        and lookups is not None
+        and not auto_reply
+        and outcome.ticket_id is None
+        and decision in (Decision.NEW_TICKET, Decision.AUTO_REPLY_SUPPRESSED)
+    ):
+        inbound = inbound_message(parsed, outcome, mailbox=mailbox, digest=mail.sha256)
+        lookups.queue.append(_Queued(mail, parsed, outcome, head, inbound, _followers(parsed, outcome, ours)))
+        lookups.queued_digests.add(mail.sha256)
+        if parsed.message_id:
+            lookups.queued_ids.add(parsed.message_id[:255])
+        outcome.queued = True
+        return outcome
+    if lookups is not None:
+        write_queued(lookups)
     if decision == Decision.BOUNCE:
         with transaction.atomic():
             _record_bounce(parsed, outcome)
@@ -685,11 +818,6 @@ def _apply(
                 processed_at=now(),
             )
         return outcome
-    if outcome.reason.startswith("sent from our own address"):
-        _finish(
-            mail, head, state=MailState.IGNORED, decision=decision, reason=outcome.reason, processed_at=now()
-        )
-        return outcome
     with atomic_item():
         received = receive(
             inbound_message(parsed, outcome, mailbox=mailbox, digest=mail.sha256),
@@ -701,12 +829,10 @@ def _apply(
                 [KnownMessageId(message_id=parsed.message_id[:255], ticket_id=ticket.pk)],
                 ignore_conflicts=True,
             )
-        followers = [
-            a for a in parsed.cc if a not in ours and a != parsed.from_email and not PLUS_RE.match(a)
-        ]
-        if followers and not outcome.automatic:
+        followers = _followers(parsed, outcome, ours)
+        if followers:
             Follower.objects.bulk_create(
-                [Follower(ticket=ticket, email=a) for a in followers[:50]], ignore_conflicts=True
+                [Follower(ticket=ticket, email=a) for a in followers], ignore_conflicts=True
             )
         if received.ticket.pk != outcome.ticket_id and outcome.decision == Decision.FOLLOW_UP:
             outcome.reason += f"; opened follow-up {ticket.number}"
@@ -737,6 +863,13 @@ def _apply(
     if lookups is not None and parsed.message_id:  # the transaction above went through
         lookups.thread(parsed.message_id[:255], ticket.pk)
     return outcome
+
+
+def _followers(parsed: ParsedMail, outcome: Outcome, ours: set[str]) -> list[str]:
+    """The CC'd addresses that become followers of the mail's ticket (none for automatic mail)."""
+    if outcome.automatic:
+        return []
+    return [a for a in parsed.cc if a not in ours and a != parsed.from_email and not PLUS_RE.match(a)][:50]
 
 
 def _record_bounce(parsed: ParsedMail, outcome: Outcome) -> None:

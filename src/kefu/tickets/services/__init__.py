@@ -13,10 +13,12 @@ from kefu.tickets.services.common import (
 )
 from kefu.tickets.services.conversation import (
     Created,
+    NewTicket,
     Posted,
     add_note,
     customer_follow_up,
     open_ticket,
+    open_tickets,
     reply,
 )
 from kefu.tickets.services.structure import link, merge, set_parent, share_with_department
@@ -25,6 +27,7 @@ __all__ = [
     "BODY_MAX",
     "EDITABLE",
     "FORBIDDEN_EXTENSIONS",
+    "NewTicket",
     "SUBJECT_MAX",
     "Created",
     "Posted",
@@ -39,6 +42,7 @@ __all__ = [
     "link",
     "merge",
     "open_ticket",
+    "open_tickets",
     "reindex",
     "reply",
     "set_parent",

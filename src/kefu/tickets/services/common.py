@@ -78,7 +78,24 @@ def _event(
     new: Any = "",
     message: Message | None = None,
 ) -> TicketEvent:
-    event = TicketEvent.objects.create(
+    event = _event_row(ticket, kind, by=by, field=field, old=old, new=new, message=message)
+    event.save(force_insert=True)
+    events.publish(event.pk)
+    return event
+
+
+def _event_row(
+    ticket: Ticket,
+    kind: str,
+    *,
+    by: User | None = None,
+    field: str = "",
+    old: Any = "",
+    new: Any = "",
+    message: Message | None = None,
+) -> TicketEvent:
+    """The (unsaved) event `_event` writes."""
+    return TicketEvent(
         ticket=ticket,
         actor=by if by and by.pk else None,
         kind=kind,
@@ -87,8 +104,6 @@ def _event(
         new_value=str(new if new is not None else "")[:300],
         message=message,
     )
-    events.publish(event.pk)
-    return event
 
 
 def _check_text(value: str, *, field: str, maximum: int, required: bool = True) -> str:
@@ -136,18 +151,46 @@ def _store_attachments(
             rejected.append(err.message)
             _event(ticket, EventKind.ATTACHMENT_REJECTED, by=by, field="attachments", new=err.message)
             continue
-        digest = hashlib.sha256(upload.content).hexdigest()
-        content_type = upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        attachment = Attachment(
-            ticket=ticket,
-            message=message,
-            filename=name,
-            content_type=content_type[:100],
-            size=len(upload.content),
-            sha256=digest,
-        )
-        attachment.file.save(name, ContentFile(upload.content), save=False)
-        attachment.save()
+        _attachment_row(ticket, message, upload, name).save()
+    return rejected
+
+
+def _attachment_row(ticket: Ticket, message: Message, upload: Upload, name: str) -> Attachment:
+    """The (unsaved) row of an accepted upload, its file stored."""
+    digest = hashlib.sha256(upload.content).hexdigest()
+    content_type = upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    attachment = Attachment(
+        ticket=ticket,
+        message=message,
+        filename=name,
+        content_type=content_type[:100],
+        size=len(upload.content),
+        sha256=digest,
+    )
+    attachment.file.save(name, ContentFile(upload.content), save=False)
+    return attachment
+
+
+def _attachment_rows(
+    ticket: Ticket,
+    message: Message,
+    uploads: Sequence[Upload],
+    log: list[TicketEvent],
+    files: list[Attachment],
+) -> list[str]:
+    """`_store_attachments(by=None)` for a bulk write: the rejection events are added to `log`,
+    the accepted files (stored) to `files`, both unsaved, in the order it writes them."""
+    rejected = []
+    for upload in uploads:
+        try:
+            name = check_upload(upload)
+        except AttachmentRejected as err:
+            rejected.append(err.message)
+            log.append(
+                _event_row(ticket, EventKind.ATTACHMENT_REJECTED, field="attachments", new=err.message)
+            )
+            continue
+        files.append(_attachment_row(ticket, message, upload, name))
     return rejected
 
 

@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Team, User
+from kefu.core import events
 from kefu.core.clock import now
 from kefu.core.sanitize import clean_html, html_from_text
 from kefu.customers.models import Customer
 from kefu.tickets.errors import InvalidTransition, ValidationFailed
 from kefu.tickets.models import (
+    Attachment,
     Category,
     Channel,
     EventKind,
@@ -24,6 +26,7 @@ from kefu.tickets.models import (
     Priority,
     Tag,
     Ticket,
+    TicketEvent,
     TicketType,
     find_order_ref,
 )
@@ -31,8 +34,10 @@ from kefu.tickets.services.common import (
     BODY_MAX,
     SUBJECT_MAX,
     Upload,
+    _attachment_rows,
     _check_text,
     _event,
+    _event_row,
     _store_attachments,
     _touch,
     reindex,
@@ -72,14 +77,7 @@ def open_ticket(
     `body_html` with `kefu.core.sanitize`'s allow-list (the mail parser does), so it is stored as
     it is instead of being sanitised again. `body_text_html`: `html_from_text(body)`, if the
     caller has made it already (the mail parser does, in its own process); used without body_html."""
-    subject = _check_text(subject, field="subject", maximum=SUBJECT_MAX)
-    body = _check_text(body, field="body", maximum=BODY_MAX)
-    if channel not in Channel.values:
-        raise ValidationFailed(_("Unknown channel."), field="channel")
-    if type not in TicketType.values:
-        raise ValidationFailed(_("Unknown ticket type."), field="type")
-    if priority not in Priority.values:
-        raise ValidationFailed(_("Unknown priority."), field="priority")
+    subject, body = _checked_new(subject=subject, body=body, channel=channel, type=type, priority=priority)
     current = now()
     ticket = Ticket.objects.create(
         subject=subject,
@@ -109,6 +107,113 @@ def open_ticket(
     rejected = _store_attachments(ticket, message, attachments, by)
     reindex([ticket.pk])
     return Created(ticket, message, rejected)
+
+
+def _checked_new(*, subject: str, body: str, channel: str, type: str, priority: str) -> tuple[str, str]:
+    subject = _check_text(subject, field="subject", maximum=SUBJECT_MAX)
+    body = _check_text(body, field="body", maximum=BODY_MAX)
+    if channel not in Channel.values:
+        raise ValidationFailed(_("Unknown channel."), field="channel")
+    if type not in TicketType.values:
+        raise ValidationFailed(_("Unknown ticket type."), field="type")
+    if priority not in Priority.values:
+        raise ValidationFailed(_("Unknown priority."), field="priority")
+    return subject, body
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """One ticket of `open_tickets()`: the arguments of `open_ticket(by=None)` (no tags)."""
+
+    customer: Customer
+    subject: str
+    body: str
+    channel: str = Channel.WEB
+    type: str = TicketType.CONSULTATION
+    priority: str = Priority.NORMAL
+    category: Category | None = None
+    team: Team | None = None
+    body_html: str = ""
+    body_html_clean: bool = False
+    body_text_html: str = ""
+    attachments: Sequence[Upload] = ()
+    external_id: str = ""
+
+
+@transaction.atomic
+def open_tickets(new: Sequence[NewTicket]) -> list[Created]:
+    """`open_ticket(by=None)` for each, in turn, written with one INSERT per table (a bulk load:
+    a mail archive import). The rows, their ids and order, the events and what is published are
+    those of the calls one by one; all or nothing (a bad one raises, as `open_ticket` would, and
+    nothing of the others stays)."""
+    if not connection.features.can_return_rows_from_bulk_insert:  # the ids are needed below
+        return [
+            open_ticket(
+                customer=n.customer,
+                subject=n.subject,
+                body=n.body,
+                by=None,
+                channel=n.channel,
+                type=n.type,
+                priority=n.priority,
+                category=n.category,
+                team=n.team,
+                body_html=n.body_html,
+                body_html_clean=n.body_html_clean,
+                body_text_html=n.body_text_html,
+                attachments=n.attachments,
+                external_id=n.external_id,
+            )
+            for n in new
+        ]
+    texts = [
+        _checked_new(subject=n.subject, body=n.body, channel=n.channel, type=n.type, priority=n.priority)
+        for n in new
+    ]
+    tickets = [
+        Ticket(
+            subject=subject,
+            customer=n.customer,
+            channel=n.channel,
+            type=n.type,
+            priority=n.priority,
+            category=n.category,
+            team=n.team,
+            last_message_at=now(),
+            order_ref=find_order_ref(f"{subject}\n{body}"),
+        )
+        for n, (subject, body) in zip(new, texts, strict=True)
+    ]
+    Ticket.objects.bulk_create(tickets)
+    messages = [
+        Message(
+            ticket=ticket,
+            kind=MessageKind.PUBLIC,
+            author=None,
+            from_customer=True,
+            channel=n.channel,
+            body_text=body,
+            body_html=_html(n.body_html, body, clean=n.body_html_clean, text_html=n.body_text_html),
+            external_id=n.external_id[:255],
+        )
+        for n, ticket, (_subject, body) in zip(new, tickets, texts, strict=True)
+    ]
+    Message.objects.bulk_create(messages)
+    # the events in the order open_ticket writes them: "created", then each rejected attachment
+    log: list[TicketEvent] = []
+    files: list[Attachment] = []
+    rejected: list[list[str]] = []
+    for n, ticket, message in zip(new, tickets, messages, strict=True):
+        log.append(_event_row(ticket, EventKind.CREATED, new=ticket.number, message=message))
+        rejected.append(_attachment_rows(ticket, message, n.attachments, log, files))
+    TicketEvent.objects.bulk_create(log)
+    for event in log:
+        events.publish(event.pk)
+    Attachment.objects.bulk_create(files)
+    reindex([ticket.pk for ticket in tickets])
+    return [
+        Created(ticket, message, r) for ticket, message, r in zip(tickets, messages, rejected, strict=True)
+    ]
 
 
 def _html(body_html: str, body: str, *, clean: bool = False, text_html: str = "") -> str:
