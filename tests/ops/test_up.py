@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -37,6 +38,20 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _sign_up_mail_links_to(port: int, outbox) -> None:
+    """Links in mails point at the port this kefu listens on, not at a default one."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as browser:
+        form = browser.get("/portal/signup/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        sent = browser.post(
+            "/portal/signup/",
+            data={"csrfmiddlewaretoken": token, "name": "新客户", "email": "new@example.cn"},
+        )
+        assert sent.status_code == 200, sent.text
+    mail = "".join(path.read_text(errors="replace") for path in outbox.iterdir())
+    assert f"http://127.0.0.1:{port}/portal/signup/confirm/" in mail
+
+
 def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
     port, mail_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}  # embedded mode, own folder
@@ -64,6 +79,7 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
         assert _wait(lambda: _healthy(port), 180), log.read_text()  # generous: CI machines are busy
         assert (tmp_path / "var" / "kefu.sqlite3").exists()
         assert f"http://127.0.0.1:{port}" in log.read_text()
+        _sign_up_mail_links_to(port, tmp_path / "var" / "outbox-mail")
 
         # A task enqueued on the embedded broker is executed by the worker of `kefu up`.
         broker = f"sqla+sqlite:///{tmp_path / 'var' / 'celery-broker.sqlite3'}"

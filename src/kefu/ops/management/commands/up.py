@@ -1,3 +1,4 @@
+import os
 import socket
 import sys
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(f"kefu: data in {settings.DATA_DIR}")
         prepared = prepare(demo=not no_demo)
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        # Links in mails (confirmations, password resets) point where this kefu listens, not at :8000.
+        os.environ.setdefault("KEFU_BASE_URL", f"http://{shown_host}:{port}")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"kefu is starting on http://{shown_host}:{port}"))
         self.stdout.write(f"  agent workspace  http://{shown_host}:{port}/agent/")
