@@ -3,7 +3,10 @@
 Runs `selectors.search_tickets` in-process on a data set seeded by `benchmarks/queue.py` (or
 `kefu seed`) and prints p50/p95 of N calls for a common, a mid-frequency and a rare Chinese term and an
 English term, as the supervisor `seed_lead`, a team-scoped agent and a portal customer, next to the
-naive search (`LIKE '%term%'` over every subject and message body, median of 3) and the ratio.
+naive search (`LIKE '%term%'` over every subject and message body, median of 3) and the ratio. The
+`same` column checks the page against its definition (docs/adr/0002), computed the slow way without
+the index walk: the newest CANDIDATES matches the user may see, found by a plain scan of every match
+through `visible_tickets`, ranked, top 50 — same tickets in the same order ("yes"), or not.
 
     python benchmarks/search.py                      # SQLite, benchmarks/var/sqlite-1000000
     python benchmarks/search.py --db postgres --size 1000000
@@ -74,7 +77,33 @@ def scan_ms(word: str) -> float:
     return statistics.median(times) * 1000
 
 
-def timed(user, term: str, n: int) -> tuple[float, float, int]:
+def reference(user, term: str, limit: int = 50) -> list[int]:
+    """The page by its definition, the slow way: every visible match, newest CANDIDATES ranked."""
+    from django.db import connection
+
+    from kefu.tickets import search, selectors
+
+    q = search.parse(term, include_internal=selectors.can_see_internal(user))
+    if q is None:
+        return []
+    visible_sql, params = selectors.visible_tickets(user).values("pk").query.sql_with_params()
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            sql = "SELECT rowid FROM tickets_search WHERE tickets_search MATCH %s AND rowid IN"
+        else:
+            sql = (
+                "SELECT ticket_id FROM tickets_search WHERE doc @@ to_tsquery('simple', %s) AND ticket_id IN"
+            )
+        order = "rowid" if connection.vendor == "sqlite" else "ticket_id"
+        cur.execute(
+            f"{sql} ({visible_sql}) ORDER BY {order} DESC LIMIT %s",
+            [q.expr(), *params, selectors.CANDIDATES],
+        )
+        candidates = [row[0] for row in cur.fetchall()]
+    return [tid for tid, _rank in search.rank(q, candidates, limit, matched=True)]
+
+
+def timed(user, term: str, n: int) -> tuple[float, float, int, bool]:
     from kefu.tickets.selectors import search_tickets
 
     for _ in range(3):
@@ -85,7 +114,8 @@ def timed(user, term: str, n: int) -> tuple[float, float, int]:
         search_tickets(user, term)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], len(hits)
+    same = [h.ticket.pk for h in hits] == reference(user, term)
+    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))], len(hits), same
 
 
 def main() -> None:
@@ -104,14 +134,19 @@ def main() -> None:
     setup(args.db, args.size, args.pg_url, args.database)
     people = users()
     print(f"{args.db}, {args.size:,} tickets, {args.requests} searches per row", flush=True)
-    print(f"{'term':8} {'user':11} {'hits':>4} {'p50 ms':>8} {'p95 ms':>8} {'scan ms':>8} {'scan/p95':>8}")
+    print(
+        f"{'term':8} {'user':11} {'hits':>4} {'p50 ms':>8} {'p95 ms':>8} {'scan ms':>8} {'scan/p95':>8} same"
+    )
     for term in args.terms.split(","):
         scan = None if args.no_scan else scan_ms(term)
         for who, user in people.items():
-            p50, p95, hits = timed(user, term, args.requests)
+            p50, p95, hits, same = timed(user, term, args.requests)
             ratio = f"{scan / p95:7.1f}x" if scan else "       -"
             scan_txt = f"{scan:8.0f}" if scan else "       -"
-            print(f"{term:8} {who:11} {hits:4d} {p50:8.1f} {p95:8.1f} {scan_txt} {ratio}", flush=True)
+            print(
+                f"{term:8} {who:11} {hits:4d} {p50:8.1f} {p95:8.1f} {scan_txt} {ratio} {'yes' if same else 'NO'}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import pytest
 
 from kefu.core.text import tokens
 from kefu.tickets import selectors, services
+from kefu.tickets.models import Ticket
 
 
 def test_chinese_is_split_into_bigrams_and_english_into_words():
@@ -200,3 +201,18 @@ def test_newest_matches_are_found_across_id_blocks(
     assert found == [made["e"].pk, made["d"].pk, made["c"].pk]
     # agent_tech sees only the two oldest: the walk goes on down to them.
     assert [h.ticket.pk for h in selectors.search_tickets(agent_tech, "退款")] == [made["b"].pk, made["a"].pk]
+
+
+def test_a_ticket_whose_search_row_outlives_its_visibility_is_never_shown(
+    tiny_bounds, customer_x, make_ticket, team_aftersales, agent_li, lead_zhao
+):
+    survivor = make_ticket(customer_x, subject="退款到账了吗", body="退款", team=team_aftersales)
+    gone = make_ticket(customer_x, subject="退款申请", body="退款", team=team_aftersales)
+    make_ticket(customer_x, subject="无关", body="无关", team=team_aftersales)
+    for user in (lead_zhao, agent_li):
+        assert {h.ticket.pk for h in selectors.search_tickets(user, "退款")} == {survivor.pk, gone.pk}
+    # A bulk update past the services leaves the merged ticket's search row (and, on PostgreSQL,
+    # its team key) in place: only the check through visible_tickets keeps it out of the results.
+    Ticket.objects.filter(pk=gone.pk).update(merged_into=survivor)
+    for user in (lead_zhao, agent_li):
+        assert [h.ticket.pk for h in selectors.search_tickets(user, "退款")] == [survivor.pk]

@@ -213,23 +213,35 @@ def newest_matches(q: Query, *, keys: list[int] | None, limit: int) -> list[int]
     return found[:limit]
 
 
-def rank(q: Query, ids: list[int], limit: int, *, matched: bool) -> list[tuple[int, float]]:
+def rank(
+    q: Query, ids: list[int], limit: int, *, matched: bool, visible: tuple[str, list] | None = None
+) -> list[tuple[int, float]]:
     """The best `limit` of the tickets `ids` as (ticket_id, rank), lower rank first.
 
     `matched`: the ids are known to match (taken from `recent_matches`); otherwise only those
-    that match are ranked. Both databases score only these rows, never every match.
+    that match are ranked. `visible` (PostgreSQL): SQL and params of a query of the ids the user may
+    see; only those are ranked, in the same statement. Both databases score only these rows, never
+    every match.
     """
     if not ids:
         return []
     if not _sqlite():
         # ts_rank has no corpus statistics, so ranking only the candidates orders them exactly as
-        # a query over every match would; `ANY` keeps the plan to primary-key lookups.
+        # a query over every match would; `ANY` keeps the plan to primary-key lookups. Known
+        # matches are not matched again: that would read every candidate's document twice.
+        match = "" if matched else " AND doc @@ q"
+        only, params = "", []
+        if visible:
+            # The id list again inside: the planner does not carry it across the IN, and would
+            # otherwise scan every visible ticket.
+            only = f" AND ticket_id IN (SELECT v.pk FROM ({visible[0]}) v WHERE v.pk = ANY(%s))"
+            params = [*visible[1], list(ids)]
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT ticket_id, -ts_rank(doc, q, 1) AS rank FROM tickets_search, "
-                "to_tsquery('simple', %s) q WHERE ticket_id = ANY(%s) AND doc @@ q "
+                f"to_tsquery('simple', %s) q WHERE ticket_id = ANY(%s){match}{only} "
                 "ORDER BY rank, ticket_id DESC LIMIT %s",
-                [q.expr(), list(ids), limit],
+                [q.expr(), list(ids), *params, limit],
             )
             return cur.fetchall()
     columns = "subject, customer, content, " + ("internal" if q.include_internal else "''")

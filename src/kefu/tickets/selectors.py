@@ -323,14 +323,16 @@ class SearchHit:
     snippet_html: SafeString
 
 
-def _highlight(text: str, terms: list[str], *, width: int = 160) -> SafeString:
+def _terms_pattern(terms: list[str]) -> re.Pattern | None:
+    if not terms:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _highlight(text: str, pattern: re.Pattern | None, *, width: int = 160) -> SafeString:
+    """`text` escaped, `pattern`'s matches marked, cut to `width` characters around the first one."""
     if not text:
         return mark_safe("")
-    pattern = (
-        re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
-        if terms
-        else None
-    )
     start = 0
     if pattern and width:
         m = pattern.search(text)
@@ -373,13 +375,19 @@ def _index_keys(user: User) -> tuple[bool, list[int] | None]:
     return True, [search.team_key(None), *(search.team_key(t) for t in teams), search.assignee_key(user.pk)]
 
 
+def _visible_sql(user: User) -> tuple[str, list]:
+    """`visible_tickets(user)` as the SQL and params of a query of ticket ids."""
+    sql, params = visible_tickets(user).values("pk").query.sql_with_params()
+    return sql, list(params)
+
+
 def _only_visible(user: User, ids: list[int]) -> list[int]:
     """`ids` without those the user may not see, in their order: one query through visible_tickets."""
     if not ids:
         return []
     # Raw SQL around the visible_tickets query: the ORM spends more building a long IN list than the
     # database spends answering it.
-    visible_sql, visible_params = visible_tickets(user).values("pk").query.sql_with_params()
+    visible_sql, visible_params = _visible_sql(user)
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT v.pk FROM ({visible_sql}) v WHERE v.pk IN ({', '.join(['%s'] * len(ids))})",
@@ -422,7 +430,7 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
             .first()
         )
         if exact:
-            return [SearchHit(exact, 0.0, _highlight(exact.subject, [], width=0), mark_safe(""))]
+            return [SearchHit(exact, 0.0, _highlight(exact.subject, None, width=0), mark_safe(""))]
     q = search.parse(query, include_internal=can_see_internal(user))
     if q is None:
         return []
@@ -430,9 +438,10 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
     if keyed:
         # PostgreSQL, visibility in the index: the newest CANDIDATES visible matches in one walk,
         # which goes on to the oldest match, so a user who sees few tickets has every match ranked.
-        # The ids still pass through visible_tickets: a key that lagged could only hide a ticket.
-        found = _only_visible(user, search.newest_matches(q, keys=keys, limit=CANDIDATES))
-        ranked = search.rank(q, found, limit, matched=True)
+        # The ids still pass through visible_tickets, in the ranking statement: a key that lagged
+        # could only hide a ticket.
+        found = search.newest_matches(q, keys=keys, limit=CANDIDATES)
+        ranked = search.rank(q, found, limit, matched=True, visible=_visible_sql(user))
     else:
         small = None
         if not getattr(user, "sees_all_tickets", False):
@@ -466,6 +475,7 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
         ):
             snippets.setdefault(tid, body)
     hits = []
+    pattern = _terms_pattern(terms)  # once for the page's hundred highlights
     for tid, rank in ranked:
         ticket = by_id.get(tid)
         if ticket is None:
@@ -474,8 +484,8 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
             SearchHit(
                 ticket=ticket,
                 rank=float(rank),
-                subject_html=_highlight(ticket.subject, terms, width=0),
-                snippet_html=_highlight(snippets.get(tid, ""), terms),
+                subject_html=_highlight(ticket.subject, pattern, width=0),
+                snippet_html=_highlight(snippets.get(tid, ""), pattern),
             )
         )
     return hits
