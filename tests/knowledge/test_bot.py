@@ -2,6 +2,7 @@ import pytest
 
 from kefu.knowledge import services
 from kefu.knowledge.models import BotQuestion, Outcome
+from kefu.knowledge.states import Status
 
 
 def ask(q, **kw):
@@ -151,3 +152,45 @@ def test_internal_articles_never_reach_the_bot(kb):
         result = ask(q)
         assert all(a.external_id != "internal-comp" for a in result.articles)
         assert "20 元" not in result.text
+
+
+@pytest.mark.parametrize(
+    "uncovered",
+    [
+        # an article leads on a shared word (快递, 发票, 密码) but says nothing about the rest
+        "快递能送到国外吗",
+        "发票能开到个人吗",
+        "密码能设成纯数字吗",
+        "发货到美国吗",
+        "有没有以旧换新",
+        "Do you sell gift cards?",
+    ],
+)
+def test_a_question_the_kb_does_not_cover_is_not_answered_with_confidence(kb, uncovered):
+    result = ask(uncovered, language="en" if uncovered.isascii() else "zh-hans")
+    assert result.decision in {"suggest", "handoff"}, result
+    row = BotQuestion.objects.get(pk=result.question_id)
+    assert row.outcome != Outcome.ANSWERED and row.article is None
+
+
+def test_the_covered_paraphrase_is_still_answered_and_more_confident_than_a_gap(kb):
+    covered = ask("东西不想要了，怎么退货？")
+    assert covered.decision == "answer" and covered.articles[0].external_id == "return-how"
+    gap = ask("快递能送到国外吗")  # 快递 is in the tracking article, abroad is nowhere
+    assert gap.decision != "answer" and covered.confidence > gap.confidence + 0.2
+    assert ask("When will I get my money back?", language="en").decision == "answer"
+
+
+def test_an_article_on_the_gap_makes_the_bot_answer_it(kb):
+    assert ask("以旧换新有补贴吗").decision != "answer"
+    services.create_article(
+        by=None,
+        status=Status.PUBLISHED,
+        external_id="trade-in",
+        title="以旧换新活动规则",
+        short_answer="旧机回收可抵扣新机货款，补贴 50-300 元。",
+        body="参加以旧换新：下单新品时选择旧机回收，估价后补贴直接抵扣货款。",
+        questions=["以旧换新有补贴吗", "旧的能换新的吗"],
+    )
+    result = ask("以旧换新的补贴怎么算")
+    assert result.decision == "answer" and result.articles[0].external_id == "trade-in"

@@ -131,3 +131,28 @@ def test_edits_go_to_a_delta_segment_and_rank_as_after_a_rebuild(kb, monkeypatch
     full_top = [(h.id, round(h.score, 4)) for h in index.search("包裹到哪一站了").hits[:3]]
     assert [i for i, _ in delta_top] == [i for i, _ in full_top]
     assert all(abs(a[1] - b[1]) < 0.02 for a, b in zip(delta_top, full_top, strict=True))
+
+
+def test_coverage_is_absolute_and_follows_edits(kb):
+    """The share of the query's IDF mass the article contains: a question with a word no article
+    has keeps a low coverage even though some article comes first; an article added (the delta
+    segment, no recompile) counts at once."""
+    from kefu.knowledge.search import engine, text
+
+    index = store.get_index()
+
+    def coverage_of_top(query):
+        result = index.search(query, families={"zh"})
+        return result.hits[0].coverage
+
+    assert coverage_of_top("东西不想要了能退吗") == pytest.approx(1.0)
+    assert coverage_of_top("有没有以旧换新") < 0.3
+    assert coverage_of_top("以旧换新活动") < 0.3
+    index.upsert(
+        engine.make_docs(
+            [dict(id=10**6, title="以旧换新活动", questions=[], short_answer="", body="旧机回收抵扣")]
+        )
+    )
+    result = index.search("以旧换新活动", families={"zh"}, public_only=False)
+    assert result.hits[0].id == 10**6 and result.hits[0].coverage == pytest.approx(1.0)
+    assert index.coverage(text.tokens("旧机回收"), [len(index._ids) - 1])[0] == pytest.approx(1.0)

@@ -4,8 +4,10 @@ A document is an article: its title and alternative questions ("q" field) and it
 body ("b" field). Each field has a BM25 score (bm25s over `text.tokens`) and a semantic score
 (cosine with the encoder; for "q" the best of the title and each question). The fused score is a
 weighted sum of the four, the BM25 parts divided by the query's best BM25 score so that weights
-mean the same for every query. `confidence` maps the top score and its margin over the runner-up
-to a probability that the top article is right (logistic, fitted on the visible evaluation data).
+mean the same for every query. `confidence` maps the top score, its margin over the runner-up and
+the top article's `coverage` of the query (absolute: how much of the query's IDF mass it contains)
+to a probability that the top article is right (logistic with non-negative weights, fitted on the
+visible evaluation data plus the same questions asked without their article).
 
 Per-document tokens and vectors are kept, so an edit re-tokenises and re-encodes one article;
 the BM25 matrices are recompiled from the kept tokens on the next query (milliseconds, no
@@ -33,10 +35,13 @@ class Weights:
     lex_b: float = 0.15
     sem_q: float = 0.35
     sem_b: float = 0.15
-    # confidence = sigmoid(a * top + b * margin + c)
-    conf_a: float = 9.0
-    conf_b: float = 14.0
-    conf_c: float = -5.0
+    # confidence = sigmoid(a * top + b * margin + cov * coverage + mc * margin * coverage + c);
+    # top and margin are relative (BM25 divided by the query's best), coverage is absolute
+    conf_a: float = 3.0
+    conf_b: float = 0.0
+    conf_cov: float = 2.0
+    conf_mc: float = 4.0
+    conf_c: float = -3.5
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -60,6 +65,7 @@ class Hit:
     score: float
     lex: float = 0.0
     sem: float = 0.0
+    coverage: float = 0.0
 
 
 @dataclass
@@ -203,6 +209,15 @@ class _Bm25Field:
             out[i] = total
         return out
 
+    def postings(self, token: str) -> np.ndarray:
+        """Positions of the documents (in the matrix) that contain `token`, sorted (bm25s keeps
+        each term's column in document order)."""
+        j = None if self.empty else self.vocab.get(token)
+        if j is None:
+            return np.zeros(0, dtype=np.int32)
+        sc = self.model.scores
+        return sc["indices"][sc["indptr"][j] : sc["indptr"][j + 1]]
+
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         if self.empty:
             return np.zeros(self.n, dtype=np.float32)
@@ -285,6 +300,7 @@ class Index:
         self._main_pos = {int(i): p for p, i in enumerate(self._ids)}
         self._dead = np.zeros(len(docs), dtype=bool)
         self._delta: dict[int, Doc] = {}
+        self._df_cache: dict[str, int] = {}
         self._compiled = True
         self._assemble()
 
@@ -294,6 +310,7 @@ class Index:
         self._delta_docs = delta
         self._d_q = [d.q_tokens for d in delta]
         self._d_b = [d.b_tokens for d in delta]
+        self._d_vocab = [set(d.q_tokens) | set(d.b_tokens) for d in delta]
         self._d_b_mat = (
             np.stack([d.b_vector for d in delta]) if delta else np.zeros((0, encoder.DIM), np.float32)
         )
@@ -319,6 +336,40 @@ class Index:
         return set(self._family[self._alive].tolist())
 
     # ----- query -----
+    def coverage(self, toks: list[str], positions) -> np.ndarray:
+        """Absolute evidence, unlike the BM25 parts (divided by the query's best score): the share
+        of the query's IDF mass that each document at `positions` contains (title, questions or
+        body). A query word no article has (以旧换新 in a KB without a trade-in article) keeps its
+        full IDF, so a question the KB does not cover scores low even when some article leads."""
+        self.compile()
+        positions = np.asarray(positions, dtype=np.int64)
+        out = np.zeros(len(positions), dtype=np.float64)
+        terms = list(dict.fromkeys(toks))
+        if not terms or not len(positions):
+            return out
+        m = len(self._main_ids)
+        n = max(1, int(self._alive.sum()))
+        in_main = positions < m
+        total = 0.0
+        for t in terms:
+            pq, pb = self._lex_q.postings(t), self._lex_b.postings(t)
+            has = np.zeros(len(positions), dtype=bool)
+            has[in_main] = _contains(pq, positions[in_main]) | _contains(pb, positions[in_main])
+            df = self._df_cache.get(t)
+            if df is None:
+                # documents with the word in either field; edited rows still count until the next
+                # recompile (at most DELTA_MAX of them: the IDF barely moves)
+                small, large = (pq, pb) if len(pq) <= len(pb) else (pb, pq)
+                df = self._df_cache[t] = len(small) + len(large) - int(_contains(large, small).sum())
+            for j, vocab in enumerate(self._d_vocab):
+                if t in vocab:
+                    df += 1
+                    has |= positions == m + j
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            total += idf
+            out += idf * has
+        return out / total if total > 0 else out
+
     def features(self, query: str):
         """Per-document feature columns (lex_q, lex_b, sem_q, sem_b) for a query, normalised."""
         self.compile()
@@ -387,7 +438,16 @@ class Index:
                 )
                 for i in top
             ]
+            hits[0].coverage = float(self.coverage(toks, top[:1])[0])
         return Result(hits=hits, confidence=confidence(hits, w), normalised_query=norm, terms=toks)
+
+
+def _contains(sorted_values: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Which `items` are in `sorted_values` (binary search: np.isin sorts both every time)."""
+    if not len(sorted_values) or not len(items):
+        return np.zeros(len(items), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, items), len(sorted_values) - 1)
+    return sorted_values[at] == items
 
 
 def confidence(hits: list[Hit], w: Weights) -> float:
@@ -395,5 +455,6 @@ def confidence(hits: list[Hit], w: Weights) -> float:
         return 0.0
     top = hits[0].score
     margin = top - hits[1].score if len(hits) > 1 else top
-    z = w.conf_a * top + w.conf_b * margin + w.conf_c
+    cov = hits[0].coverage
+    z = w.conf_a * top + w.conf_b * margin + w.conf_cov * cov + w.conf_mc * margin * cov + w.conf_c
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
