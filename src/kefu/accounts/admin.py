@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccessSettings, ApiToken, Department, Skill, Team, User
+from .models import AccessSettings, ApiToken, AuditEntry, Department, Skill, Team, User
 
 
 @admin.register(User)
@@ -49,3 +49,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "token_hash", "created_at", "last_used_at")
     list_filter = ("revoked_at",)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "actor", "action", "summary", "row_count", "ip")
+    list_filter = ("action",)
+    search_fields = ("summary", "actor__username")
+    date_hierarchy = "created_at"
+
+    # The log is evidence: read-only for everyone, administrators included.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

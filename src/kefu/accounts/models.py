@@ -175,3 +175,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.text}"
+
+
+class AuditEntry(models.Model):
+    """Who took what out of kefu, or did something an auditor asks about later (exports first).
+
+    Append-only: nothing updates or deletes these rows; the admin shows them read-only.
+    """
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(_("action"), max_length=40)
+    summary = models.CharField(_("what"), max_length=300)
+    row_count = models.PositiveIntegerField(_("rows"), null=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.summary}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kefu.core.clock import now
 
 from .errors import TokenInvalid
-from .models import SYSTEM_USERNAME, AccessSettings, ApiToken, Notification, Role, User
+from .models import SYSTEM_USERNAME, AccessSettings, ApiToken, AuditEntry, Notification, Role, User
 
 TOKEN_PREFIX = "kf_"
 
@@ -143,3 +143,23 @@ def notify(users: Iterable[User], *, kind: str, text: str, url: str = "", dedupe
 
 def mark_notifications_read(user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=now())
+
+
+def record_audit(
+    *,
+    actor: User | None,
+    action: str,
+    summary: str,
+    row_count: int | None = None,
+    detail: dict | None = None,
+    ip: str = "",
+) -> AuditEntry:
+    """One append-only line of the audit log (FAULTS D3: every export, with who, what and how many)."""
+    return AuditEntry.objects.create(
+        actor=actor,
+        action=action,
+        summary=summary[:300],
+        row_count=row_count,
+        detail=detail or {},
+        ip=ip or None,
+    )

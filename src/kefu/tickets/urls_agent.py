@@ -1,12 +1,14 @@
 from django.urls import path
 
 from . import views_agent as views
+from . import views_export
 
 app_name = "agent"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("counts/", views.view_counts, name="counts"),
     path("search/", views.search, name="search"),
+    path("export/", views_export.export, name="export"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/reply/", views.post_reply, name="reply"),
     path("tickets/<int:pk>/note/", views.post_note, name="note"),

@@ -30,6 +30,7 @@ from kefu.customers.models import Tier
 from . import presence, selectors, services
 from .errors import StaleVersion, TicketNotFound
 from .models import Category, Channel, Priority, Ticket, TicketType
+from .services.exports import can_export
 from .states import Status, allowed_targets
 
 AGENT_VIEWS = [
@@ -167,6 +168,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         teams=list(list_teams()) if user.is_agent else [],
         agents=list(list_agents()) if user.is_agent else [],
         filtered=any(params.get(n) for n in selectors.FILTER_FIELDS),
+        can_export=can_export(user),
+        export_params=[(k, v) for k, v in params.items() if k not in ("cursor", "format")],
     )
     return render(request, "tickets/agent/queue.html", context)
 
