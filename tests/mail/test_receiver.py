@@ -8,6 +8,7 @@ import time
 import pytest
 from django.db import OperationalError
 
+from kefu.mail import parsing
 from kefu.mail.models import InboundMail, MailState
 from kefu.mail.receiver import controller
 from kefu.tickets.models import Ticket
@@ -106,3 +107,31 @@ def test_done_when_real_client_to_receiver_auto_reply_agent_answer_customer_answ
         client.sendmail("xiaoming@example.cn", [ADDRESS], customer_reply)
     assert wait_for(lambda: ticket.messages.count() == 3)
     assert Ticket.objects.count() == 1 and len(smtp_sink.received) == 2  # no auto-reply to a follow-up
+
+
+def test_the_parse_time_limit_holds_in_the_receiver_threads(receiver, settings, monkeypatch):
+    """The receiver parses in worker threads, where no timer signal reaches: a mail that would
+    take forever to parse is parsed in a parsing process, quarantined at the limit, and the
+    receiver goes on with the next mail."""
+    settings.KEFU_MAIL_PARSE_SECONDS = 0.5
+    monkeypatch.setattr(parsing, "_REMOTE", "tests.mail.mails:parse_forever_if_marked")
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        client.sendmail(
+            "xiaoming@example.cn",
+            [ADDRESS],
+            raw_mail(message_id="<slow-smtp@example.cn>", extra="X-Test: pathological"),
+        )
+        client.sendmail(
+            "xiaoming@example.cn",
+            [ADDRESS],
+            raw_mail(message_id="<fine-smtp@example.cn>", subject="正常的邮件"),
+        )
+    assert wait_for(
+        lambda: InboundMail.objects.filter(
+            message_id="slow-smtp@example.cn", state=MailState.QUARANTINED
+        ).exists(),
+        timeout=30,
+    )
+    slow = InboundMail.objects.get(message_id="slow-smtp@example.cn")
+    assert slow.reason == "parse timeout: more than 0.5 s" and slow.ticket_id is None
+    assert wait_for(lambda: Ticket.objects.filter(subject="正常的邮件").exists(), timeout=30)

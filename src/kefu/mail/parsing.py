@@ -14,10 +14,15 @@ from __future__ import annotations
 import binascii
 import hashlib
 import html as html_lib
+import importlib
+import multiprocessing
 import re
 import signal
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -766,12 +771,72 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 def parse_stored(raw: bytes, *, seconds: float = 0) -> ParsedMail:
     """parse(), and for a delivery report the Message-ID of the mail it reports on: what the
-    pipeline needs from a stored mail's bytes. `seconds`: the time limit (`ParseTimeout`)."""
+    pipeline needs from a stored mail's bytes. `seconds`: the time limit (`ParseTimeout`).
+
+    Outside a main thread (the SMTP receiver's workers) a timer signal cannot interrupt the
+    parser, so with a limit the mail is parsed in a parsing process (`_elsewhere`) instead."""
+    if seconds > 0 and threading.current_thread() is not threading.main_thread():
+        return _elsewhere(raw, seconds)
     with time_limit(seconds):
         parsed = parse(raw, for_ticket=True)
         if parsed.is_dsn:
             parsed.dsn_original_id = original_of_dsn(raw)
     return parsed
+
+
+# The parsing process of the threads that parse with a time limit (see parse_stored), started on
+# first use and shared by them. `_REMOTE` is what it runs (tests swap in a slow parser).
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_REMOTE = "kefu.mail.parsing:parse_many"
+# Past the limit by this much (a first start-up included), the process is stuck where no signal
+# reaches (C code): it is killed.
+BACKSTOP_SECONDS = 30.0
+
+
+def _remote_parse(target: str, raws: list[bytes], seconds: float) -> list[ParsedMail | ParseFailure]:
+    module, _colon, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)(raws, seconds)
+
+
+def _elsewhere(raw: bytes, seconds: float) -> ParsedMail:
+    """parse_stored() in the parsing process, whose main thread keeps the limit with its timer
+    signal; if it does not answer in time (stuck in C code), it is killed and replaced, and the
+    mail is a "parse timeout" all the same. Raises as parse_stored() would."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pool = _pool
+    future = pool.submit(_remote_parse, _REMOTE, [raw], seconds)
+    try:
+        (result,) = future.result(timeout=seconds + BACKSTOP_SECONDS)
+    except FuturesTimeout:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public way to kill a worker
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise ParseTimeout(seconds) from None
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        raise
+    if isinstance(result, ParseFailure):
+        if result.reason.startswith("parse timeout"):
+            raise ParseTimeout(seconds)
+        raise RemoteParseError(result.reason, result.trace)
+    return result
+
+
+class RemoteParseError(Exception):
+    """parse() raised in the parsing process; `str()` is the reason the mail is quarantined with."""
+
+    def __init__(self, reason: str, trace: str = "") -> None:
+        super().__init__(reason.removeprefix("cannot be parsed: "))
+        self.trace = trace
 
 
 def parse_many(raws: list[bytes], seconds: float = 0) -> list[ParsedMail | ParseFailure]:
