@@ -14,7 +14,10 @@ Data (../shared/data, never copied into the repo):
   (gold = same sid or identical answer text).
 
 Weights (4 fusion weights) are tuned by grid search on the other folds only and measured on the
-held-out fold; "kefu (CV)" is the mean of those held-out figures. Plain BM25 is bm25s over the
+held-out fold; "kefu (CV)" is the mean of those held-out figures. The confidence (top score,
+coverage, margin × coverage; non-negative weights) is fitted on the answerable queries plus the
+same queries asked without their article, weighted to UNCOVERED_SHARE, and its answered rates are
+printed fold by fold (each fold scored by the calibration fitted on the others). Plain BM25 is bm25s over the
 same article text (title + questions + body) with its own tokeniser (English words + stop words;
 character bigrams for Chinese) in the same run. Latency = one full kefu query (normalise,
 tokenise, BM25, encode, fuse) on the final index, after warm-up.
