@@ -38,18 +38,42 @@ def _healthy(port: int) -> bool:
         return False
 
 
-def _sign_up_mail_links_to(port: int, outbox) -> None:
-    """Links in mails point at the port this kefu listens on, not at a default one."""
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as browser:
-        form = browser.get("/portal/signup/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-        sent = browser.post(
-            "/portal/signup/",
-            data={"csrfmiddlewaretoken": token, "name": "新客户", "email": "new@example.cn"},
-        )
+def _links(outbox, part: str) -> list[str]:
+    mail = "".join(path.read_text(errors="replace") for path in outbox.iterdir()) if outbox.exists() else ""
+    return re.findall(r"https?://[^\s]+" + re.escape(part) + r"[^\s]*", mail)
+
+
+def _post_form(browser: httpx.Client, url: str, data: dict[str, str]) -> httpx.Response:
+    form = browser.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    return browser.post(str(form.url), data={"csrfmiddlewaretoken": token, **data})
+
+
+def _accounts_by_mail(port: int, outbox) -> None:
+    """Sign up and reset a password through the mails this kefu sends: the links point at its own
+    port, and the reset mail is sent by the worker of `kefu up` (the request only queues it)."""
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
+        sent = _post_form(browser, "/portal/signup/", {"name": "新客户", "email": "new@example.cn"})
         assert sent.status_code == 200, sent.text
-    mail = "".join(path.read_text(errors="replace") for path in outbox.iterdir())
-    assert f"http://127.0.0.1:{port}/portal/signup/confirm/" in mail
+        [link] = _links(outbox, "/portal/signup/confirm/")
+        assert link.startswith(f"{base}/portal/signup/confirm/")
+        done = _post_form(browser, link, {"password": "first-pass-2026", "repeat": "first-pass-2026"})
+        assert done.url.path == "/portal/"
+    with httpx.Client(base_url=base, timeout=30, follow_redirects=True) as browser:
+        asked = _post_form(browser, "/accounts/password/forgot/", {"email": "new@example.cn"})
+        assert asked.url.path == "/accounts/password/forgot/sent/"
+        assert _wait(lambda: _links(outbox, "/accounts/password/reset/"), 60)
+        [link] = _links(outbox, "/accounts/password/reset/")
+        assert link.startswith(base)
+        saved = _post_form(
+            browser, link, {"new_password1": "second-pass-2026", "new_password2": "second-pass-2026"}
+        )
+        assert saved.url.path == "/accounts/password/reset/done/"
+        logged_in = _post_form(
+            browser, "/accounts/login/", {"username": "new@example.cn", "password": "second-pass-2026"}
+        )
+        assert logged_in.url.path == "/portal/"
 
 
 def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
@@ -79,7 +103,6 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
         assert _wait(lambda: _healthy(port), 180), log.read_text()  # generous: CI machines are busy
         assert (tmp_path / "var" / "kefu.sqlite3").exists()
         assert f"http://127.0.0.1:{port}" in log.read_text()
-        _sign_up_mail_links_to(port, tmp_path / "var" / "outbox-mail")
 
         # A task enqueued on the embedded broker is executed by the worker of `kefu up`.
         broker = f"sqla+sqlite:///{tmp_path / 'var' / 'celery-broker.sqlite3'}"
@@ -87,6 +110,7 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
             result = app.send_task("kefu.core.tasks.handle_event", args=[0], connection=conn)
         assert _wait(lambda: f"{result.id}] succeeded" in log.read_text(), 60), log.read_text()
         assert "beat: Starting" in log.read_text()
+        _accounts_by_mail(port, tmp_path / "var" / "outbox-mail")
 
         # The mail receiver answers SMTP (no mailbox yet without the demo, so a recipient gets 550).
         assert _wait(lambda: _smtp_answers(mail_port), 30), log.read_text()
