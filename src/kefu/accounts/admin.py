@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.admin_support import ReadOnlyAdmin
+
 from .models import AccessSettings, ApiToken, AuditEntry, Department, Skill, Team, User
 
 
@@ -52,18 +54,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor", "action", "summary", "row_count", "ip")
     list_filter = ("action",)
     search_fields = ("summary", "actor__username")
     date_hierarchy = "created_at"
-
-    # The log is evidence: read-only for everyone, administrators included.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,13 +13,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from kefu.core.automail import send_templated
 from kefu.core.ratelimit import RateLimited, hit
 
 from .models import User
@@ -68,17 +66,13 @@ def send_password_reset(email: str) -> int:
             "company": settings.KEFU_COMPANY,
             "hotline": settings.KEFU_HOTLINE,
         }
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = " ".join(render_to_string("accounts/email/reset_subject.txt", context).split())
-            body = render_to_string("accounts/email/reset_body.txt", context)
-        message = EmailMessage(
-            subject=subject,
-            body=body,
-            to=[user.email],
-            headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
-        )
         try:
-            message.send()
+            send_templated(
+                to=user.email,
+                language=user.language or settings.LANGUAGE_CODE,
+                template="accounts/email/reset",
+                context=context,
+            )
         except Exception:  # the person can ask again; nothing else depends on this mail
             log.warning("could not send the password reset mail to user %s", user.pk, exc_info=True)
             continue

@@ -17,16 +17,14 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext
 
 from kefu.accounts.models import Role, User
 from kefu.accounts.services import create_user
+from kefu.core.automail import send_templated
 from kefu.core.ratelimit import RateLimited, hit
 from kefu.customers.models import Customer
 from kefu.customers.services import find_or_create_customer, normalise_email
@@ -93,17 +91,8 @@ def _send(to: str, language: str, kind: str, extra: dict[str, str]) -> None:
         "hours": int(SIGNUP_MAX_AGE.total_seconds() // 3600),
         **extra,
     }
-    with translation.override(language):
-        subject = " ".join(render_to_string(f"intake/email/signup_{kind}_subject.txt", context).split())
-        body = render_to_string(f"intake/email/signup_{kind}_body.txt", context)
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        to=[to],
-        headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
-    )
     try:
-        message.send()
+        send_templated(to=to, language=language, template=f"intake/email/signup_{kind}", context=context)
     except Exception as exc:
         log.warning("could not send the sign-up mail (%s)", kind, exc_info=True)
         raise MailNotSent from exc

@@ -3,6 +3,8 @@
 
 from django.contrib import admin
 
+from kefu.core.admin_support import ReadOnlyAdmin
+
 from .models import Category, Tag, Ticket
 
 
@@ -18,18 +20,9 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     list_display = ("number", "subject", "customer", "status", "priority", "assignee", "team", "updated_at")
     list_filter = ("status", "priority", "channel", "type")
     search_fields = ("subject",)
     list_select_related = ("customer", "assignee", "team")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
