@@ -112,6 +112,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI each request's sync code runs in a thread of its own, so a per-thread persistent
+    # connection (CONN_MAX_AGE) is opened anew for every request and left behind until it ages out.
+    # A pool shared by the process hands each request a ready connection (Django 5.1+, psycopg_pool).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection that died with a restart is replaced
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("KEFU_DB_POOL_SIZE", default=20),
+        "timeout": env.float("KEFU_DB_POOL_TIMEOUT", default=10.0),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

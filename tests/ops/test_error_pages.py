@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import socket
 from contextlib import contextmanager
 
@@ -65,19 +66,28 @@ def _closed_port() -> int:
 
 @contextmanager
 def database_down():
-    """The real connection fails: PostgreSQL on a port where nothing listens, SQLite on a missing path."""
+    """The real connection fails: PostgreSQL on a port where nothing listens (a fresh pool that can never
+    fill, so no pooled connection is handed out), SQLite on a missing path."""
     conn = connections["default"]
-    saved_connection, saved_settings = conn.connection, dict(conn.settings_dict)
+    saved_connection, saved_settings = conn.connection, copy.deepcopy(conn.settings_dict)
+    pools = getattr(conn, "_connection_pools", {})
+    saved_pool = pools.pop(conn.alias, None)
     conn.connection = None  # the next query connects afresh, with the settings below
     if conn.vendor == "sqlite":
         conn.settings_dict["NAME"] = "/nonexistent/kefu/db.sqlite3"
     else:
         conn.settings_dict["PORT"] = _closed_port()
+        if conn.settings_dict["OPTIONS"].get("pool"):
+            conn.settings_dict["OPTIONS"]["pool"]["timeout"] = 1
     try:
         yield
     finally:
         if conn.connection is not None:
             conn.connection.close()
+        if conn.alias in pools:
+            pools.pop(conn.alias).close()
+        if saved_pool is not None:
+            pools[conn.alias] = saved_pool
         conn.connection = saved_connection
         conn.settings_dict.clear()
         conn.settings_dict.update(saved_settings)
