@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from imap_tools import MailBoxUnencrypted
 
 from kefu.mail import imap, secrets
@@ -155,6 +155,12 @@ def test_concurrent_polls_of_one_mailbox_run_once(dovecot, imap_box):
     def run():
         try:
             results.append(imap.poll(Mailbox.objects.get(pk=imap_box.pk)))
+        except OperationalError as err:
+            # SQLite's in-memory test database refuses a second writer outright ("table is locked")
+            # where kefu's WAL file would queue it; a poll refused there never ran, which is fine.
+            if connection.vendor != "sqlite" or "locked" not in str(err):
+                raise
+            results.append(None)
         finally:
             connection.close()
 
