@@ -30,9 +30,19 @@ RESET_MAILS_PER_ADDRESS = "3/3600"
 RESET_REQUESTS_PER_IP = "20/3600"
 
 
-def allow_reset_request(ip: str) -> None:
-    """Raise RateLimited (429 with Retry-After) when one address asks too often."""
+def request_password_reset(email: str, *, ip: str) -> None:
+    """Queue the lookup and the mail; RateLimited (429 with Retry-After) when one client asks too often.
+
+    Queued, not looked up here: the answer says nothing about whether the address has an account.
+    """
     hit(f"reset-ip:{ip or 'unknown'}", RESET_REQUESTS_PER_IP)
+    from . import tasks  # tasks imports this module
+
+    try:
+        tasks.send_password_reset.delay(email)
+    except Exception:  # the broker is down: better a slower answer than no mail
+        log.warning("queue unavailable; sending the password reset mail inline", exc_info=True)
+        send_password_reset(email)
 
 
 def reset_link(user: User) -> str:

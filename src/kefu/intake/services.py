@@ -148,25 +148,14 @@ def receive_many(inbounds: Sequence[InboundMessage]) -> list[Received]:
             raise ValueError("receive_many() opens new tickets only")
     with atomic_item():
         new = [
-            tickets.NewTicket(
+            _new_ticket(
+                inbound,
                 customer=find_or_create_customer(
                     email=inbound.from_email,
                     name=inbound.from_name,
                     phone=inbound.from_phone,
                     language=inbound.language,
                 ),
-                subject=inbound.subject,
-                body=inbound.body_text,
-                body_html=inbound.body_html,
-                body_html_clean=inbound.body_html_clean,
-                body_text_html=inbound.body_text_html,
-                channel=inbound.channel,
-                type=inbound.type,
-                priority=inbound.priority,
-                team=_row(Team, inbound.team_id) if inbound.team_id else None,
-                category=_row(Category, inbound.category_id) if inbound.category_id else None,
-                attachments=inbound.attachments,
-                external_id=inbound.external_id,
             )
             for inbound in inbounds
         ]
@@ -228,15 +217,14 @@ def _process(inbound: InboundMessage, *, by: User | None) -> Received:
     return _open(inbound, customer=customer, by=by)
 
 
-def _open(inbound: InboundMessage, *, customer: Customer, by: User | None) -> Received:
-    created = tickets.open_ticket(
+def _new_ticket(inbound: InboundMessage, *, customer: Customer) -> tickets.NewTicket:
+    return tickets.NewTicket(
         customer=customer,
         subject=inbound.subject,
         body=inbound.body_text,
         body_html=inbound.body_html,
         body_html_clean=inbound.body_html_clean,
         body_text_html=inbound.body_text_html,
-        by=by,
         channel=inbound.channel,
         type=inbound.type,
         priority=inbound.priority,
@@ -245,6 +233,10 @@ def _open(inbound: InboundMessage, *, customer: Customer, by: User | None) -> Re
         attachments=inbound.attachments,
         external_id=inbound.external_id,
     )
+
+
+def _open(inbound: InboundMessage, *, customer: Customer, by: User | None) -> Received:
+    created = tickets.open_new(_new_ticket(inbound, customer=customer), by=by)
     return Received(ticket=created.ticket, message=created.message, created=True, rejected=created.rejected)
 
 

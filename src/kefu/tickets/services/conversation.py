@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import connection, transaction
@@ -140,6 +140,11 @@ class NewTicket:
     external_id: str = ""
 
 
+def open_new(new: NewTicket, *, by: User | None) -> Created:
+    """`open_ticket` with the arguments held in a NewTicket."""
+    return open_ticket(by=by, **{f.name: getattr(new, f.name) for f in fields(new)})
+
+
 @transaction.atomic
 def open_tickets(new: Sequence[NewTicket]) -> list[Created]:
     """`open_ticket(by=None)` for each, in turn, written with one INSERT per table (a bulk load:
@@ -147,25 +152,7 @@ def open_tickets(new: Sequence[NewTicket]) -> list[Created]:
     those of the calls one by one; all or nothing (a bad one raises, as `open_ticket` would, and
     nothing of the others stays)."""
     if not connection.features.can_return_rows_from_bulk_insert:  # the ids are needed below
-        return [
-            open_ticket(
-                customer=n.customer,
-                subject=n.subject,
-                body=n.body,
-                by=None,
-                channel=n.channel,
-                type=n.type,
-                priority=n.priority,
-                category=n.category,
-                team=n.team,
-                body_html=n.body_html,
-                body_html_clean=n.body_html_clean,
-                body_text_html=n.body_text_html,
-                attachments=n.attachments,
-                external_id=n.external_id,
-            )
-            for n in new
-        ]
+        return [open_new(n, by=None) for n in new]
     texts = [
         _checked_new(subject=n.subject, body=n.body, channel=n.channel, type=n.type, priority=n.priority)
         for n in new
