@@ -105,6 +105,9 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
         assert f"http://127.0.0.1:{port}" in log.read_text()
 
         # A task enqueued on the embedded broker is executed by the worker of `kefu up`.
+        # The worker declares its queue on the embedded broker when it starts; kombu's SQLAlchemy
+        # transport creates that row without a retry, so a second producer racing it fails once.
+        assert _wait(lambda: " ready." in log.read_text(), 120), log.read_text()
         broker = f"sqla+sqlite:///{tmp_path / 'var' / 'celery-broker.sqlite3'}"
         with app.connection_for_write(broker) as conn:
             result = app.send_task("kefu.core.tasks.handle_event", args=[0], connection=conn)
