@@ -23,6 +23,14 @@ def test_keyword_rule_sets_complaint_and_high_priority(lead_zhao, customer_x, ro
     assert TriagePrediction.objects.get(ticket=ticket, field="type").state == SuggestionState.APPLIED
 
 
+def test_of_two_matching_priority_rules_the_higher_priority_wins(lead_zhao, customer_x, route):
+    rules.save_keyword_rule(by=lead_zhao, keywords="投诉, 12315", field="priority", value="high")
+    rules.save_keyword_rule(by=lead_zhao, keywords="生鲜", field="priority", value="urgent")
+    rules.save_keyword_rule(by=lead_zhao, keywords="退款", field="priority", value="low")
+    ticket = route(customer_x, "我要投诉：生鲜榴莲到货腐烂", "请尽快退款，不然我就打12315。")
+    assert ticket.priority == "urgent"  # the green channel's rule is not lost behind the complaint rule
+
+
 def test_keyword_rule_for_category_and_department(lead_zhao, customer_x, route):
     Category.objects.create(name="财务")
     warehouse = DepartmentFactory(name="仓储")

@@ -55,10 +55,17 @@ def text_of(ticket: Ticket) -> str:
 
 
 def rule_guesses(text: str) -> dict[str, Guess]:
+    """Per field, the first matching rule in the supervisors' order; for priority the highest
+    matched priority wins, so a complaint (high) about fresh food (urgent) is urgent."""
+    from kefu.tickets.models import PRIORITY_RANK
+
     lowered = text.lower()
     found: dict[str, Guess] = {}
     for rule in KeywordRule.objects.filter(is_active=True):
-        if rule.field in found:
+        seen = found.get(rule.field)
+        if seen is not None and (
+            rule.field != "priority" or PRIORITY_RANK.get(rule.value, -1) <= PRIORITY_RANK.get(seen.value, -1)
+        ):
             continue
         if any(word.lower() in lowered for word in rule.keyword_list):
             found[rule.field] = Guess(rule.field, rule.value, 1.0, "rule", rule_id=rule.pk)
