@@ -75,3 +75,48 @@ def test_nav_link_only_for_supervisors(client, agent_li):
     client.force_login(agent_li)
     page = client.get("/agent/")
     assert 'href="/agent/routing/"' not in page.content.decode()
+
+
+def test_an_agent_switches_their_own_presence_from_the_top_bar(client, agent_li, customer_x, route):
+    client.force_login(agent_li)
+    page = client.get("/agent/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="my-presence"' in page and '<option value="online" selected>在线</option>' in page
+    response = client.post(
+        "/agent/routing/me/presence/", {"presence": "offline", "next": "/agent/?view=mine"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/agent/?view=mine"
+    assert AgentStatus.objects.get(agent=agent_li).presence == "offline"
+    page = client.get("/agent/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<option value="offline" selected>离线</option>' in page
+    # offline: the router passes over this agent (the only one in the team)
+    ticket = route(customer_x, "订单还没发货", "我上周下的订单还没有发货。", team=agent_li.teams.first())
+    assert ticket.assignee is None
+
+
+def test_presence_switch_keeps_the_supervisors_caps_and_refuses_bad_input(client, lead_zhao, agent_li):
+    client.force_login(lead_zhao)
+    client.post(
+        f"/agent/routing/agents/{agent_li.pk}/availability/",
+        {"presence": "online", "days": "12345", "daily_cap": "30", "chat_cap": "3"},
+    )
+    client.force_login(agent_li)
+    response = client.post(
+        "/agent/routing/me/presence/", {"presence": "away", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/agent/"  # no open redirect
+    status = AgentStatus.objects.get(agent=agent_li)
+    assert (status.presence, status.working_days, status.daily_cap, status.chat_cap) == (
+        "away",
+        "12345",
+        30,
+        3,
+    )
+    response = client.post("/agent/routing/me/presence/", {"presence": "asleep"}, follow=True)
+    assert "Unknown presence" in response.content.decode()
+    assert AgentStatus.objects.get(agent=agent_li).presence == "away"
+
+
+def test_customers_have_no_presence_switch(client, customer_x):
+    client.force_login(customer_x.user)
+    assert 'data-testid="my-presence"' not in client.get("/portal/").content.decode()
+    assert client.post("/agent/routing/me/presence/", {"presence": "online"}).status_code == 404

@@ -11,4 +11,5 @@ def kefu(request):
         # Links that higher apps add to the top bar (core.extensions.register_nav).
         "kefu_nav_agent": lambda: extensions.nav_links(user, "agent"),
         "kefu_nav_portal": lambda: extensions.nav_links(user, "portal"),
+        "kefu_top_bar": lambda: extensions.top_bar(request),
     }

@@ -50,6 +50,7 @@ _ticket_panels: dict[str, _Entry] = {}
 _compose_tools: dict[str, _Entry] = {}
 _row_badges: dict[str, _Entry] = {}
 _nav_links: dict[str, NavLink] = {}
+_top_bar: dict[str, _Entry] = {}
 
 
 def register_ticket_panel(key: str, render: TicketHook, *, order: int = 100) -> None:
@@ -69,6 +70,20 @@ def register_row_badges(key: str, render: RowsHook, *, order: int = 100) -> None
 
 def register_nav(link: NavLink) -> None:
     _nav_links[link.key] = link
+
+
+def register_top_bar(key: str, render: Callable[[HttpRequest], str], *, order: int = 100) -> None:
+    """A control in the top bar beside the user's name (e.g. the agent's own presence)."""
+    _top_bar[key] = _Entry(order, key, render)
+
+
+def top_bar(request: HttpRequest) -> list[SafeString]:
+    parts = []
+    for entry in sorted(_top_bar.values()):
+        html = _safe(entry, request)
+        if html:
+            parts.append(mark_safe(html))  # rendered by the app's own autoescaping template
+    return parts
 
 
 def _safe(entry: _Entry, *args: Any) -> Any:

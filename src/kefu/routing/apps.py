@@ -14,6 +14,7 @@ class RoutingConfig(AppConfig):
 
         events.register("routing.route", handlers.on_event)
         extensions.register_ticket_panel("routing.triage", views.triage_panel, order=20)
+        extensions.register_top_bar("routing.presence", views.presence_widget, order=10)
         extensions.register_nav(
             extensions.NavLink(55, "routing", _("Routing"), "routing:home", visible=selectors.can_manage)
         )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("assignment-rules/<int:pk>/delete/", views.delete_assignment_rule, name="assignment_delete"),
     path("retrain/", views.retrain, name="retrain"),
     path("agents/<int:pk>/availability/", views.save_availability, name="availability"),
+    path("me/presence/", views.save_my_presence, name="my_presence"),
     path("suggestions/<int:pk>/accept/", views.accept_suggestion, name="accept"),
     path("suggestions/<int:pk>/dismiss/", views.dismiss_suggestion, name="dismiss"),
 ]

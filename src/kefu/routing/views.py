@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +22,7 @@ from kefu.customers.models import Tier
 from kefu.tickets.models import Channel, Priority, TicketType
 
 from . import selectors, tasks
-from .models import AssignmentRule, KeywordRule, Presence, SuggestionState, TriageField
+from .models import AgentStatus, AssignmentRule, KeywordRule, Presence, SuggestionState, TriageField
 from .services import assignment, rules, triage
 
 
@@ -235,6 +236,45 @@ def save_availability(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as err:
         return _failed(request, err)
     return _done(request, _("Availability saved."))
+
+
+# --------------------------------------------------------------------------- the agent's own presence
+
+PRESENCE_DOTS = {
+    Presence.ONLINE: "status-green",
+    Presence.AWAY: "status-yellow",
+    Presence.OFFLINE: "status-secondary",
+}
+
+
+def presence_widget(request: HttpRequest) -> str:
+    """The top bar's 在线 / 离开 / 离线 switch: chats go only to agents online, nothing to agents offline."""
+    user = request.user
+    if not (user.is_authenticated and user.is_agent):
+        return ""
+    status = AgentStatus.objects.filter(agent=user).first()
+    presence = status.presence if status else Presence.ONLINE
+    return render_to_string(
+        "routing/_presence.html",
+        {"presence": presence, "presences": Presence.choices, "dot": PRESENCE_DOTS[presence]},
+        request=request,
+    )
+
+
+@require_POST
+def save_my_presence(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_agent:
+        raise Http404()
+    try:
+        assignment.set_presence(agent=request.user, presence=request.POST.get("presence", ""))  # type: ignore[arg-type]
+    except DomainError as err:
+        messages.error(request, err.message)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        back = "agent:queue"
+    return redirect(back)
 
 
 # --------------------------------------------------------------------------- ticket panel

@@ -242,6 +242,19 @@ def auto_assign(ticket: Ticket, *, event_id: int | None = None, reopened: bool =
 
 
 @transaction.atomic
+def set_presence(*, agent: User, presence: str) -> AgentStatus:
+    """The agent's own online / away / offline switch; working days and caps stay the supervisor's."""
+    from kefu.routing.errors import RuleInvalid
+
+    if presence not in Presence.values:
+        raise RuleInvalid(_("Unknown presence."), field="presence")
+    status, _created = AgentStatus.objects.get_or_create(agent=agent)
+    if status.presence != presence:
+        status.presence = presence
+        status.save(update_fields=["presence"])
+    return status
+
+
 def set_status(
     *,
     agent: User,
