@@ -24,7 +24,7 @@ def test_help_centre_search_highlights_and_hides_internal(client, kb):
 
 
 def test_help_centre_browse_and_feedback(client, kb, customer_x):
-    home = client.get(reverse("help:home")).content.decode()
+    home = client.get(reverse("help:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "售后" in home and "物流" in home
     category = kb["refund-time"].category
     assert "退款多久到账" in client.get(reverse("help:category", args=[category.pk])).content.decode()

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -112,11 +112,27 @@ def staff_list(user: Any, *, query: str = "", status: str = "") -> QuerySet[Arti
     return qs.order_by("-updated_at")
 
 
-def category_tree() -> list[KbCategory]:
-    return list(KbCategory.objects.filter(parent=None).prefetch_related("children"))
+def _in_language(qs: QuerySet[Article], language: str) -> QuerySet[Article]:
+    """The articles in the reader's language family (zh-Hans and zh-Hant are one, OpenCC joins
+    them in search); all of them when there are none in it."""
+    language = (language or "").lower()
+    family = "zh" if language.startswith("zh") else language[:2]
+    if not family:
+        return qs
+    mine = qs.filter(language__istartswith=family)
+    return mine if mine.exists() else qs
+
+
+def category_tree(*, language: str = "") -> list[KbCategory]:
+    """The help centre's topics: only categories holding a published public article (in the
+    reader's language), so internal-only sections (内部规范) are not even named to customers."""
+    used = set(_in_language(visible_articles(None), language).values_list("category_id", flat=True))
+    children = KbCategory.objects.filter(pk__in=used)
+    tops = KbCategory.objects.filter(parent=None).prefetch_related(Prefetch("children", queryset=children))
+    return [c for c in tops if c.pk in used or c.children.all()]
 
 
 def public_in_category(category: KbCategory, *, language: str = "") -> QuerySet[Article]:
     ids = [category.pk, *category.children.values_list("pk", flat=True)]
-    qs = visible_articles(None).filter(category_id__in=ids)
+    qs = _in_language(visible_articles(None).filter(category_id__in=ids), language)
     return qs.order_by("title")

@@ -1,11 +1,21 @@
-"""The public help centre: browse by category, search with highlights, articles with feedback."""
+"""The public help centre: browse by category, search with highlights, articles with feedback, and
+the FAQ bot (智能客服) that answers first and hands off to a person."""
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from kefu.accounts.api import client_ip
+from kefu.core.ratelimit import RateLimited, hit
 
 from . import selectors, services
 from .errors import ArticleNotFound
@@ -13,6 +23,10 @@ from .models import KbCategory
 from .render import render_markdown
 
 QUERY_MAX = 500
+BOT_SESSION = "kb_bot_session"  # the bot's conversation key, so "那运费呢？" follows the last question
+BOT_TURNS = "kb_bot_turns"  # what the visitor sees of the conversation, for a page reload
+BOT_TURNS_KEPT = 12
+BOT_RATE = "30/60"
 
 
 def _language(request: HttpRequest) -> str:
@@ -20,19 +34,21 @@ def _language(request: HttpRequest) -> str:
     return getattr(customer, "language", "") or getattr(request, "LANGUAGE_CODE", "") or "zh-hans"
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    query = (request.GET.get("q") or "")[:QUERY_MAX]
+def _home(request: HttpRequest, query: str = "", *, bot_error: str = "", status: int = 200) -> HttpResponse:
     hits = selectors.search_articles(None, query, language=_language(request)) if query.strip() else []
-    return render(
-        request,
-        "knowledge/help/home.html",
-        {
-            "query": query,
-            "hits": hits,
-            "categories": selectors.category_tree(),
-            "searched": bool(query.strip()),
-        },
-    )
+    context = {
+        "query": query,
+        "hits": hits,
+        "categories": selectors.category_tree(language=_language(request)),
+        "searched": bool(query.strip()),
+        "turns": request.session.get(BOT_TURNS, []),
+        "bot_error": bot_error,
+    }
+    return render(request, "knowledge/help/home.html", context, status=status)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return _home(request, (request.GET.get("q") or "")[:QUERY_MAX])
 
 
 def category(request: HttpRequest, pk: int) -> HttpResponse:
@@ -87,3 +103,71 @@ def file(request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store" if not item.article.is_public else "public, max-age=300"
     return response
+
+
+# --------------------------------------------------------------------------- the FAQ bot
+
+
+def _asker(request: HttpRequest) -> Any:
+    user = request.user
+    return getattr(user, "customer", None) if user.is_authenticated and user.is_customer else None
+
+
+def _turn(question: str, result: Any) -> dict[str, Any]:
+    """A bot answer as the page shows it (stored in the session, so plain values only)."""
+    return {
+        "question": question,
+        "decision": result.decision,
+        "reason": result.reason,
+        "text": result.text.split("\n", 1)[0] if result.decision == "answer" else result.text,
+        "articles": [
+            {"title": a.title, "short_answer": a.short_answer, "url": a.url} for a in result.articles
+        ],
+        "question_id": result.question_id,
+        "ticket_number": result.ticket_number,
+        "ticket_id": result.ticket_id,
+    }
+
+
+@require_POST
+def ask(request: HttpRequest) -> HttpResponse:
+    """One question to the bot. Logged-in customers who are handed off get a ticket with the
+    transcript; visitors are pointed to the sign-in page or the contact form."""
+    question = (request.POST.get("question") or "")[:QUERY_MAX]
+    shown = question
+    if request.POST.get("human") == "1":  # the "talk to a person" button, in whatever language
+        question, shown = "转人工", _("Talk to a person")
+    try:
+        hit(f"help-bot:{client_ip(request)}", getattr(settings, "KEFU_HELP_BOT_RATE", BOT_RATE))
+    except RateLimited as err:
+        if request.headers.get("HX-Request"):
+            return HttpResponse(
+                format_html('<div class="alert alert-warning" role="alert">{}</div>', err.message), status=429
+            )
+        return _home(request, bot_error=err.message, status=429)
+    session = request.session.get(BOT_SESSION) or f"help-{secrets.token_hex(12)}"
+    request.session[BOT_SESSION] = session
+    result = services.answer(
+        question, language=_language(request), channel="web", customer=_asker(request), session=session
+    )
+    turn = _turn(shown, result)
+    request.session[BOT_TURNS] = [*request.session.get(BOT_TURNS, []), turn][-BOT_TURNS_KEPT:]
+    if request.headers.get("HX-Request"):
+        return render(request, "knowledge/help/_bot_turn.html", {"turn": turn})
+    return redirect(reverse("help:home") + "#bot")
+
+
+@require_POST
+def bot_feedback(request: HttpRequest, question_id: int) -> HttpResponse:
+    """Helpful / not helpful on one of this visitor's own answers; "not helpful" offers a person."""
+    if question_id not in {t.get("question_id") for t in request.session.get(BOT_TURNS, [])}:
+        raise Http404
+    helpful = request.POST.get("helpful") == "1"
+    customer = _asker(request)
+    if not services.record_bot_feedback(
+        question_id, helpful=helpful, customer=customer, anonymous=not selectors.is_staff(request.user)
+    ):
+        raise Http404
+    if request.headers.get("HX-Request"):
+        return render(request, "knowledge/help/_bot_feedback.html", {"helpful": helpful})
+    return redirect(reverse("help:home") + "#bot")

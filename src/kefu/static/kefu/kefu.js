@@ -133,6 +133,19 @@
     }
   });
 
+  // Forms marked data-kefu-reset (the help centre's bot) empty after htmx sent them; the thread
+  // they append to scrolls to its newest line.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches("form[data-kefu-reset]") && event.detail.successful) {
+      form.reset();
+      var input = form.querySelector("input[type=text]");
+      if (input) input.focus();
+    }
+    var target = event.detail.target;
+    if (target && target.lastElementChild && target.id === "bot-thread") target.lastElementChild.scrollIntoView({ block: "nearest" });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     // With JavaScript the compose panes become tabs; without it both stay visible.
     var first = document.querySelector("[data-kefu-tab]");
