@@ -6,7 +6,9 @@ from __future__ import annotations
 def test_internal_only_categories_are_not_named_to_customers(client, kb):
     from kefu.knowledge import services
 
-    services.update_article(kb["internal-comp"], by=None, category=services.category_from_path("内部规范/补偿标准"))
+    services.update_article(
+        kb["internal-comp"], by=None, category=services.category_from_path("内部规范/补偿标准")
+    )
     page = client.get("/help/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "退换货" in page and "物流" in page
     assert "内部规范" not in page and "补偿标准" not in page
