@@ -106,3 +106,13 @@ def test_a_flood_of_questions_is_rate_limited_with_a_message(client, kb, setting
     refused = ask(client, "忘记密码")
     assert refused.status_code == 429 and "秒后重试" in refused.content.decode()
     assert BotQuestion.objects.count() == 2
+
+
+def test_asking_for_a_person_hands_off_even_when_a_synonym_rewrites_the_cue(client, kb):
+    from kefu.knowledge import services
+
+    services.set_synonym_group("客服=人工")  # the demo has this group: 转人工 would read 转客服
+    for question in ["转人工", "我要人工客服"]:
+        html = ask(client, question).content.decode()
+        assert 'data-decision="handoff"' in html, question
+    assert set(BotQuestion.objects.values_list("reason", flat=True)) == {"asked_for_human"}

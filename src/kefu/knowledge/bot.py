@@ -126,7 +126,8 @@ def answer(
     earlier = (previous.context_question or previous.question) if previous is not None else ""
     earlier = earlier or (context if isinstance(context, str) else "").replace("\x00", "")[:MAX_LOGGED]
     context = ""
-    reason = _cue(norm)
+    # cues on the text before synonyms too: a group like 客服=人工 must not turn 转人工 into 转客服
+    reason = _cue(text.clean(question)[: text.MAX_CHARS]) or _cue(norm)
     result = engine.Result(hits=[], confidence=0.0)
     if not reason and not norm.strip(" \t\r\n?？!！.。,，"):
         reason = "empty_question"
