@@ -112,7 +112,9 @@ def test_asking_for_a_person_hands_off_even_when_a_synonym_rewrites_the_cue(clie
     from kefu.knowledge import services
 
     services.set_synonym_group("客服=人工")  # the demo has this group: 转人工 would read 转客服
+    ask(client, "怎么退货")  # a search loads the synonyms into the process
     for question in ["转人工", "我要人工客服"]:
         html = ask(client, question).content.decode()
         assert 'data-decision="handoff"' in html, question
-    assert set(BotQuestion.objects.values_list("reason", flat=True)) == {"asked_for_human"}
+    handed = BotQuestion.objects.filter(outcome=Outcome.HANDOFF).values_list("reason", flat=True)
+    assert list(handed) == ["asked_for_human", "asked_for_human"]
