@@ -27,6 +27,27 @@ def test_a_customer_finds_the_answer_in_the_help_centre(server, new_page):
     expect(page.locator("[data-testid=help-thanks]")).to_be_visible(timeout=WAIT)
 
 
+def test_the_help_centre_bot_answers_follows_up_and_hands_off_to_a_ticket(server, new_page):
+    page = new_page()
+    login(page, server, "customer_x")
+    page.goto(server + "/help/")
+    page.fill("[data-testid=bot-question]", "退款多久能到账？")
+    page.keyboard.press("Enter")  # keyboard only: the box empties and keeps the focus for the next one
+    first = page.locator("[data-testid=bot-turn]").first
+    expect(first).to_have_attribute("data-decision", "answer", timeout=WAIT)
+    expect(first.locator("[data-testid=bot-answer]")).to_contain_text("原路退回")
+    expect(page.locator("[data-testid=bot-question]")).to_have_value("")
+    expect(page.locator("[data-testid=bot-question]")).to_be_focused()
+    first.locator("[data-testid=bot-unhelpful]").click()
+    expect(page.locator("[data-testid=bot-feedback-done]")).to_contain_text("抱歉", timeout=WAIT)
+    page.locator("[data-testid=bot-feedback-done] [data-testid=bot-human]").click()
+    ticket = page.locator("[data-testid=bot-ticket]")
+    expect(ticket).to_contain_text("KF-", timeout=WAIT)
+    shoot(page, "help-centre-bot")
+    ticket.locator("a").click()
+    expect(page.locator("body")).to_contain_text("退款多久能到账", timeout=WAIT)  # the transcript is on the ticket
+
+
 def test_traditional_characters_find_the_simplified_article(server, new_page):
     page = new_page()
     page.goto(server + "/help/?q=" + "退款多久到帳")
