@@ -248,3 +248,15 @@ def test_a_mail_server_that_is_down_delays_the_link_but_never_loses_it(client, s
     assert contact.email_sent_at is not None and contact.email_attempts == 3
     assert services.retry_confirmations() == 0  # sent once, never again
     assert client.get(link_path(mail.outbox[0]), follow=True).status_code == 200
+
+
+def test_a_link_can_prefill_the_subject_and_message_but_not_beyond_the_limits(client):
+    page = client.get(
+        "/contact/", {"subject": "退款多久到账", "message": "我问了机器人\n还是不清楚 <b>x</b>"}
+    )
+    html = page.content.decode()
+    assert (
+        'value="退款多久到账"' in html and "我问了机器人\n还是不清楚 &lt;b&gt;x&lt;/b&gt;</textarea>" in html
+    )
+    long = client.get("/contact/", {"message": "长" * 50_000}).content.decode()
+    assert "长" * 2000 in long and "长" * 2001 not in long

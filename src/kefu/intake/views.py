@@ -95,6 +95,9 @@ class RequestForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
+PREFILL_MAX = 2000  # a link's message; the visitor may write more
+
+
 class ContactForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Your name"), max_length=100, widget=_input(autocomplete="name")
@@ -211,9 +214,13 @@ def _contact(request: HttpRequest) -> HttpResponse:
             )
             response["Retry-After"] = str(wait)
             return response
-    form = ContactForm(
-        request.POST or None, request.FILES or None, initial={"token": services.new_form_token()}
-    )
+    initial = {"token": services.new_form_token()}
+    if request.method == "GET":  # prefilled by a link, e.g. the help centre's bot handing over
+        initial |= {
+            "subject": request.GET.get("subject", "")[:SUBJECT_MAX],
+            "message": request.GET.get("message", "")[:PREFILL_MAX],
+        }
+    form = ContactForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         sent = reverse("contact:sent") + ("?" + urlencode({"embed": 1}) if embed else "")

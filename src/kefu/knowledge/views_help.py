@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -129,6 +130,14 @@ def _turn(question: str, result: Any) -> dict[str, Any]:
     }
 
 
+def _contact_prefill(turns: list[dict[str, Any]]) -> str:
+    """The contact form's subject and message from what the visitor asked, so nothing is typed twice."""
+    asked = [t["question"].strip() for t in turns if t["question"].strip() and not t.get("human")]
+    if not asked:
+        return ""
+    return urlencode({"subject": asked[0][:80], "message": "\n".join(asked)[:1500]})
+
+
 @require_POST
 def ask(request: HttpRequest) -> HttpResponse:
     """One question to the bot. Logged-in customers who are handed off get a ticket with the
@@ -150,8 +159,11 @@ def ask(request: HttpRequest) -> HttpResponse:
     result = services.answer(
         question, language=_language(request), channel="web", customer=_asker(request), session=session
     )
-    turn = _turn(shown, result)
-    request.session[BOT_TURNS] = [*request.session.get(BOT_TURNS, []), turn][-BOT_TURNS_KEPT:]
+    turn = _turn(shown, result) | {"human": shown != question}
+    turns = [*request.session.get(BOT_TURNS, []), turn][-BOT_TURNS_KEPT:]
+    if result.decision == "handoff" and not result.ticket_number:
+        turn["contact_query"] = _contact_prefill(turns)
+    request.session[BOT_TURNS] = turns
     if request.headers.get("HX-Request"):
         return render(request, "knowledge/help/_bot_turn.html", {"turn": turn})
     return redirect(reverse("help:home") + "#bot")
