@@ -63,6 +63,7 @@ def test_anonymous_landing_offers_request_login_signup_and_hotline(client, setti
 def test_sign_up_log_in_by_email_submit_with_attachment_and_see_it_listed(client, db, mailoutbox):
     page = client.post(reverse("portal:signup"), {"name": "王小红", "email": "xiaohong@example.cn"})
     assert page.status_code == 200 and "Check your mailbox" in page.content.decode()
+    assert "the link works for 24 hours" in page.content.decode()  # the signer's real max age
     page = finish_sign_up(client, mailoutbox, password="hongkong-9988")
     assert page.status_code == 302 and page.url == reverse("portal:home")
     user = User.objects.get(email="xiaohong@example.cn")

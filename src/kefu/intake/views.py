@@ -142,7 +142,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("We could not send the mail just now. Please try again in a few minutes."))
         else:
             # The same page whether or not the address has an account: it tells no one who is a customer.
-            return render(request, "intake/signup_sent.html", {"email": data["email"]})
+            hours = int(signing_up.SIGNUP_MAX_AGE.total_seconds() // 3600)
+            return render(request, "intake/signup_sent.html", {"email": data["email"], "hours": hours})
     return render(request, "intake/signup.html", {"form": form}, status=422 if form.errors else 200)
 
 
