@@ -45,7 +45,8 @@ def test_the_help_centre_bot_answers_follows_up_and_hands_off_to_a_ticket(server
     expect(ticket).to_contain_text("KF-", timeout=WAIT)
     shoot(page, "help-centre-bot")
     ticket.locator("a").click()
-    expect(page.locator("body")).to_contain_text("退款多久能到账", timeout=WAIT)  # the transcript is on the ticket
+    # the ticket carries the transcript for the person who takes over
+    expect(page.locator("body")).to_contain_text("退款多久能到账", timeout=WAIT)
 
 
 def test_traditional_characters_find_the_simplified_article(server, new_page):
