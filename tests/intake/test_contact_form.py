@@ -58,6 +58,7 @@ def test_contact_form_opens_ticket_mails_link_and_confirmation_shows_it(client, 
     message = mail.outbox[0]
     assert message.to == [EMAIL] and ticket.number in message.subject
     assert message.extra_headers["Auto-Submitted"] == "auto-replied"
+    assert message.extra_headers["X-Auto-Response-Suppress"] == "All"
 
     # Before the link is clicked nobody can log in as this customer, so nobody sees the ticket.
     assert not User.objects.filter(email=EMAIL).exists()

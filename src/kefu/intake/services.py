@@ -15,16 +15,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import EmailMessage
 from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.db import IntegrityError, models, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext
 
 from kefu.accounts.models import Role, Team, User
 from kefu.accounts.services import create_user
+from kefu.core.automail import AUTOMATIC, send_templated
 from kefu.core.clock import now
 from kefu.customers.models import Customer
 from kefu.customers.services import (
@@ -513,17 +511,15 @@ def _deliver_confirmation(contact: ContactRequest, *, ticket: Ticket, site_url: 
         "company": settings.KEFU_COMPANY,
         "hotline": settings.KEFU_HOTLINE,
     }
-    with translation.override(contact.language):
-        subject = " ".join(render_to_string("intake/email/confirm_subject.txt", context).split())
-        text = render_to_string("intake/email/confirm_body.txt", context)
-    message = EmailMessage(
-        subject=subject,
-        body=text,
-        to=[contact.email],
-        headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
-    )
     try:
-        message.send()
+        # a reply to what the customer sent, so "auto-replied" (RFC 3834), not "auto-generated"
+        send_templated(
+            to=contact.email,
+            language=contact.language,
+            template="intake/email/confirm",
+            context=context,
+            headers={**AUTOMATIC, "Auto-Submitted": "auto-replied"},
+        )
     except Exception:
         log.warning("could not send the confirmation mail for ticket %s", ticket.pk, exc_info=True)
         return False
