@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,19 @@ def login(page, server: str, username: str, password: str = PASSWORD) -> None:
 def shoot(page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def mail_link(data_dir: Path, address: str, path_part: str) -> str:
+    """The first link containing `path_part` in the newest mail to `address` (file email backend)."""
+    found = ""
+    outbox = data_dir / "outbox-mail"
+    for log in sorted(outbox.glob("*.log"), key=lambda p: p.stat().st_mtime) if outbox.exists() else []:
+        for raw in log.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if not raw.strip():
+                continue
+            message = email.message_from_bytes(raw.strip(), policy=policy.default)
+            if address in str(message["To"]):
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                found = next((url for url in re.findall(r"https?://\S+", body) if path_part in url), found)
+    assert found, f"no mail with {path_part} to {address}"
+    return found

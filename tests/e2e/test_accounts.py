@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import email
 import re
 import secrets
-from email import policy
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, shoot
+from tests.e2e.conftest import login, mail_link, shoot
 
 pytestmark = pytest.mark.e2e
 WAIT = 10_000  # ms
-
-
-def mail_link(data_dir: Path, address: str, path_part: str) -> str:
-    """The first link containing `path_part` in the newest mail to `address` (file email backend)."""
-    found = ""
-    outbox = data_dir / "outbox-mail"
-    for log in sorted(outbox.glob("*.log"), key=lambda p: p.stat().st_mtime) if outbox.exists() else []:
-        for raw in log.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if not raw.strip():
-                continue
-            message = email.message_from_bytes(raw.strip(), policy=policy.default)
-            if address in str(message["To"]):
-                body = message.get_body(preferencelist=("plain",)).get_content()
-                found = next((url for url in re.findall(r"https?://\S+", body) if path_part in url), found)
-    assert found, f"no mail with {path_part} to {address}"
-    return found
 
 
 def test_someone_who_wrote_before_signs_up_by_link_and_sees_their_request(server, new_page, data_dir):

@@ -7,19 +7,17 @@ in docs/screenshots/ (zh-Hans) as a by-product.
 
 from __future__ import annotations
 
-import email
 import gettext
 import re
 import secrets
 import struct
 import zlib
-from email import policy
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, login, shoot
+from tests.e2e.conftest import ROOT, login, mail_link, shoot
 
 pytestmark = pytest.mark.e2e
 
@@ -186,23 +184,6 @@ def test_queue_keyboard_and_search(server, new_page):
 # --------------------------------------------------------------------------- contact form
 
 
-def _confirm_link(data_dir: Path, address: str) -> str:
-    """The confirmation link of the mail sent to `address` by the file email backend."""
-    outbox = data_dir / "outbox-mail"
-    for path in sorted(outbox.glob("*.log")) if outbox.exists() else []:
-        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
-            if not raw.strip():
-                continue
-            message = email.message_from_bytes(raw.strip(), policy=policy.default)
-            if address not in str(message["To"]):
-                continue
-            body = message.get_body(preferencelist=("plain",)).get_content()
-            match = re.search(r"https?://\S+/contact/confirm/\S+/", body)
-            assert match, body
-            return match.group(0)
-    raise AssertionError(f"no mail to {address} in {outbox}")
-
-
 def test_contact_form_without_account(server, new_page, data_dir):
     order = order_number()
     subject = f"咨询：订单 {order} 可以开电子发票吗"
@@ -225,7 +206,7 @@ def test_contact_form_without_account(server, new_page, data_dir):
     expect(li.get_by_test_id("queue-table").get_by_text(subject)).to_be_visible()
 
     # The customer follows the emailed link, confirms, and lands on their request.
-    link = _confirm_link(data_dir, address)
+    link = mail_link(data_dir, address, "/contact/confirm/")
     assert link.startswith(server), link
     visitor.goto(link)
     with visitor.expect_navigation():
