@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from kefu.core.clock import now
 
@@ -76,6 +78,56 @@ def gap_report(days: int = 30, *, limit: int = 30) -> list[Gap]:
             Gap(label=examples[0] if examples else "", count=len(members), examples=examples, reasons=reasons)
         )
     return gaps
+
+
+@dataclass
+class BotSummary:
+    """What the bot did with the questions of a period, for the people who own the knowledge base."""
+
+    asked: int
+    answered: int
+    helpful: int
+    unhelpful: int
+    suggested: int
+    handed_off: int
+    handoff_reasons: dict[str, int]
+    days: list[str]  # the chart's x axis, oldest first
+    per_day: dict[str, list[int]]  # outcome → a count per day
+
+    @property
+    def self_served(self) -> float:
+        """Share of the questions the bot answered on its own and nobody marked unhelpful (自助解决率)."""
+        return (self.answered - self.unhelpful) / self.asked if self.asked else 0.0
+
+
+def bot_summary(days: int = 30) -> BotSummary:
+    since = now() - timedelta(days=days)
+    qs = BotQuestion.objects.filter(created_at__gte=since).exclude(reason="empty_question")
+    by_outcome = dict(qs.values_list("outcome").annotate(n=Count("id")).order_by())
+    answered = qs.filter(outcome=Outcome.ANSWERED)
+    reasons = dict(
+        qs.filter(outcome=Outcome.HANDOFF).values_list("reason").annotate(n=Count("id")).order_by("-n")
+    )
+    local = timezone.get_current_timezone()
+    rows = qs.annotate(day=TruncDate("created_at", tzinfo=local)).values_list("day", "outcome")
+    counts = rows.annotate(n=Count("id")).order_by()
+    first = timezone.localtime(since, local).date()
+    axis = [first + timedelta(days=i) for i in range(days + 1)]
+    per_day = {o: [0] * len(axis) for o in (Outcome.ANSWERED, Outcome.SUGGESTED, Outcome.HANDOFF)}
+    for day, outcome, n in counts:
+        if outcome in per_day and day is not None and first <= day <= axis[-1]:
+            per_day[outcome][(day - first).days] += n
+    return BotSummary(
+        asked=sum(by_outcome.values()),
+        answered=by_outcome.get(Outcome.ANSWERED, 0),
+        helpful=answered.filter(feedback=Feedback.HELPFUL).count(),
+        unhelpful=answered.filter(feedback=Feedback.NOT_HELPFUL).count(),
+        suggested=by_outcome.get(Outcome.SUGGESTED, 0),
+        handed_off=by_outcome.get(Outcome.HANDOFF, 0),
+        handoff_reasons=reasons,
+        days=[d.isoformat() for d in axis],
+        per_day={str(k): v for k, v in per_day.items()},
+    )
 
 
 def draft_from_gap(examples: list[str], *, user: Any) -> dict[str, Any]:

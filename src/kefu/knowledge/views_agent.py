@@ -260,7 +260,35 @@ def article_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def gap_report(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("days") or "30"
     days = min(max(int(raw), 1), 365) if raw.isdigit() else 30
-    return render(request, "knowledge/agent/gaps.html", {"gaps": gaps.gap_report(days), "days": days})
+    summary = gaps.bot_summary(days)
+    chart = {
+        "days": summary.days,
+        "series": [
+            {"name": str(label), "data": summary.per_day[key], "color": colour}
+            for key, label, colour in (
+                ("answered", gettext_lazy("Answered"), "#2fb344"),
+                ("suggested", gettext_lazy("Did you mean"), "#f59f00"),
+                ("handoff", gettext_lazy("Handed off"), "#d63939"),
+            )
+        ],
+    }
+    reasons = [(str(HANDOFF_REASONS.get(code, code)), n) for code, n in summary.handoff_reasons.items()]
+    context = {
+        "gaps": gaps.gap_report(days),
+        "days": days,
+        "summary": summary,
+        "chart": chart,
+        "reasons": reasons,
+    }
+    return render(request, "knowledge/agent/gaps.html", context)
+
+
+HANDOFF_REASONS = {
+    "asked_for_human": gettext_lazy("asked for a person"),
+    "complaint": gettext_lazy("complaint"),
+    "low_confidence": gettext_lazy("not sure"),
+    "no_articles": gettext_lazy("no article"),
+}
 
 
 @agents_only
