@@ -16,10 +16,17 @@ def hooks():
         dict(extensions._compose_tools),
         dict(extensions._row_badges),
         dict(extensions._nav_links),
+        dict(extensions._top_bar),
     )
     yield extensions
     for registry, copy in zip(
-        (extensions._ticket_panels, extensions._compose_tools, extensions._row_badges, extensions._nav_links),
+        (
+            extensions._ticket_panels,
+            extensions._compose_tools,
+            extensions._row_badges,
+            extensions._nav_links,
+            extensions._top_bar,
+        ),
         saved,
         strict=True,
     ):
@@ -71,3 +78,17 @@ def test_portal_links_are_only_for_the_portal_area(client, hooks, customer_x):
     page = client.get(reverse("portal:home")).content.decode()
     assert 'data-nav="help"' in page
     assert extensions.nav_links(customer_x.user, "agent") == []
+
+
+def test_top_bar_parts_show_on_every_page_and_a_failing_one_is_left_out(client, hooks, customer_x):
+    hooks.register_top_bar(
+        "t-top", lambda request: format_html("<span id='t-top'>{}</span>", request.user.name)
+    )
+
+    def broken(request):
+        raise RuntimeError("presence table missing")
+
+    hooks.register_top_bar("t-broken", broken)
+    client.force_login(customer_x.user)
+    page = client.get("/portal/")
+    assert page.status_code == 200 and "<span id='t-top'>张小明</span>" in page.content.decode()
