@@ -167,3 +167,40 @@ def test_auto_assign_twice_is_a_no_op(agent_li, customer_x, route, team_aftersal
     ticket = route(customer_x, team=team_aftersales)
     assert auto_assign(ticket).reason == "already_assigned"
     assert AgentLoad.objects.get(agent=agent_li).assigned == 1
+
+
+def test_a_waiting_ticket_goes_to_the_agent_who_comes_online(
+    agent_li, customer_x, route, team_aftersales, django_capture_on_commit_callbacks
+):
+    from kefu.routing.services.assignment import set_presence
+
+    AgentStatus.objects.create(agent=agent_li, presence=Presence.OFFLINE)  # the night shift is empty
+    ticket = route(customer_x, "半夜的邮件", "订单还没发货。", team=team_aftersales)
+    assert ticket.assignee is None
+    with django_capture_on_commit_callbacks(execute=True):
+        set_presence(agent=agent_li, presence=Presence.ONLINE)  # morning: 李娜 clicks 在线
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent_li
+    assert AssignmentLog.objects.filter(ticket=ticket).latest("id").agent == agent_li
+    assert AgentLoad.objects.get(agent=agent_li, day=today()).assigned == 1  # it counts against the cap
+
+
+def test_the_periodic_retry_logs_nobody_available_once_and_leaves_deliberate_unassigns_alone(
+    agent_li, agent_wang, customer_x, customer_y, route, team_aftersales
+):
+    from kefu.routing.services.assignment import route_waiting
+
+    AgentStatus.objects.create(agent=agent_li, presence=Presence.OFFLINE)
+    AgentStatus.objects.create(agent=agent_wang, presence=Presence.OFFLINE)
+    waiting = route(customer_x, "等待分配", "请帮忙", team=team_aftersales)
+    assert route_waiting() == 0 and route_waiting() == 0
+    assert AssignmentLog.objects.filter(ticket=waiting, reason="unassigned").count() == 1
+
+    AgentStatus.objects.filter(agent=agent_wang).update(presence=Presence.ONLINE)
+    put_back = route(customer_y, "王芳放回队列的工单", "请帮忙", team=team_aftersales)
+    assert put_back.assignee == agent_wang
+    tickets.assign(put_back, to=None, by=agent_wang, version=put_back.version)  # back to the queue, on purpose
+    assert route_waiting() == 1  # only the ticket that was waiting for someone
+    waiting.refresh_from_db()
+    put_back.refresh_from_db()
+    assert waiting.assignee == agent_wang and put_back.assignee is None

@@ -34,3 +34,11 @@ def retrain_field(field: str) -> str:
         return f"v{train_from_history(field, folds=3).version}"
     except TrainingFailed as err:
         return err.message
+
+
+@shared_task
+def route_waiting() -> int:
+    """Every two minutes, and when an agent comes online: owners for the tickets nobody could take."""
+    from .services.assignment import route_waiting as run
+
+    return run()

@@ -18,18 +18,25 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role, User
 from kefu.core.clock import now
 from kefu.customers.models import Tier
-from kefu.routing.models import AgentLoad, AgentStatus, AssignmentLog, AssignmentRule, Presence
+from kefu.routing.models import (
+    AgentLoad,
+    AgentStatus,
+    AssignmentLog,
+    AssignmentReason,
+    AssignmentRule,
+    Presence,
+)
 from kefu.tickets import services as tickets
 from kefu.tickets.errors import StaleVersion
 from kefu.tickets.models import Channel, Ticket
-from kefu.tickets.states import OPEN_STATUSES
+from kefu.tickets.states import OPEN_STATUSES, Status
 
 from .rules import get_settings
 from .triage import bot, text_of
@@ -196,8 +203,11 @@ def previous_owner(ticket: Ticket, *, days: int) -> tuple[User | None, str]:
     return earlier.first_contact_owner or earlier.assignee, "returning_customer"
 
 
-def auto_assign(ticket: Ticket, *, event_id: int | None = None, reopened: bool = False) -> Outcome:
-    """Assign an unassigned ticket by the rules; logs the reason (or why nobody) in AssignmentLog."""
+def auto_assign(
+    ticket: Ticket, *, event_id: int | None = None, reopened: bool = False, log_refusal: bool = True
+) -> Outcome:
+    """Assign an unassigned ticket by the rules; logs the reason (or why nobody) in AssignmentLog.
+    `log_refusal=False`: a retry of a waiting ticket, whose "nobody available" is already logged."""
     ticket = Ticket.objects.select_related("customer", "team", "first_contact_owner").get(pk=ticket.pk)
     if ticket.assignee_id is not None or ticket.merged_into_id:
         return Outcome(ticket.assignee, "already_assigned")
@@ -235,10 +245,59 @@ def auto_assign(ticket: Ticket, *, event_id: int | None = None, reopened: bool =
         if Ticket.objects.filter(pk=ticket.pk, assignee__isnull=False).exists():
             return Outcome(None, "taken")
     why_not = _("no eligible agent under the caps") if not pool else _("every eligible agent is at a cap")
+    if not log_refusal:
+        return Outcome(None, "unassigned", why_not, rule)
     AssignmentLog.objects.create(
         ticket=ticket, agent=None, rule=rule, reason="unassigned", detail=why_not, event_id=event_id
     )
     return Outcome(None, "unassigned", why_not, rule)
+
+
+WAITING_DAYS = 14  # a ticket nobody could take this long ago is the supervisors' to place by hand
+
+
+def waiting_tickets(limit: int = 200) -> list[Ticket]:
+    """Open tickets routing could not place ("nobody available") and nobody has taken since, oldest
+    first. Driven by the recent refusals, so the cost follows the waiting queue, not all tickets;
+    a ticket an agent deliberately put back (no refusal after it) is left alone."""
+    since = now() - timedelta(days=WAITING_DAYS)
+    refused = AssignmentLog.objects.filter(reason=AssignmentReason.UNASSIGNED, created_at__gte=since)
+    latest = (
+        AssignmentLog.objects.filter(ticket=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("reason")[:1]
+    )
+    return list(
+        Ticket.objects.filter(
+            pk__in=refused.values("ticket_id"),
+            assignee__isnull=True,
+            merged_into__isnull=True,
+            status__in=(Status.NEW, Status.OPEN),
+        )
+        .annotate(last_routing=Subquery(latest))
+        .filter(last_routing=AssignmentReason.UNASSIGNED)
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def route_waiting(limit: int = 200) -> int:
+    """Give the waiting tickets an owner now that someone may be free (came online, a new day's
+    caps, a new agent). Safe on many workers at once: each assignment is a compare-and-set."""
+    if not get_settings().auto_assign:
+        return 0
+    placed = 0
+    for ticket in waiting_tickets(limit):
+        placed += auto_assign(ticket, log_refusal=False).agent is not None
+    return placed
+
+
+def _route_waiting_soon() -> None:
+    from kefu.routing.tasks import route_waiting as task
+
+    try:
+        task.delay()
+    except Exception:  # broker down: the periodic run places them a minute later
+        log.warning("could not enqueue the waiting-ticket routing", exc_info=True)
 
 
 @transaction.atomic
@@ -252,6 +311,8 @@ def set_presence(*, agent: User, presence: str) -> AgentStatus:
     if status.presence != presence:
         status.presence = presence
         status.save(update_fields=["presence"])
+        if presence == Presence.ONLINE:
+            transaction.on_commit(_route_waiting_soon)
     return status
 
 
