@@ -140,3 +140,19 @@ def test_a_supervisor_builds_a_trigger_from_rows_with_the_keyboard(server, new_p
     page.goto(server + "/agent/automation/trigger/")
     expect(page.locator("body")).to_contain_text("投诉升级 e2e", timeout=WAIT)
     assert errors == []
+
+
+def test_the_gap_report_charts_what_the_bot_did(server, new_page):
+    visitor = new_page()
+    visitor.goto(server + "/help/")
+    for question in ("怎么开发票", "你们卖二手手机吗"):
+        visitor.fill("[data-testid=bot-question]", question)
+        visitor.keyboard.press("Enter")
+        expect(visitor.locator("[data-testid=bot-turn]").last).to_contain_text(question, timeout=WAIT)
+    page = new_page()
+    login(page, server, "lead_zhao")
+    page.goto(server + "/agent/kb/gaps/")
+    expect(page.get_by_test_id("bot-summary")).to_contain_text("自助解决率", timeout=WAIT)
+    # the chart is drawn in the browser from the page's JSON, under the no-inline-script CSP
+    expect(page.locator("[data-kefu-chart] svg rect").first).to_be_attached(timeout=WAIT)
+    shoot(page, "kb-gap-report")
