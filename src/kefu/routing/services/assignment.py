@@ -283,12 +283,18 @@ def waiting_tickets(limit: int = 200) -> list[Ticket]:
 def route_waiting(limit: int = 200) -> int:
     """Give the waiting tickets an owner now that someone may be free (came online, a new day's
     caps, a new agent). Safe on many workers at once: each assignment is a compare-and-set."""
-    if not get_settings().auto_assign:
-        return 0
+    if not get_settings().auto_assign or not _anyone_available():
+        return 0  # the night shift is empty: no need to try each waiting ticket
     placed = 0
     for ticket in waiting_tickets(limit):
         placed += auto_assign(ticket, log_refusal=False).agent is not None
     return placed
+
+
+def _anyone_available() -> bool:
+    agents = list(User.objects.filter(is_active=True, role__in=ASSIGNABLE_ROLES).exclude(username="kefu-bot"))
+    statuses = _status_of(agents)
+    return any(is_available(a, channel=Channel.EMAIL, status=statuses.get(a.pk)) for a in agents)
 
 
 def _route_waiting_soon() -> None:
@@ -296,7 +302,7 @@ def _route_waiting_soon() -> None:
 
     try:
         task.delay()
-    except Exception:  # broker down: the periodic run places them a minute later
+    except Exception:  # broker down: the periodic run places them soon after
         log.warning("could not enqueue the waiting-ticket routing", exc_info=True)
 
 
