@@ -156,3 +156,96 @@ def test_coverage_is_absolute_and_follows_edits(kb):
     result = index.search("以旧换新活动", families={"zh"}, public_only=False)
     assert result.hits[0].id == 10**6 and result.hits[0].coverage == pytest.approx(1.0)
     assert index.coverage(text.tokens("旧机回收"), [len(index._ids) - 1])[0] == pytest.approx(1.0)
+
+
+def test_the_body_is_two_bm25_fields_words_and_bigrams():
+    """Round 5: an untitled answer body is scored on its words and on its character bigrams as
+    two fields. A body holding the question's word scores on both; a body that only has the
+    word's characters in other words (以旧 … 换新) scores on the bigrams alone."""
+    from kefu.knowledge.search import engine, text
+
+    words, grams = text.token_fields("以旧换新活动怎么参加")
+    assert "以旧换新" in words and "旧换" in grams and "以旧换新" not in grams
+    assert set(words) | set(grams) == set(text.tokens("以旧换新活动怎么参加"))
+    index = engine.Index()
+    rows = [
+        dict(id=1, title="", questions=[], short_answer="", body="以旧换新：旧机回收后抵扣新机货款。"),
+        dict(id=2, title="", questions=[], short_answer="", body="以旧的包装寄回，我们换新的给您。"),
+        dict(id=3, title="", questions=[], short_answer="", body="发票在订单详情页下载。"),
+    ]
+    index.upsert(engine.make_docs(rows))
+    _, _, lq, lbw, lbg, sq, sb = index.features("以旧换新")
+    pos = {int(i): p for p, i in enumerate(index._ids)}
+    assert lbw[pos[1]] == pytest.approx(1.0) and lbw[pos[2]] == 0.0
+    assert lbg[pos[1]] > 0 and lbg[pos[2]] > 0 and lbg[pos[3]] == 0.0
+    # an untitled article's body stands in for its questions: both body fields together
+    assert lq[pos[1]] == pytest.approx(1.0) and lq[pos[2]] < lq[pos[1]]
+    assert index.search("以旧换新", public_only=False).hits[0].id == 1
+
+
+def test_snapshot_keeps_both_body_fields_and_ignores_an_old_format(kb):
+    """The snapshot stores the body's words and bigrams; a snapshot written by the previous engine
+    (one mixed body field) is not loaded half-read: the index is rebuilt and answers."""
+    import json
+
+    index = store.get_index()
+    before = {pk: (d.b_words, d.b_grams) for pk, d in index.docs.items()}
+    store.reset()
+    assert {pk: (d.b_words, d.b_grams) for pk, d in store.get_index().docs.items()} == before
+    meta_path = store.index_dir() / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    version, digest = meta["key"].split(":")
+    meta["key"] = f"3:{digest}"
+    for d in meta["docs"]:
+        d["b"] = d.pop("bw") + d.pop("bg")
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False))
+    store.reset()
+    assert len(store.get_index()) == len(kb) and top("怎么开发票") == "invoice"
+    assert json.loads(meta_path.read_text())["key"] == f"{version}:{digest}"
+
+
+def test_interrogative_filler_does_not_lower_coverage(kb):
+    """A covered question asked with filler (有没有, 能不能, 请问…) covers as much as the bare
+    question: the filler is no article's word, it used to count as uncovered IDF mass. Ranking
+    still sees every token; a question that is only filler keeps its tokens."""
+    from kefu.knowledge.search import text
+
+    index = store.get_index()
+
+    def coverage_of_top(query):
+        return index.search(query, families={"zh"}).hits[0].coverage
+
+    bare = coverage_of_top("开发票")
+    for query in ["能不能开发票", "请问可不可以开发票", "有沒有開發票呢"]:
+        assert coverage_of_top(query) == pytest.approx(bare), query
+    assert text.coverage_tokens("有没有以旧换新") == text.tokens("以旧换新")
+    assert text.coverage_tokens("有没有") == text.tokens("有没有")
+    assert "有没有" in index.search("有没有以旧换新").terms
+
+
+def test_a_language_family_ranks_with_its_own_weights():
+    """A search within one language family fuses with that family's weights (tuned on its own
+    data), any other search with the joint ones; the calibration stays the joint one."""
+    import json
+    from pathlib import Path
+
+    from kefu.knowledge.search import engine
+
+    only = {k: 0.0 for k in ("lex_q", "lex_bw", "lex_bg", "sem_q", "sem_b")}
+    titles_only = engine.Weights(**{**only, "lex_q": 1.0})
+    body_words_only = engine.Weights(**{**only, "lex_bw": 1.0})
+    index = engine.Index(weights=titles_only, family_weights={"en": body_words_only})
+    rows = [
+        dict(id=1, title="Refund policy", questions=[], short_answer="", body="Parcels ship in two days."),
+        dict(id=2, title="Payments", questions=[], short_answer="", body="A refund follows our policy."),
+    ]
+    index.upsert(engine.make_docs([{**r, "language": "en"} for r in rows]))
+    assert index.search("refund policy", families={"en"}, public_only=False).hits[0].id == 2
+    assert index.search("refund policy", families=None, public_only=False).hits[0].id == 1
+
+    stored = json.loads((Path(store.__file__).with_name("weights.json")).read_text())
+    families = store.new_index().family_weights
+    assert set(families) == set(stored["families"]) == {"zh", "en"}
+    for family, data in stored["families"].items():
+        assert families[family].lex_q == data["lex_q"] and families[family].sem_b == data["sem_b"]
+        assert families[family].conf_a == store.tuned_weights().conf_a

@@ -1,10 +1,13 @@
-"""The in-memory search index: two BM25 fields (bm25s) + two encoder fields, fused by weights.
+"""The in-memory search index: three BM25 fields (bm25s) + two encoder fields, fused by weights.
 
 A document is an article: its title and alternative questions ("q" field) and its short answer +
-body ("b" field). Each field has a BM25 score (bm25s over `text.tokens`) and a semantic score
-(cosine with the encoder; for "q" the best of the title and each question). The fused score is a
-weighted sum of the four, the BM25 parts divided by the query's best BM25 score so that weights
-mean the same for every query. `confidence` maps the top score, its margin over the runner-up and
+body ("b" field). "q" has a BM25 score over `text.tokens`; "b" has two, over its words and over its
+character bigrams (`text.token_fields`: as one mixed field the body matched questions worse, ADR
+0004 round 5). Each field also has a semantic score (cosine with the encoder; for "q" the best of
+the title and each question). The fused score is a weighted sum of the five, the BM25 parts divided
+by the query's best BM25 score so that weights mean the same for every query; a search within one
+language family uses that family's fusion weights when it has its own (`Index.family_weights`,
+tuned on the visible data of that family), else the joint ones. `confidence` maps the top score, its margin over the runner-up and
 the top article's `coverage` of the query (absolute: how much of the query's IDF mass it contains)
 to a probability that the top article is right (logistic with non-negative weights, fitted on the
 visible evaluation data plus the same questions asked without their article).
@@ -25,15 +28,19 @@ import numpy as np
 
 from . import encoder, text
 
-ENGINE_VERSION = 3
+ENGINE_VERSION = 4  # 4: the body as two BM25 fields (words, bigrams)
 DELTA_MAX = 200  # edited articles scored beside the BM25 matrix before a full recompile
+# BM25 term saturation: the title/questions keep bm25s's default; the body's two fields saturate
+# sooner (k1 picked among 0.8 / 1.0 / 1.2 by the 5-fold CV of benchmarks/kb_eval.py, round 5)
+K1_Q, K1_B, BM25_B = 1.2, 0.8, 0.75
 
 
 @dataclass(frozen=True)
 class Weights:
     lex_q: float = 0.35
-    lex_b: float = 0.15
-    sem_q: float = 0.35
+    lex_bw: float = 0.1  # body words
+    lex_bg: float = 0.1  # body character bigrams
+    sem_q: float = 0.3
     sem_b: float = 0.15
     # confidence = sigmoid(a * top + b * margin + cov * coverage + mc * margin * coverage + c);
     # top and margin are relative (BM25 divided by the query's best), coverage is absolute
@@ -54,7 +61,8 @@ class Doc:
     audience: str
     language: str
     q_tokens: list[str]
-    b_tokens: list[str]
+    b_words: list[str]
+    b_grams: list[str]
     q_vectors: np.ndarray  # (k, 512), k >= 0
     b_vector: np.ndarray  # (512,)
 
@@ -148,6 +156,7 @@ def make_docs(rows: list[dict], *, batch: int = 256) -> list[Doc]:
     out, pos = [], 0
     for i, (row, qs, body_norm) in enumerate(prepared):
         q_tokens = [t for q in qs for t in text.tokens(q, normalised=True)]
+        b_words, b_grams = text.token_fields(body_norm, normalised=True, limit=20000)
         out.append(
             Doc(
                 id=int(row["id"]),
@@ -155,7 +164,8 @@ def make_docs(rows: list[dict], *, batch: int = 256) -> list[Doc]:
                 audience=row.get("audience") or "public",
                 language=row.get("language") or "zh-hans",
                 q_tokens=q_tokens,
-                b_tokens=text.tokens(body_norm, normalised=True, limit=20000),
+                b_words=b_words,
+                b_grams=b_grams,
                 q_vectors=q_vecs[pos : pos + len(qs)],
                 b_vector=b_vecs[i],
             )
@@ -165,14 +175,15 @@ def make_docs(rows: list[dict], *, batch: int = 256) -> list[Doc]:
 
 
 class _Bm25Field:
-    def __init__(self, corpus: list[list[str]]):
+    def __init__(self, corpus: list[list[str]], k1: float = K1_Q):
         import bm25s
 
         self.empty = not any(corpus)
         self.n = len(corpus)
+        self.k1 = k1
         if self.empty:
             return
-        self.model = bm25s.BM25(k1=1.2, b=0.75)
+        self.model = bm25s.BM25(k1=k1, b=BM25_B)
         # bm25s needs at least one token per document
         self.model.index([toks or ["\x00"] for toks in corpus], show_progress=False)
         self.vocab = self.model.vocab_dict
@@ -195,7 +206,7 @@ class _Bm25Field:
                 j = self.vocab.get(t)
                 return 0 if j is None else int(indptr[j + 1] - indptr[j])
 
-        k1, b = 1.2, 0.75
+        k1, b = self.k1, BM25_B
         terms = set(query_tokens)
         idf = {t: math.log(1 + (n - df_of(t) + 0.5) / (df_of(t) + 0.5)) for t in terms}
         for i, toks in enumerate(corpus):
@@ -230,8 +241,9 @@ class _Bm25Field:
 class Index:
     """Articles by id; compiled arrays rebuilt lazily after changes."""
 
-    def __init__(self, weights: Weights = DEFAULT_WEIGHTS):
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, family_weights: dict[str, Weights] | None = None):
         self.weights = weights
+        self.family_weights = family_weights or {}
         self.docs: dict[int, Doc] = {}
         self._lock = threading.RLock()
         self._compiled = False
@@ -280,7 +292,8 @@ class Index:
         self._public = np.array([d.audience == "public" for d in docs], dtype=bool)
         self._family = np.array([language_family(d.language) for d in docs])
         self._lex_q = _Bm25Field([d.q_tokens for d in docs])
-        self._lex_b = _Bm25Field([d.b_tokens for d in docs])
+        self._lex_bw = _Bm25Field([d.b_words for d in docs], K1_B)
+        self._lex_bg = _Bm25Field([d.b_grams for d in docs], K1_B)
         counts = [len(d.q_vectors) for d in docs]
         self._has_q = np.array([bool(d.q_tokens) and len(d.q_vectors) > 0 for d in docs], dtype=bool)
         offsets = (
@@ -309,8 +322,9 @@ class Index:
         delta = list(self._delta.values())
         self._delta_docs = delta
         self._d_q = [d.q_tokens for d in delta]
-        self._d_b = [d.b_tokens for d in delta]
-        self._d_vocab = [set(d.q_tokens) | set(d.b_tokens) for d in delta]
+        self._d_bw = [d.b_words for d in delta]
+        self._d_bg = [d.b_grams for d in delta]
+        self._d_vocab = [set(d.q_tokens) | set(d.b_words) | set(d.b_grams) for d in delta]
         self._d_b_mat = (
             np.stack([d.b_vector for d in delta]) if delta else np.zeros((0, encoder.DIM), np.float32)
         )
@@ -336,6 +350,12 @@ class Index:
         return set(self._family[self._alive].tolist())
 
     # ----- query -----
+    def weights_for(self, families: set[str] | None) -> Weights:
+        """The fusion weights of the one family searched, if it has its own; else the joint ones."""
+        if families and len(families) == 1:
+            return self.family_weights.get(next(iter(families)), self.weights)
+        return self.weights
+
     def coverage(self, toks: list[str], positions) -> np.ndarray:
         """Absolute evidence, unlike the BM25 parts (divided by the query's best score): the share
         of the query's IDF mass that each document at `positions` contains (title, questions or
@@ -352,15 +372,16 @@ class Index:
         in_main = positions < m
         total = 0.0
         for t in terms:
-            pq, pb = self._lex_q.postings(t), self._lex_b.postings(t)
+            # a token is in the body when it is one of its words or one of its bigrams
+            lists = (self._lex_q.postings(t), self._lex_bw.postings(t), self._lex_bg.postings(t))
             has = np.zeros(len(positions), dtype=bool)
-            has[in_main] = _contains(pq, positions[in_main]) | _contains(pb, positions[in_main])
+            for plist in lists:
+                has[in_main] |= _contains(plist, positions[in_main])
             df = self._df_cache.get(t)
             if df is None:
-                # documents with the word in either field; edited rows still count until the next
+                # documents with the word in any field; edited rows still count until the next
                 # recompile (at most DELTA_MAX of them: the IDF barely moves)
-                small, large = (pq, pb) if len(pq) <= len(pb) else (pb, pq)
-                df = self._df_cache[t] = len(small) + len(large) - int(_contains(large, small).sum())
+                df = self._df_cache[t] = len(np.unique(np.concatenate(lists)))
             for j, vocab in enumerate(self._d_vocab):
                 if t in vocab:
                     df += 1
@@ -371,19 +392,19 @@ class Index:
         return out / total if total > 0 else out
 
     def features(self, query: str):
-        """Per-document feature columns (lex_q, lex_b, sem_q, sem_b) for a query, normalised."""
+        """Per-document feature columns (lex_q, lex_bw, lex_bg, sem_q, sem_b) for a query,
+        normalised."""
         self.compile()
         norm = text.normalise(query)
         toks = text.tokens(norm, normalised=True)
         n = len(self._ids)
         m = len(self._main_ids)
         lq = np.concatenate([self._lex_q.scores(toks), self._lex_q.delta_scores(toks, self._d_q)])
-        lb = np.concatenate([self._lex_b.scores(toks), self._lex_b.delta_scores(toks, self._d_b)])
+        q_words, q_grams = text.token_fields(norm, normalised=True)
+        lbw = np.concatenate([self._lex_bw.scores(q_words), self._lex_bw.delta_scores(q_words, self._d_bw)])
+        lbg = np.concatenate([self._lex_bg.scores(q_grams), self._lex_bg.delta_scores(q_grams, self._d_bg)])
         alive = self._alive
-        lq = np.where(alive, lq, 0.0)
-        lb = np.where(alive, lb, 0.0)
-        lq = lq / lq.max() if n and lq.max() > 0 else lq
-        lb = lb / lb.max() if n and lb.max() > 0 else lb
+        lq, lbw, lbg = (_by_best(np.where(alive, col, 0.0)) for col in (lq, lbw, lbg))
         if norm.strip() and n:
             qv = encoder.encode([norm])[0]
             sq = np.zeros(n, dtype=np.float32)
@@ -399,9 +420,9 @@ class Index:
         if n and not self._has_q.all():
             # an article without title/questions lets its body stand in, so it is not outranked
             # merely for having fewer fields
-            lq = np.where(self._has_q, lq, lb)
+            lq = np.where(self._has_q, lq, _by_best(lbw + lbg))
             sq = np.where(self._has_q, sq, sb)
-        return norm, toks, lq, lb, sq, sb
+        return norm, toks, lq, lbw, lbg, sq, sb
 
     def search(
         self,
@@ -412,12 +433,13 @@ class Index:
         limit: int = 10,
         weights: Weights | None = None,
     ) -> Result:
-        w = weights or self.weights
+        w = weights or self.weights_for(families)
         with self._lock:
-            norm, toks, lq, lb, sq, sb = self.features(query)
+            norm, toks, lq, lbw, lbg, sq, sb = self.features(query)
             if not len(self._ids) or not toks and not norm.strip():
                 return Result(hits=[], confidence=0.0, normalised_query=norm, terms=toks)
-            score = w.lex_q * lq + w.lex_b * lb + w.sem_q * sq + w.sem_b * sb
+            lex = w.lex_q * lq + w.lex_bw * lbw + w.lex_bg * lbg
+            score = lex + w.sem_q * sq + w.sem_b * sb
             mask = self._alive.copy()
             if public_only:
                 mask &= self._public
@@ -433,13 +455,20 @@ class Index:
                 Hit(
                     id=int(self._ids[i]),
                     score=float(score[i]),
-                    lex=float(w.lex_q * lq[i] + w.lex_b * lb[i]),
+                    lex=float(lex[i]),
                     sem=float(w.sem_q * sq[i] + w.sem_b * sb[i]),
                 )
                 for i in top
             ]
-            hits[0].coverage = float(self.coverage(toks, top[:1])[0])
+            cover = text.coverage_tokens(norm, normalised=True)
+            hits[0].coverage = float(self.coverage(cover, top[:1])[0])
         return Result(hits=hits, confidence=confidence(hits, w), normalised_query=norm, terms=toks)
+
+
+def _by_best(col: np.ndarray) -> np.ndarray:
+    """A BM25 column divided by the query's best score (all zeros stay zeros)."""
+    best = col.max() if len(col) else 0.0
+    return col / best if best > 0 else col
 
 
 def _contains(sorted_values: np.ndarray, items: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ and syncs the difference instead of re-encoding every article.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -99,7 +100,7 @@ def get_index() -> engine.Index:
             return _state["index"]
         key = _load_synonyms()
         if _state["index"] is None or _state["synonyms"] != key:
-            _state["index"] = load(key) or engine.Index(weights=tuned_weights())
+            _state["index"] = load(key) or new_index()
             _state["synonyms"] = key
         changed = _sync(_state["index"])
         _state["fingerprint"] = fp
@@ -125,22 +126,49 @@ def rebuild() -> engine.Index:
     """Re-index every published article from scratch (`kefu kb reindex`)."""
     with _lock:
         key = _load_synonyms()
-        index = engine.Index(weights=tuned_weights())
+        index = new_index()
         _sync(index)
         save(index, key)
         _state.update(index=index, fingerprint=_fingerprint(), checked=time.monotonic(), synonyms=key)
         return index
 
 
-def tuned_weights() -> engine.Weights:
-    path = Path(__file__).with_name("weights.json")
+def new_index() -> engine.Index:
+    weights, families = tuned_weights(), tuned_family_weights()
+    return engine.Index(weights=weights, family_weights=families)
+
+
+def _weights_file() -> dict:
     try:
-        data = json.loads(path.read_text())
-        return engine.Weights(
-            **{k: float(v) for k, v in data.items() if k in engine.Weights.__dataclass_fields__}
-        )
-    except (OSError, ValueError, TypeError):
+        data = json.loads(Path(__file__).with_name("weights.json").read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _fields(data: dict) -> dict[str, float]:
+    return {k: float(v) for k, v in data.items() if k in engine.Weights.__dataclass_fields__}
+
+
+def tuned_weights() -> engine.Weights:
+    """The joint weights and the confidence calibration (weights.json's top level)."""
+    try:
+        return engine.Weights(**_fields(_weights_file()))
+    except (ValueError, TypeError):
         return engine.DEFAULT_WEIGHTS
+
+
+def tuned_family_weights() -> dict[str, engine.Weights]:
+    """Per language family fusion weights (weights.json "families"), each with the joint
+    calibration: one confidence scale for every language."""
+    joint = tuned_weights()
+    out = {}
+    for family, data in (_weights_file().get("families") or {}).items():
+        try:
+            out[family] = dataclasses.replace(joint, **_fields(data))
+        except (ValueError, TypeError, AttributeError):
+            continue
+    return out
 
 
 # ----- snapshot -----
@@ -158,7 +186,8 @@ def save(index: engine.Index, key: str) -> None:
                     "audience": d.audience,
                     "language": d.language,
                     "q": d.q_tokens,
-                    "b": d.b_tokens,
+                    "bw": d.b_words,
+                    "bg": d.b_grams,
                     "nq": len(d.q_vectors),
                 }
                 for d in docs
@@ -196,7 +225,7 @@ def load(key: str) -> engine.Index | None:
         return None
     if len(b) != len(meta["docs"]) or len(q) != sum(d["nq"] for d in meta["docs"]):
         return None
-    index = engine.Index(weights=tuned_weights())
+    index = new_index()
     docs, pos = [], 0
     for i, d in enumerate(meta["docs"]):
         docs.append(
@@ -206,7 +235,8 @@ def load(key: str) -> engine.Index | None:
                 audience=d["audience"],
                 language=d["language"],
                 q_tokens=d["q"],
-                b_tokens=d["b"],
+                b_words=d["bw"],
+                b_grams=d["bg"],
                 q_vectors=q[pos : pos + d["nq"]],
                 b_vector=b[i],
             )

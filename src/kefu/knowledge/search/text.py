@@ -4,7 +4,11 @@ One function chain for documents and queries alike:
 - `normalise`: NFKC, control characters dropped, Traditional → Simplified (OpenCC t2s), lower case,
   synonyms mapped to their group's canonical term, bounded length;
 - `tokens`: jieba words (search mode) + character bigrams for Chinese runs, stemmed English words
-  (PyStemmer) for Latin runs, numbers and SKUs kept whole.
+  (PyStemmer) for Latin runs, numbers and SKUs kept whole;
+- `coverage_tokens`: the tokens of a question without its interrogative filler (有没有, 能不能…),
+  for the bot's coverage only;
+- `token_fields`: the same tokens as two lists, words and character bigrams, for the body's two
+  BM25 sub-fields (ADR 0004 round 5).
 """
 
 from __future__ import annotations
@@ -107,6 +111,44 @@ ZH_STOP = frozenset(
         "么",
     ]
 )
+
+# Interrogative and polite filler (Simplified: matched after t2s) that asks *how* something is asked,
+# not *what*: no article contains "有没有", so as query words they counted as uncovered IDF mass and
+# lowered the confidence of covered questions phrased that way (ADR 0004 round 5). Dropped as whole
+# jieba words for the coverage only; ranking keeps every token.
+FILLER = frozenset(
+    [
+        "有没有",
+        "有木有",
+        "有没",
+        "能不能",
+        "能否",
+        "可不可以",
+        "可以不可以",
+        "可否",
+        "是不是",
+        "是否",
+        "会不会",
+        "要不要",
+        "请问",
+        "想问",
+        "问一下",
+        "想知道",
+        "怎么办",
+        "怎么样",
+        "怎么",
+        "怎样",
+        "如何",
+        "一下",
+        "麻烦",
+        "您好",
+        "你好",
+    ]
+)
+
+# "A 不 A" questions; jieba cuts some of them apart (能 / 不能), so they go before segmenting
+_A_NOT_A = re.compile("有没有|能不能|可不可以|可以不可以|是不是|会不会|要不要|行不行|好不好|对不对")
+_PARTICLES = frozenset("吗呢吧啊呀嘛")  # sentence-final particles, as whole jieba words only
 
 _lock = threading.Lock()
 _synonyms: dict[str, str] = {}
@@ -223,3 +265,38 @@ def tokens(text: str, *, normalised: bool = False, limit: int = MAX_CHARS) -> li
         elif run not in EN_STOP:
             out.append(stem.stemWord(run) if run.isalpha() else run)
     return out
+
+
+def token_fields(
+    text: str, *, normalised: bool = False, limit: int = MAX_CHARS
+) -> tuple[list[str], list[str]]:
+    """(words, bigrams) of a text: jieba words and every character bigram of the Chinese runs, each
+    list with the stemmed English words. Their union is the set of `tokens`. Scored as two BM25
+    fields (each with its own length normalisation, divided by the query's best score), word
+    matches and bigram matches get a weight each instead of one mixed field's."""
+    if not normalised:
+        text = normalise(text, limit=limit)
+    words: list[str] = []
+    grams: list[str] = []
+    jb = _jieba()
+    stem = _stemmer()
+    for match in _RUN_RE.finditer(text):
+        run = match.group(0)
+        if _CJK_RE.match(run):
+            words.extend(w for w in jb.cut_for_search(run) if len(w) > 1 and w not in ZH_STOP)
+            grams.extend(g for g in _bigrams(run) if g not in ZH_STOP)
+        elif run not in EN_STOP:
+            token = stem.stemWord(run) if run.isalpha() else run
+            words.append(token)
+            grams.append(token)
+    return words, grams
+
+
+def coverage_tokens(text: str, *, normalised: bool = False) -> list[str]:
+    """`tokens` of a question without its interrogative filler (FILLER, whole jieba words), so
+    "有没有以旧换新" covers like "以旧换新". A question that is nothing but filler keeps its tokens."""
+    if not normalised:
+        text = normalise(text)
+    jb = _jieba()
+    kept = "".join(" " if w in FILLER or w in _PARTICLES else w for w in jb.cut(_A_NOT_A.sub(" ", text)))
+    return tokens(kept, normalised=True) or tokens(text, normalised=True)
