@@ -199,7 +199,8 @@ def test_the_periodic_retry_logs_nobody_available_once_and_leaves_deliberate_una
     AgentStatus.objects.filter(agent=agent_wang).update(presence=Presence.ONLINE)
     put_back = route(customer_y, "王芳放回队列的工单", "请帮忙", team=team_aftersales)
     assert put_back.assignee == agent_wang
-    tickets.assign(put_back, to=None, by=agent_wang, version=put_back.version)  # back to the queue, on purpose
+    # 王芳 puts it back in the queue on purpose
+    tickets.assign(put_back, to=None, by=agent_wang, version=put_back.version)
     assert route_waiting() == 1  # only the ticket that was waiting for someone
     waiting.refresh_from_db()
     put_back.refresh_from_db()

@@ -115,6 +115,48 @@ def test_below_threshold_is_a_suggestion_accepted_in_one_click(
     assert feedback.was_right and feedback.by == agent_li
 
 
+def test_a_suggestion_offers_the_next_likeliest_values_and_an_agent_picks_one(
+    lead_zhao, agent_li, customer_x, route, client
+):
+    texts = [
+        "我要投诉你们的客服",
+        "投诉快递员态度差",
+        "我要投诉商家",
+        "再不处理就投诉",
+        "请问有没有优惠",
+        "请问什么时候上新",
+        "请问尺码怎么选",
+        "请问能开发票吗",
+        "收到的杯子碎了要退货",
+        "质量问题申请退货",
+        "商品坏了怎么售后",
+        "退货退款怎么操作",
+    ]
+    labels = ["complaint"] * 4 + ["consultation"] * 4 + ["after_sales"] * 4
+    training.train(field="type", texts=texts, labels=labels, source="t", folds=2)
+    rules.update_settings(by=lead_zhao, threshold=1.0)  # everything is a suggestion
+    ticket = route(customer_x, "杯子碎了我要投诉", "收到的杯子碎了，质量问题，我要投诉。")
+    prediction = TriagePrediction.objects.get(ticket=ticket, field="type")
+    offered = [prediction.value, *(value for value, _p in prediction.alternatives)]
+    assert len(offered) == 3 and set(offered) == {"complaint", "consultation", "after_sales"}
+    pick = "after_sales" if prediction.value != "after_sales" else prediction.alternatives[0][0]
+    client.force_login(agent_li)
+    page = client.get(f"/agent/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="alternatives-type"' in page and f'name="value" value="{pick}"' in page
+
+    # something that was never offered is refused, and nothing changes
+    client.post(f"/agent/routing/suggestions/{prediction.pk}/accept/", {"value": "urgent_thing"})
+    ticket.refresh_from_db()
+    assert ticket.type == "consultation" and not TriageFeedback.objects.exists()
+
+    client.post(f"/agent/routing/suggestions/{prediction.pk}/accept/", {"value": pick})
+    ticket.refresh_from_db()
+    prediction.refresh_from_db()
+    assert ticket.type == pick and prediction.state == SuggestionState.ACCEPTED and prediction.chosen == pick
+    feedback = TriageFeedback.objects.get(ticket=ticket)  # the model's first guess was wrong: a correction
+    assert (feedback.predicted, feedback.corrected) == (prediction.value, pick) and not feedback.was_right
+
+
 def test_suggestion_of_someone_elses_ticket_is_404(
     lead_zhao, agent_tech, customer_x, route, client, team_aftersales
 ):

@@ -372,13 +372,19 @@ def per_class(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, dict]
 
 def predict(pipeline: Pipeline, texts: Sequence[str]) -> list[tuple[str, float]]:
     """(label, probability) per text, in order."""
+    return [ranked[0] for ranked in predict_top(pipeline, texts, k=1)]
+
+
+def predict_top(pipeline: Pipeline, texts: Sequence[str], *, k: int = 3) -> list[list[tuple[str, float]]]:
+    """The k likeliest (label, probability) per text, best first (the first is `predict`'s)."""
     if not texts:
         return []
     scorer = _scorer(pipeline)
     probabilities = scorer.predict_proba(texts) if scorer else pipeline.predict_proba(list(texts))
     classes = pipeline.classes_
-    best = probabilities.argmax(axis=1)
-    return [(str(classes[j]), float(probabilities[i, j])) for i, j in enumerate(best)]
+    k = max(1, min(k, len(classes)))
+    order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+    return [[(str(classes[j]), float(probabilities[i, j])) for j in row] for i, row in enumerate(order)]
 
 
 class Scorer:

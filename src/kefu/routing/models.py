@@ -67,6 +67,9 @@ class TriagePrediction(models.Model):
         "KeywordRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     state = models.CharField(max_length=20, choices=SuggestionState.choices)
+    # the model's next likeliest values of a suggestion, [[value, probability], …]
+    alternatives = models.JSONField(default=list, blank=True)
+    chosen = models.CharField(max_length=200, blank=True, default="")  # what the agent accepted
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -280,13 +280,21 @@ def save_my_presence(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- ticket panel
 
 
+def _value_label(field: str, value: str) -> str:
+    if field == "type":
+        return str(dict(TicketType.choices).get(value, value))
+    if field == "priority":
+        return str(dict(Priority.choices).get(value, value))
+    return value
+
+
 def _shown(ticket: Any, prediction: Any) -> tuple[str, bool]:
     """The predicted value in the reader's language, and whether the ticket already has it."""
     value = prediction.value
     if prediction.field == "type":
-        return str(dict(TicketType.choices).get(value, value)), ticket.type == value
+        return _value_label("type", value), ticket.type == value
     if prediction.field == "priority":
-        return str(dict(Priority.choices).get(value, value)), ticket.priority == value
+        return _value_label("priority", value), ticket.priority == value
     if prediction.field == "team":
         return value, bool(ticket.team_id) and ticket.team.name == value
     if prediction.field == "category":
@@ -301,6 +309,10 @@ def triage_panel(request: HttpRequest, ticket: Any) -> str:
     predictions = selectors.predictions_for(ticket.pk)
     for prediction in predictions:
         prediction.value_label, prediction.is_current = _shown(ticket, prediction)
+        prediction.others = [
+            {"value": str(v), "label": _value_label(prediction.field, str(v)), "probability": float(pr)}
+            for v, pr in (prediction.alternatives or [])
+        ]
     log = list(selectors.assignment_log(ticket.pk)[:3])
     if not predictions and not log:
         return ""
@@ -323,7 +335,7 @@ def accept_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     prediction = triage.access_prediction(request.user, pk)  # type: ignore[arg-type]
     try:
-        triage.accept(prediction, by=request.user)  # type: ignore[arg-type]
+        triage.accept(prediction, by=request.user, choice=request.POST.get("value", ""))  # type: ignore[arg-type]
         messages.success(request, _("Suggestion applied."))
     except DomainError as err:
         messages.error(request, err.message)

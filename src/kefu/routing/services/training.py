@@ -162,6 +162,14 @@ def pipeline_for(model: TriageModel) -> Any:
 
 def predict(*, field: str, texts: Sequence[str]) -> tuple[TriageModel, list[tuple[str, float]]]:
     """(label, probability) per text with the active model of `field`; UntrainedField when none."""
+    model, ranked = predict_top(field=field, texts=texts, k=1)
+    return model, [r[0] for r in ranked]
+
+
+def predict_top(
+    *, field: str, texts: Sequence[str], k: int = 3
+) -> tuple[TriageModel, list[list[tuple[str, float]]]]:
+    """The k likeliest (label, probability) per text, best first; [("", 0.0)] for an empty text."""
     model = active_model(field)
     if model is None:
         raise UntrainedField(
@@ -173,10 +181,10 @@ def predict(*, field: str, texts: Sequence[str]) -> tuple[TriageModel, list[tupl
             field="field",
         )
     pipeline = pipeline_for(model)
-    results = [("", 0.0)] * len(texts)
+    results: list[list[tuple[str, float]]] = [[("", 0.0)] for _t in texts]
     idx = [i for i, t in enumerate(texts) if (t or "").strip()]
-    for i, pair in zip(idx, classifier.predict(pipeline, [texts[i] for i in idx]), strict=True):
-        results[i] = pair
+    for i, ranked in zip(idx, classifier.predict_top(pipeline, [texts[i] for i in idx], k=k), strict=True):
+        results[i] = ranked
     return model, results
 
 

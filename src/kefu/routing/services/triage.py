@@ -7,6 +7,7 @@ a predicted field are recorded as TriageFeedback and feed the next training.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -41,6 +42,9 @@ class Guess:
     source: str
     model_id: int | None = None
     rule_id: int | None = None
+    # the model's next likeliest values, [[value, probability], …]: when the first is wrong the
+    # right one is usually among them (taipei: top-1 78 %, top-3 90 %; ADR 0005 round 5)
+    alternatives: list[list[object]] = dataclasses.field(default_factory=list)
 
 
 def text_of(ticket: Ticket) -> str:
@@ -72,18 +76,26 @@ def rule_guesses(text: str) -> dict[str, Guess]:
     return found
 
 
+ALTERNATIVES = 2  # shown beside a suggestion: the model's next two values
+ALTERNATIVE_MIN = 0.02  # below this a value is noise, not a candidate
+
+
 def model_guesses(text: str, fields: tuple[str, ...] = FIELDS) -> dict[str, Guess]:
     found: dict[str, Guess] = {}
     for field in fields:
         if training.active_model(field) is None:
             continue  # untrained field: rules alone
         try:
-            model, [(label, probability)] = training.predict(field=field, texts=[text])
+            model, [ranked] = training.predict_top(field=field, texts=[text], k=ALTERNATIVES + 1)
         except Exception:  # a broken model must never stop a ticket from being routed
             log.exception("triage model for %s failed", field)
             continue
+        (label, probability), others = ranked[0], ranked[1:]
         if label:
-            found[field] = Guess(field, label, probability, "model", model_id=model.pk)
+            alternatives = [[value, round(p, 4)] for value, p in others if p >= ALTERNATIVE_MIN]
+            found[field] = Guess(
+                field, label, probability, "model", model_id=model.pk, alternatives=alternatives
+            )
     return found
 
 
@@ -137,6 +149,7 @@ def triage_ticket(ticket: Ticket, *, created_by_agent: bool = False) -> list[Tri
                 model_id=guess.model_id,
                 rule_id=guess.rule_id,
                 state=SuggestionState.APPLIED if apply else SuggestionState.SUGGESTED,
+                alternatives=[] if apply else guess.alternatives,
             )
         )
     if changes:
@@ -165,27 +178,32 @@ def access_prediction(user: User, prediction_id: int) -> TriagePrediction:
 
 
 @transaction.atomic
-def accept(prediction: TriagePrediction, *, by: User) -> TriagePrediction:
-    """One-click accept of a suggestion: the field is set by the agent and counted as confirmed."""
+def accept(prediction: TriagePrediction, *, by: User, choice: str = "") -> TriagePrediction:
+    """One-click accept of a suggestion (or of one of its alternatives, `choice`): the field is set
+    by the agent; the top value counts as confirmed, an alternative as a correction of it."""
     if prediction.state != SuggestionState.SUGGESTED:
         return prediction
+    chosen = choice or prediction.value
+    offered = {prediction.value, *(str(a[0]) for a in prediction.alternatives or [])}
+    if chosen not in offered:
+        raise DomainError(_("%(v)s was not suggested for this ticket.") % {"v": chosen}, field="value")
     ticket = Ticket.objects.get(pk=prediction.ticket_id)
-    value = _resolve(prediction.field, prediction.value)
+    value = _resolve(prediction.field, chosen)
     if value is None:
-        raise DomainError(_("%(v)s no longer exists.") % {"v": prediction.value}, field="value")
+        raise DomainError(_("%(v)s no longer exists.") % {"v": chosen}, field="value")
     if prediction.field == "department":
         tickets.share_with_department(ticket, department=value, by=by)  # type: ignore[arg-type]
     else:
         tickets.update_ticket(ticket, by=by, version=None, **{prediction.field: value})
     won = TriagePrediction.objects.filter(pk=prediction.pk, state=SuggestionState.SUGGESTED).update(
-        state=SuggestionState.ACCEPTED
+        state=SuggestionState.ACCEPTED, chosen=chosen
     )
     if won:
         TriageFeedback.objects.create(
             ticket=ticket,
             field=prediction.field,
             predicted=prediction.value,
-            corrected=prediction.value,
+            corrected=chosen,
             by=by,
         )
     prediction.refresh_from_db()
