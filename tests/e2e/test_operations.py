@@ -156,3 +156,17 @@ def test_the_gap_report_charts_what_the_bot_did(server, new_page):
     # the chart is drawn in the browser from the page's JSON, under the no-inline-script CSP
     expect(page.locator("[data-kefu-chart] svg rect").first).to_be_attached(timeout=WAIT)
     shoot(page, "kb-gap-report")
+
+
+def test_an_agent_switches_presence_from_the_top_bar(server, new_page):
+    page = new_page()
+    login(page, server, "agent_wang")
+    page.goto(server + "/agent/")
+    switch = page.get_by_test_id("my-presence").locator("select")
+    expect(switch).to_have_value("online", timeout=WAIT)
+    switch.select_option("away")  # the select submits itself; the page comes back on the same view
+    expect(page.get_by_test_id("my-presence").locator("select")).to_have_value("away", timeout=WAIT)
+    page.reload()
+    expect(page.get_by_test_id("my-presence").locator("select")).to_have_value("away")
+    page.get_by_test_id("my-presence").locator("select").select_option("online")
+    expect(page.get_by_test_id("my-presence").locator("select")).to_have_value("online", timeout=WAIT)
