@@ -205,3 +205,15 @@ def test_the_periodic_retry_logs_nobody_available_once_and_leaves_deliberate_una
     waiting.refresh_from_db()
     put_back.refresh_from_db()
     assert waiting.assignee == agent_wang and put_back.assignee is None
+
+
+def test_supervisors_see_how_many_tickets_wait_for_a_free_agent(
+    client, lead_zhao, agent_li, customer_x, customer_y, route, team_aftersales
+):
+    AgentStatus.objects.create(agent=agent_li, presence=Presence.OFFLINE)
+    AgentStatus.objects.create(agent=lead_zhao, presence=Presence.OFFLINE)  # supervisors take tickets too
+    route(customer_x, "等一等", "请帮忙", team=team_aftersales)
+    route(customer_y, "再等等", "请帮忙", team=team_aftersales)
+    client.force_login(lead_zhao)
+    page = client.get("/agent/routing/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "2 个工单等待空闲客服" in page and 'href="/agent/?view=unassigned"' in page
