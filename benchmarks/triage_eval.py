@@ -81,6 +81,7 @@ def evaluate(name: str, make, texts, labels, folds: int) -> dict:
     return {
         "name": name,
         "accuracy": cv["accuracy"],
+        "top3": cv["top3_accuracy"],
         "macro_f1": cv["macro_f1"],
         "train_s": train_s,
         "ms": ms_per_prediction(pipeline, texts),
@@ -175,7 +176,7 @@ def main() -> None:
         cjk_ngrams=tuple(int(x) for x in args.cjk.split(",")),  # type: ignore[arg-type]
     )
     print(f"kefu triage model: {params}; {args.folds}-fold stratified CV on the visible train data\n")
-    header = f"{'dataset':<10} {'model':<24} {'accuracy':>9} {'macro-F1':>9} {'train s':>8} {'ms/pred':>8}"
+    header = f"{'dataset':<10} {'model':<24} {'accuracy':>9} {'top-3':>7} {'macro-F1':>9} {'train s':>8} {'ms/pred':>8}"
     for dataset in ["banking77", "taipei"]:
         if args.only and args.only != dataset:
             continue
@@ -200,13 +201,14 @@ def main() -> None:
         )
         for r in results:
             print(
-                f"{dataset:<10} {r['name']:<24} {r['accuracy']:>9.2%} {r['macro_f1']:>9.2%} "
+                f"{dataset:<10} {r['name']:<24} {r['accuracy']:>9.2%} {r['top3']:>7.1%} {r['macro_f1']:>9.2%} "
                 f"{r['train_s']:>8.1f} {r['ms']:>8.2f}"
             )
         if len(results) >= 2:
             base, ours = results[0], results[-1]
             print(
                 f"{dataset:<10} {'ratio kefu/' + base['name'][:13]:<24} {ours['accuracy'] / base['accuracy']:>9.3f} "
+                f"{ours['top3'] / base['top3']:>7.3f} "
                 f"{ours['macro_f1'] / base['macro_f1']:>9.3f} {ours['train_s'] / base['train_s']:>8.1f} "
                 f"{ours['ms'] / base['ms']:>8.1f}"
             )

@@ -137,3 +137,20 @@ def test_cli_errors_are_clear(db, train_csv, tmp_path, monkeypatch):
     with pytest.raises(CommandError, match="No triage model is trained for the field team"):
         monkeypatch.setattr("sys.stdin", io.StringIO("x\n"))
         call_command("triage", "predict", "--field", "team")
+
+
+def test_cross_validation_also_says_how_often_the_right_label_is_in_the_top_three(db):
+    from kefu.routing import classifier
+
+    texts = [t for t, _ in TRAIN_ROWS]
+    labels = [label for _, label in TRAIN_ROWS]
+    three = classifier.cross_validate(texts, labels, folds=2)
+    assert three["top3_accuracy"] == 1.0  # three classes: the right one is always among them
+    four = classifier.cross_validate(
+        [*texts, "App 闪退打不开", "登录不了验证码收不到", "App 一打开就闪退", "收不到验证码登录不了"],
+        [*labels, "技术", "技术", "技术", "技术"],
+        folds=2,
+    )
+    assert 0 < four["accuracy"] <= four["top3_accuracy"] <= 1.0
+    model = _train()
+    assert model.metrics["top3_accuracy"] == 1.0  # kept with the model, shown on the routing page

@@ -341,18 +341,34 @@ def cross_validate(
     smallest = min(Counter(labels).values())
     k = max(2, min(folds, smallest))
     predicted = np.empty(len(y), dtype=object)
+    in_top3 = np.zeros(len(y), dtype=bool)
     with remember_vectors():
         for train, test in StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(x, y):
             train_min = min(Counter(y[train]).values())
             pipeline = make(train_min) if make else build(params, classes_min=train_min)
             pipeline.fit(list(x[train]), list(y[train]))
-            predicted[test] = pipeline.predict(list(x[test]))
+            # one scoring pass: the argmax is predict's (calibration keeps the order), the top 3 is
+            # what a suggestion offers an agent
+            held = list(x[test])
+            scores = (
+                pipeline.predict_proba(held)
+                if hasattr(pipeline, "predict_proba")
+                else pipeline.decision_function(held)
+            )
+            scores = np.atleast_2d(scores)
+            classes = np.asarray(pipeline.classes_, dtype=object)
+            if scores.shape[1] == 1:  # a binary decision_function: one margin for the positive class
+                scores = np.hstack([-scores, scores])
+            order = np.argsort(-scores, axis=1, kind="stable")
+            predicted[test] = classes[order[:, 0]]
+            in_top3[test] = [y[i] in set(classes[row[:3]]) for i, row in zip(test, order, strict=True)]
             if progress:
                 progress(1)
     return {
         "folds": k,
         "n": len(y),
         "accuracy": float(accuracy_score(y, predicted)),
+        "top3_accuracy": float(in_top3.mean()),
         "macro_f1": float(f1_score(y, predicted, average="macro")),
         "per_class": per_class(y, predicted),
     }

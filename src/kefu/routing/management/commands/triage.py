@@ -63,7 +63,9 @@ class Command(BaseCommand):
         m = model.metrics
         self.stdout.write(
             f"{field} v{model.version}: {model.rows} rows, {len(m['classes'])} classes; "
-            f"{m['folds']}-fold cross-validated accuracy {m['accuracy']:.1%}, macro-F1 {m['macro_f1']:.1%}. "
+            f"{m['folds']}-fold cross-validated accuracy {m['accuracy']:.1%}, macro-F1 {m['macro_f1']:.1%}"
+            + (f", right label in the top 3 {m['top3_accuracy']:.1%}" if "top3_accuracy" in m else "")
+            + ". "
             "Now the active model."
         )
 
