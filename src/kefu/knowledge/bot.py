@@ -141,6 +141,8 @@ def answer(
         if not result.hits:
             reason = "no_articles"
     articles = _suggestions(result.hits[:3]) if not reason else []
+    if not reason and not articles:  # every hit was unpublished behind the index's back
+        reason = "no_articles"
     if reason:
         decision = Outcome.HANDOFF
     elif result.confidence >= ANSWER_AT:
