@@ -156,6 +156,14 @@ def test_a_suggestion_offers_the_next_likeliest_values_and_an_agent_picks_one(
     feedback = TriageFeedback.objects.get(ticket=ticket)  # the model's first guess was wrong: a correction
     assert (feedback.predicted, feedback.corrected) == (prediction.value, pick) and not feedback.was_right
 
+    # the worker then handles the change event of that accept: still one verdict, still "accepted"
+    from kefu.routing.services.triage import record_correction
+
+    change = TicketEvent.objects.filter(ticket=ticket, field="type").latest("id")
+    record_correction(change)
+    assert TriageFeedback.objects.filter(ticket=ticket).count() == 1
+    assert TriagePrediction.objects.get(pk=prediction.pk).state == SuggestionState.ACCEPTED
+
 
 def test_suggestion_of_someone_elses_ticket_is_404(
     lead_zhao, agent_tech, customer_x, route, client, team_aftersales

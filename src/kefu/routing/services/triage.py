@@ -231,6 +231,11 @@ def record_correction(event: TicketEvent) -> TriageFeedback | None:
         return None
     ticket = Ticket.objects.select_related("category", "team").get(pk=event.ticket_id)
     corrected = training.label_of(ticket, event.field, {})
+    accepted = TriageFeedback.objects.filter(
+        ticket_id=event.ticket_id, field=event.field, corrected=corrected, event_id__isnull=True
+    ).first()
+    if accepted is not None and prediction.state == SuggestionState.ACCEPTED:
+        return accepted  # this change is the accepted suggestion itself: counted once, by accept()
     feedback, _created = TriageFeedback.objects.get_or_create(
         event_id=event.pk,
         defaults={
