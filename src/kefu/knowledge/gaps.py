@@ -104,7 +104,10 @@ def bot_summary(days: int = 30) -> BotSummary:
     since = now() - timedelta(days=days)
     qs = BotQuestion.objects.filter(created_at__gte=since).exclude(reason="empty_question")
     by_outcome = dict(qs.values_list("outcome").annotate(n=Count("id")).order_by())
-    answered = qs.filter(outcome=Outcome.ANSWERED)
+    rated = qs.filter(outcome=Outcome.ANSWERED).aggregate(
+        helpful=Count("id", filter=Q(feedback=Feedback.HELPFUL)),
+        unhelpful=Count("id", filter=Q(feedback=Feedback.NOT_HELPFUL)),
+    )
     reasons = dict(
         qs.filter(outcome=Outcome.HANDOFF).values_list("reason").annotate(n=Count("id")).order_by("-n")
     )
@@ -120,8 +123,8 @@ def bot_summary(days: int = 30) -> BotSummary:
     return BotSummary(
         asked=sum(by_outcome.values()),
         answered=by_outcome.get(Outcome.ANSWERED, 0),
-        helpful=answered.filter(feedback=Feedback.HELPFUL).count(),
-        unhelpful=answered.filter(feedback=Feedback.NOT_HELPFUL).count(),
+        helpful=rated["helpful"],
+        unhelpful=rated["unhelpful"],
         suggested=by_outcome.get(Outcome.SUGGESTED, 0),
         handed_off=by_outcome.get(Outcome.HANDOFF, 0),
         handoff_reasons=reasons,

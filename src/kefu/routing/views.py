@@ -94,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "active_models": [m for m in models if m.is_active],
         "agents": selectors.list_agents_with_status(),
         "dispatch": selectors.repeat_dispatch_rate(),
-        "waiting": len(assignment.waiting_tickets(limit=1000)),
+        "waiting": assignment.waiting_count(),
         "fields": TriageField.choices,
         "presences": Presence.choices,
         "teams": Team.objects.all(),

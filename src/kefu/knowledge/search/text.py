@@ -18,7 +18,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 MAX_CHARS = 2000  # a query is cut here: the first 2,000 characters say what it is about
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -249,21 +249,30 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def tokens(text: str, *, normalised: bool = False, limit: int = MAX_CHARS) -> list[str]:
-    """Index/query tokens of a text (normalised first unless `normalised`)."""
-    if not normalised:
-        text = normalise(text, limit=limit)
-    out: list[str] = []
+def _pieces(text: str) -> Iterator[tuple[list[str], list[str], bool]]:
+    """Per run of a normalised text, stop words out: (jieba words, character bigrams, True) for a
+    Chinese run, ([stemmed word], [stemmed word], False) for any other."""
     jb = _jieba()
     stem = _stemmer()
     for match in _RUN_RE.finditer(text):
         run = match.group(0)
         if _CJK_RE.match(run):
             words = [w for w in jb.cut_for_search(run) if len(w) > 1 and w not in ZH_STOP]
-            out.extend(words)
-            out.extend(g for g in _bigrams(run) if g not in words and g not in ZH_STOP)
+            yield words, [g for g in _bigrams(run) if g not in ZH_STOP], True
         elif run not in EN_STOP:
-            out.append(stem.stemWord(run) if run.isalpha() else run)
+            token = stem.stemWord(run) if run.isalpha() else run
+            yield [token], [token], False
+
+
+def tokens(text: str, *, normalised: bool = False, limit: int = MAX_CHARS) -> list[str]:
+    """Index/query tokens of a text (normalised first unless `normalised`)."""
+    if not normalised:
+        text = normalise(text, limit=limit)
+    out: list[str] = []
+    for words, grams, cjk in _pieces(text):
+        out.extend(words)
+        if cjk:
+            out.extend(g for g in grams if g not in words)
     return out
 
 
@@ -278,17 +287,9 @@ def token_fields(
         text = normalise(text, limit=limit)
     words: list[str] = []
     grams: list[str] = []
-    jb = _jieba()
-    stem = _stemmer()
-    for match in _RUN_RE.finditer(text):
-        run = match.group(0)
-        if _CJK_RE.match(run):
-            words.extend(w for w in jb.cut_for_search(run) if len(w) > 1 and w not in ZH_STOP)
-            grams.extend(g for g in _bigrams(run) if g not in ZH_STOP)
-        elif run not in EN_STOP:
-            token = stem.stemWord(run) if run.isalpha() else run
-            words.append(token)
-            grams.append(token)
+    for run_words, run_grams, _cjk in _pieces(text):
+        words.extend(run_words)
+        grams.extend(run_grams)
     return words, grams
 
 

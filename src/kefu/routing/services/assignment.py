@@ -256,10 +256,10 @@ def auto_assign(
 WAITING_DAYS = 14  # a ticket nobody could take this long ago is the supervisors' to place by hand
 
 
-def waiting_tickets(limit: int = 200) -> list[Ticket]:
-    """Open tickets routing could not place ("nobody available") and nobody has taken since, oldest
-    first. Driven by the recent refusals, so the cost follows the waiting queue, not all tickets;
-    a ticket an agent deliberately put back (no refusal after it) is left alone."""
+def _waiting() -> QuerySet[Ticket]:
+    """Open tickets routing could not place ("nobody available") and nobody has taken since.
+    Driven by the recent refusals, so the cost follows the waiting queue, not all tickets; a
+    ticket an agent deliberately put back (no refusal after it) is left alone."""
     since = now() - timedelta(days=WAITING_DAYS)
     refused = AssignmentLog.objects.filter(reason=AssignmentReason.UNASSIGNED, created_at__gte=since)
     latest = (
@@ -267,7 +267,7 @@ def waiting_tickets(limit: int = 200) -> list[Ticket]:
         .order_by("-created_at", "-id")
         .values("reason")[:1]
     )
-    return list(
+    return (
         Ticket.objects.filter(
             pk__in=refused.values("ticket_id"),
             assignee__isnull=True,
@@ -276,8 +276,16 @@ def waiting_tickets(limit: int = 200) -> list[Ticket]:
         )
         .annotate(last_routing=Subquery(latest))
         .filter(last_routing=AssignmentReason.UNASSIGNED)
-        .order_by("created_at", "id")[:limit]
     )
+
+
+def waiting_tickets(limit: int = 200) -> list[Ticket]:
+    """The waiting tickets, oldest first."""
+    return list(_waiting().order_by("created_at", "id")[:limit])
+
+
+def waiting_count() -> int:
+    return _waiting().count()
 
 
 def route_waiting(limit: int = 200) -> int:
