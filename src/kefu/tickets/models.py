@@ -142,11 +142,22 @@ def format_number(pk: int | None) -> str:
     return f"KF-{pk:06d}" if pk else "KF-?"
 
 
+# Full-width forms typed with a Chinese input method count as their ASCII twins: "ＫＦ－０００１２３".
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９ＫＦｋｆ－＃", "0123456789KFkf-#")
+# Only ASCII digits after the translation: str.isdigit() also accepts "³", "①" and "٣", which int()
+# refuses or reads as another number.
+_NUMBER = re.compile(r"#*(?:[Kk][Ff]-)?([0-9]{1,11})")
+
+
 def parse_number(text: str) -> int | None:
-    text = (text or "").strip().upper().lstrip("#")
-    if text.startswith("KF-"):
-        text = text[3:]
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    """The ticket id in "KF-000123", "kf-123", "#123", "123" or their full-width forms; else None."""
+    match = _NUMBER.fullmatch((text or "").strip().translate(_FULL_WIDTH))
+    return int(match.group(1)) if match else None
+
+
+def ascii_digits(text: str, *, max_length: int) -> int | None:
+    """`text` as a number when it is 1 to `max_length` ASCII digits (a form's id or version), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= max_length else None
 
 
 ORDER_REF = re.compile(

@@ -23,7 +23,15 @@ from kefu.core.text import highlight_terms
 
 from . import search
 from .errors import TicketNotFound
-from .models import Attachment, Message, MessageKind, Ticket, TicketEvent, parse_number
+from .models import (
+    Attachment,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketEvent,
+    ascii_digits,
+    parse_number,
+)
 from .states import OPEN_STATUSES
 
 # --------------------------------------------------------------------------- access
@@ -55,10 +63,8 @@ def visible_tickets(user: Any) -> QuerySet[Ticket]:
 
 
 def access_ticket(user: Any, ticket_id: int | str) -> Ticket:
-    try:
-        pk = int(ticket_id)
-    except (TypeError, ValueError):
-        pk = parse_number(str(ticket_id))
+    # int() of a string would also read "٣" or "1_0"; a typed number goes through parse_number.
+    pk = ticket_id if isinstance(ticket_id, int) else parse_number(str(ticket_id))
     if not pk:
         raise TicketNotFound()
     ticket = (
@@ -150,9 +156,10 @@ class TicketFilters:
             value = (params.get(name) or "").strip()
             if not value:
                 return None
-            if not value.isdigit() or len(value) > 18:
+            parsed = ascii_digits(value, max_length=18)
+            if parsed is None:
                 raise ValidationFailed(_("%(field)s must be a number.") % {"field": name}, field=name)
-            return int(value)
+            return parsed
 
         view = (params.get("view") or "all").strip()
         if view not in VIEWS:

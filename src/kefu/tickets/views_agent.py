@@ -29,7 +29,7 @@ from kefu.customers.models import Tier
 
 from . import presence, selectors, services
 from .errors import StaleVersion, TicketNotFound
-from .models import Category, Channel, Priority, Ticket, TicketType
+from .models import Category, Channel, Priority, Ticket, TicketType, ascii_digits
 from .services.exports import can_export
 from .states import Status, allowed_targets
 
@@ -318,17 +318,18 @@ def post_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _version(request: HttpRequest) -> int:
-    value = request.POST.get("version", "")
-    if not value.isdigit() or len(value) > 9:
+    version = ascii_digits(request.POST.get("version", ""), max_length=9)
+    if version is None:
         raise ValidationFailed(_("The form is missing the ticket version; reload the page."), field="version")
-    return int(value)
+    return version
 
 
 def _pick(queryset: Any, value: str, field: str) -> Any:
     """The row `value` names in `queryset`, None for an empty value, or a field error."""
     if not value:
         return None
-    row = queryset.filter(pk=int(value)).first() if value.isdigit() and len(value) < 18 else None
+    pk = ascii_digits(value, max_length=17)
+    row = queryset.filter(pk=pk).first() if pk is not None else None
     if row is None:
         raise ValidationFailed(_("Unknown choice."), field=field)
     return row

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from kefu.core.errors import DomainError, PermissionDenied
 
 from . import services
-from .models import TicketType
+from .models import TicketType, ascii_digits
 from .selectors import TicketFilters, access_attachment, access_ticket, list_messages, list_tickets
 from .states import Status, allowed_targets
 
@@ -187,11 +187,9 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     to = request.POST.get("to", "")
     if to not in (Status.CLOSED, Status.OPEN):
         raise Http404
-    version = request.POST.get("version", "")
+    version = ascii_digits(request.POST.get("version", ""), max_length=9)
     try:
-        services.change_status(
-            item, to=to, by=request.user, version=int(version) if version.isdigit() else None
-        )
+        services.change_status(item, to=to, by=request.user, version=version)
     except DomainError as err:
         messages.error(request, err.message)
         return redirect("portal:ticket", pk=item.pk)
