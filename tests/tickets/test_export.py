@@ -155,3 +155,47 @@ def test_the_export_costs_the_same_queries_for_few_or_many_tickets(make_ticket, 
         assert len(csv_rows(browser.post(EXPORT, {"format": "csv"}))) == 1 + 13
     assert len(many) == len(few)
     assert Ticket.objects.count() == 13
+
+
+# Whatever a spreadsheet skips before it looks for "=" (spaces, line breaks, zero-width space, BOM,
+# direction marks) and the full-width signs a Chinese input method types.
+DISGUISED = [
+    ' =HYPERLINK("http://evil.example/x","点我")',
+    "\u200b=1+1",
+    "\ufeff=1+1",
+    "\n=1+1",
+    "\r\n@SUM(1+1)",
+    "\t=1+1",
+    "\u3000\u200b +cmd|' /C calc'!A0",
+    "\u200e-2+3",
+    '＝HYPERLINK("http://evil.example/x")',
+    "＋1+1",
+    "－2+3",
+    "＠SUM(1+1)",
+    " ＝1+1",
+]
+
+
+def test_formulas_behind_spaces_invisible_characters_or_full_width_signs_are_inert(
+    make_ticket, customer_x, lead_zhao
+):
+    made = [make_ticket(customer_x, subject=f"工单 {n}") for n in range(len(DISGUISED))]
+    for ticket, text in zip(made, DISGUISED, strict=True):
+        # Written straight to the row, as an import or an older version could have stored it.
+        Ticket.objects.filter(pk=ticket.pk).update(subject=text)
+    browser = signed_in(lead_zhao)
+
+    _header, *rows = csv_rows(browser.post(EXPORT, {"format": "csv"}))
+    assert sorted(row[1] for row in rows) == sorted("'" + text for text in DISGUISED)
+
+    sheet = load_workbook(io.BytesIO(browser.post(EXPORT, {"format": "xlsx"}).content)).active
+    subjects = [row[1] for row in sheet.iter_rows(min_row=2)]
+    assert all(cell.data_type == "s" for cell in subjects)
+    # XML reads a stored CR LF back as LF (XML 1.0 §2.11); the apostrophe stays first either way.
+    read_back = sorted("'" + text.replace("\r\n", "\n") for text in DISGUISED)
+    assert sorted(cell.value for cell in subjects) == read_back
+
+
+def test_ordinary_text_keeps_its_first_character():
+    for text in ("订单 -2", " 订单", "\u200b订单", "ＡＢＣ", "", "   ", "email@example.cn", "3-2"):
+        assert exports.safe_cell(text) == text

@@ -1,15 +1,16 @@
 """The ticket list taken out of kefu as CSV or Excel: the queue's own filters, in the reader's language.
 
 Every export is written to the audit log first (who, which filters, how many rows; FAULTS D3), and
-every text cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR first) is prefixed
-with an apostrophe, so a customer who names themselves `=HYPERLINK(…)` cannot run anything on a
-supervisor's machine.
+every text cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR or LF first, also
+after spaces or invisible characters, and their full-width forms) is prefixed with an apostrophe,
+so a customer who names themselves `=HYPERLINK(…)` cannot run anything on a supervisor's machine.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -48,7 +49,21 @@ COLUMNS = (
     gettext_lazy("Solved"),
     gettext_lazy("Updated"),
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet reads a cell as a formula when it starts with one of these, also after leading
+# spaces, line breaks or invisible characters (zero-width space, BOM, direction marks), and some
+# read the full-width and small forms a Chinese input method types (＝ ＋ － ＠, ﹦ ﹢ ﹣ ﹫) too.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_CHARS = frozenset("=+-@\u2212")  # and U+2212 MINUS SIGN
+
+
+def _formula_like(text: str) -> bool:
+    if text.startswith(_FORMULA_START):
+        return True
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+            continue  # invisible: look at the next one
+        return unicodedata.normalize("NFKC", char) in _FORMULA_CHARS
+    return False
 
 
 def can_export(user: User) -> bool:
@@ -57,8 +72,9 @@ def can_export(user: User) -> bool:
 
 
 def safe_cell(value: object) -> str:
+    """The cell's text, with an apostrophe first when a spreadsheet could read it as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if _formula_like(text) else text
 
 
 def _when(value: datetime | None) -> str:
