@@ -188,8 +188,8 @@ def test_bot_hands_off_on_request_and_complaints(api, kb):
 def test_signed_in_customer_handoff_opens_a_ticket_with_the_transcript(api, kb, customer_x):
     from kefu.tickets.models import Ticket
 
-    api.post(customer_x.user, "/answer", {"question": "怎么查物流", "session": "w-1"})
-    body = api.post(customer_x.user, "/answer", {"question": "转人工", "session": "w-1"}).json()
+    first = api.post(customer_x.user, "/answer", {"question": "怎么查物流"}).json()
+    body = api.post(customer_x.user, "/answer", {"question": "转人工", "session": first["session"]}).json()
     assert body["decision"] == "handoff" and body["ticket_number"]
     ticket = Ticket.objects.get(customer=customer_x)
     assert ticket.number == body["ticket_number"]

@@ -4,6 +4,9 @@ The help centre is public, so search, article pages and the bot also answer anon
 (with a per-IP rate limit): they, like customers, see only published public articles (FAULTS D2;
 an internal article answers the same 404 as a missing one). Staff create and edit articles; an
 edit must carry the `version` it was based on (409 `stale_article` otherwise).
+
+A bot conversation belongs to its caller (bot_sessions.py): `session` is a token kefu issued to
+this caller, never an id the caller makes up, and anyone else's token starts a fresh conversation.
 """
 
 from datetime import datetime
@@ -11,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -24,7 +27,7 @@ from kefu.core.errors import PermissionDenied
 from kefu.core.idempotency import idempotent
 from kefu.core.ratelimit import hit
 
-from . import selectors, services
+from . import bot_sessions, selectors, services
 from .errors import QuestionNotFound
 from .models import Article, Audience, Kind
 from .render import render_markdown
@@ -92,12 +95,27 @@ class ArticleOut(ArticleRef):
     last_reviewed_at: datetime | None
 
 
+SESSION_IN = (
+    "The `session` of the previous answer, to continue that conversation (follow-up questions such as "
+    "那运费呢？ and the transcript a hand-off files). Leave it empty to start a conversation. A "
+    "session is issued by kefu and bound to the caller: the signed-in user or token owner, or for an "
+    "anonymous caller the `kefu_visitor` cookie kefu sets (send it back). A session that is unknown, "
+    "made up, altered, idle for more than a day or issued to someone else is not an error: the "
+    "question starts a fresh conversation with none of the earlier context."
+)
+SESSION_OUT = (
+    "The conversation this answer belongs to, issued by kefu for this caller: send it as `session` "
+    "with the next question. It may differ from the `session` sent (a fresh conversation, or the "
+    "same one re-signed); always use the latest."
+)
+
+
 class AnswerIn(Input):
     question: Annotated[Text, Field(max_length=QUERY_MAX)]
     language: Language = ""
     channel: Annotated[Text, Field(max_length=20)] = "api"
     context: Annotated[Text, Field(max_length=QUERY_MAX)] = ""
-    session: Annotated[Text, Field(max_length=64)] = ""
+    session: Annotated[Text, Field(max_length=bot_sessions.TOKEN_MAX, description=SESSION_IN)] = ""
 
 
 class Suggestion(Schema):
@@ -118,6 +136,7 @@ class AnswerOut(Schema):
     articles: list[Suggestion]
     transcript: list[dict[str, str]]
     ticket_number: str = ""  # the ticket a hand-off opened or added to (signed-in customers)
+    session: str = Field("", description=SESSION_OUT)
 
 
 class FeedbackIn(Input):
@@ -242,15 +261,26 @@ def get_article(request: HttpRequest, article_id: int):
 
 @router.post("/answer", response={200: AnswerOut, **ERRORS}, auth=PUBLIC, summary="Ask the FAQ bot")
 @idempotent
-def ask(request: HttpRequest, payload: AnswerIn):
-    """answer (confident), suggest (top 3, "did you mean") or handoff (with the transcript)."""
+def ask(request: HttpRequest, payload: AnswerIn, response: HttpResponse):
+    """answer (confident), suggest (top 3, "did you mean") or handoff (with the transcript of this
+    conversation; a signed-in customer's hand-off opens a ticket with it).
+
+    Conversations belong to the caller: send back the `session` of the previous answer to ask a
+    follow-up. Anonymous callers are told apart by the `kefu_visitor` cookie set on their first
+    answer; without it every question starts a new conversation."""
     user = _viewer(request)
-    result = services.answer(
+    visitor = bot_sessions.visitor_of(request)
+    if user is None and not visitor:
+        visitor = bot_sessions.new_visitor()
+        bot_sessions.remember_visitor(request, response, visitor)
+    result = services.converse(
         payload.question,
+        token=payload.session,
+        owner=bot_sessions.owner_of(user, visitor=visitor),
+        adopt_from=bot_sessions.owner_of(None, visitor=visitor) if user is not None else "",
         language=payload.language or "zh-hans",
         channel=payload.channel or "api",
         customer=_customer(user),
-        session=payload.session,
         context=payload.context,
     )
     out = AnswerOut(
@@ -262,6 +292,7 @@ def ask(request: HttpRequest, payload: AnswerIn):
         articles=[Suggestion(**a.__dict__) for a in result.articles],
         transcript=result.transcript,
         ticket_number=result.ticket_number,
+        session=result.session,
     )
     return 200, out
 

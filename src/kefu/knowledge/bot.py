@@ -3,6 +3,10 @@
 `answer()` never raises on what a customer types: empty, huge, emoji, control characters, HTML or
 SQL-looking text all end in an answer, suggestions or a clear hand-off. Customers only ever get
 published public articles (FAULTS D2). Every question is logged as a BotQuestion.
+
+A conversation (follow-up context, the transcript a hand-off files) is read only by its owner:
+`converse()` takes the caller's signed session token (see bot_sessions.py) and every query here
+filters on the session key *and* its owner (FAULTS A2, D2).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kefu.core.clock import now
 
+from . import bot_sessions
 from .models import Article, BotQuestion, Feedback, Outcome
 from .search import engine, store, text
 from .states import Status
@@ -67,6 +72,7 @@ class BotAnswer:
     transcript: list[dict[str, str]] = field(default_factory=list)
     ticket_id: int | None = None  # the ticket the hand-off created or added to (known customers)
     ticket_number: str = ""
+    session: str = ""  # the signed token of the conversation, to send with the next question (converse)
 
     def as_json(self, question: str) -> dict[str, Any]:
         return {
@@ -88,12 +94,12 @@ def _cue(normalised: str) -> str:
     return ""
 
 
-def _previous(session: str) -> BotQuestion | None:
+def _previous(session: str, owner: str) -> BotQuestion | None:
     if not session:
         return None
     return (
         BotQuestion.objects.filter(
-            session=session, created_at__gte=now() - timedelta(minutes=CONTEXT_MINUTES)
+            session=session, owner=owner, created_at__gte=now() - timedelta(minutes=CONTEXT_MINUTES)
         )
         .order_by("-created_at", "-pk")
         .first()
@@ -114,15 +120,18 @@ def answer(
     channel: str = "web",
     customer: Any = None,
     session: str = "",
+    owner: str = "",
     context: str = "",
     log: bool = True,
 ) -> BotAnswer:
-    """`context` is the previous question when the caller keeps the conversation (the API);
-    otherwise the session's last question within CONTEXT_MINUTES is used."""
+    """`session` is a conversation key kefu made and `owner` the one it belongs to (callers on
+    behalf of a person go through `converse`, which checks both). `context` is the previous
+    question when the caller keeps the conversation itself (the API); otherwise the session's last
+    question within CONTEXT_MINUTES is used."""
     question = question if isinstance(question, str) else str(question or "")
     question = question.replace("\x00", "")  # PostgreSQL text cannot hold NUL
     norm = text.normalise(question)
-    previous = _previous(session)
+    previous = _previous(session, owner)
     earlier = (previous.context_question or previous.question) if previous is not None else ""
     earlier = earlier or (context if isinstance(context, str) else "").replace("\x00", "")[:MAX_LOGGED]
     context = ""
@@ -162,6 +171,7 @@ def answer(
     if log:
         row = BotQuestion.objects.create(
             session=(session or "")[:64],
+            owner=owner[:80],
             customer=customer if getattr(customer, "pk", None) else None,
             channel=str(channel or "")[:20],
             language=str(language or "")[:10],
@@ -175,13 +185,29 @@ def answer(
         )
         bot.question_id = row.pk
     if decision == Outcome.HANDOFF:
-        bot.transcript = transcript(session, current=question, reply=reply)
+        bot.transcript = transcript(session, owner=owner, current=question, reply=reply)
         if log and getattr(customer, "pk", None):
             ticket = hand_off(
-                customer, session=session, question_id=bot.question_id, reason=reason, channel=channel
+                customer,
+                session=session,
+                owner=owner,
+                question_id=bot.question_id,
+                reason=reason,
+                channel=channel,
             )
             bot.ticket_id, bot.ticket_number = ticket.pk, ticket.number
     return bot
+
+
+def converse(question: Any, *, token: Any, owner: str, adopt_from: str = "", **options: Any) -> BotAnswer:
+    """`answer` within the caller's own conversation. `token` is what the caller sent (the API's
+    `session`, the help centre's stored token); one that is not a live conversation of `owner` —
+    unknown, forged, tampered with, expired, someone else's — starts a fresh one, silently. The
+    answer's `session` is the token to send next time."""
+    conversation = bot_sessions.resume(token, owner=owner, adopt_from=adopt_from)
+    result = answer(question, session=conversation.key, owner=conversation.owner, **options)
+    result.session = conversation.token
+    return result
 
 
 HANDOFF_MARK = "kb-bot:"  # external_id prefix of the messages a hand-off writes on a ticket
@@ -192,10 +218,13 @@ def _render_transcript(lines: list[dict[str, str]]) -> str:
     return "\n".join(f"{who.get(line['who'], line['who'])}: {line['text']}" for line in lines)
 
 
-def hand_off(customer: Any, *, session: str, question_id: int | None, reason: str, channel: str) -> Any:
+def hand_off(
+    customer: Any, *, session: str, owner: str = "", question_id: int | None, reason: str, channel: str
+) -> Any:
     """Put the conversation on a ticket for a person: the first hand-off of a bot session opens a
     ticket with the full transcript; a later one in the same session adds the lines since then to
-    that ticket (reopening it if it was solved). Returns the ticket."""
+    that ticket (reopening it if it was solved). Only the lines of `owner`'s own conversation are
+    filed. Returns the ticket."""
     from kefu.tickets.models import Channel, Message, Priority, TicketType
     from kefu.tickets.services import customer_follow_up, open_ticket
 
@@ -214,9 +243,9 @@ def hand_off(customer: Any, *, session: str, question_id: int | None, reason: st
             .values_list("created_at", "pk")
             .first()
         )
-    lines = transcript(session, after=since) if session else []
+    lines = transcript(session, owner=owner, after=since) if session else []
     if not lines and question_id:
-        lines = transcript("", question_ids=[question_id])
+        lines = transcript("", owner=owner, question_ids=[question_id])
     body = _render_transcript(lines)[:60_000] or _("The customer asked for a person.")
     external_id = f"{prefix}{question_id or 0}"
     ticket_channel = channel if channel in Channel.values else Channel.CHAT
@@ -290,6 +319,7 @@ def _bot_said(q: BotQuestion, titles: dict[int, str]) -> str:
 def transcript(
     session: str,
     *,
+    owner: str = "",
     current: str = "",
     reply: str = "",
     after: tuple[Any, int] | None = None,
@@ -297,7 +327,8 @@ def transcript(
 ) -> list[dict[str, str]]:
     """The conversation so far, oldest first, for the person who takes over: each question and
     what the bot did with it (the article it answered with, the ones it offered, or why it handed
-    off). `after` = (created_at, pk) of a question already handed over: only later lines."""
+    off). Only `owner`'s questions. `after` = (created_at, pk) of a question already handed over:
+    only later lines."""
     lines: list[dict[str, str]] = []
     rows: list[BotQuestion] = []
     if session or question_ids:
@@ -305,7 +336,7 @@ def transcript(
             BotQuestion.objects.filter(session=session)
             if session
             else BotQuestion.objects.filter(pk__in=question_ids)
-        )
+        ).filter(owner=owner)
         if after is not None:
             qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], pk__gt=after[1]))
         rows = list(qs.order_by("created_at", "pk")[:50])

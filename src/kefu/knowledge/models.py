@@ -150,6 +150,8 @@ class BotQuestion(models.Model):
     """Every question asked of the bot, with what it did and what the customer said of it."""
 
     session = models.CharField(max_length=64, blank=True, db_index=True)
+    # whose conversation: "u:<user id>" or "v:<visitor id>" (bot_sessions.py); '' for kefu's own
+    owner = models.CharField(max_length=80, blank=True, default="")
     customer = models.ForeignKey(
         "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

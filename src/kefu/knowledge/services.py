@@ -1,6 +1,6 @@
 """Use cases that change the knowledge base. Each is one transaction; the index follows the DB.
 
-The FAQ bot (`answer`, `record_bot_feedback`) lives in `bot.py` and is re-exported here.
+The FAQ bot (`answer`, `converse`, `record_bot_feedback`) lives in `bot.py` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -637,11 +637,12 @@ def remove_file(item: ArticleFile, *, by: Any) -> None:
     transaction.on_commit(lambda: storage.delete(path))
 
 
-from .bot import answer, record_bot_feedback  # noqa: E402  (re-exported: knowledge.services.answer)
+from .bot import answer, converse, record_bot_feedback  # noqa: E402  (re-exported: knowledge.services.answer)
 
 __all__ = [
     "add_file",
     "answer",
+    "converse",
     "create_article",
     "diff_versions",
     "import_rows",

@@ -1,9 +1,12 @@
 """The public help centre: browse by category, search with highlights, articles with feedback, and
-the FAQ bot (智能客服) that answers first and hands off to a person."""
+the FAQ bot (智能客服) that answers first and hands off to a person.
+
+The bot's conversation is the visitor's own: the help centre gives each browser a signed visitor
+cookie, keeps the conversation's signed token in the visitor's session, and the bot honours the
+token only for the signed-in user or the visitor it was issued to (bot_sessions.py)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -18,13 +21,13 @@ from django.views.decorators.http import require_POST
 from kefu.accounts.api import client_ip
 from kefu.core.ratelimit import RateLimited, hit
 
-from . import selectors, services
+from . import bot_sessions, selectors, services
 from .errors import ArticleNotFound
 from .models import KbCategory
 from .render import render_markdown
 
 QUERY_MAX = 500
-BOT_SESSION = "kb_bot_session"  # the bot's conversation key, so "那运费呢？" follows the last question
+BOT_SESSION = "kb_bot_token"  # the bot's conversation token, so "那运费呢？" follows the last question
 BOT_TURNS = "kb_bot_turns"  # what the visitor sees of the conversation, for a page reload
 BOT_TURNS_KEPT = 12
 BOT_RATE = "30/60"
@@ -48,8 +51,14 @@ def _home(request: HttpRequest, query: str = "", *, bot_error: str = "", status:
     return render(request, "knowledge/help/home.html", context, status=status)
 
 
+def _visitor(request: HttpRequest) -> str:
+    return bot_sessions.visitor_of(request) or bot_sessions.new_visitor()
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    return _home(request, (request.GET.get("q") or "")[:QUERY_MAX])
+    response = _home(request, (request.GET.get("q") or "")[:QUERY_MAX])
+    bot_sessions.remember_visitor(request, response, _visitor(request))
+    return response
 
 
 def category(request: HttpRequest, pk: int) -> HttpResponse:
@@ -154,19 +163,30 @@ def ask(request: HttpRequest) -> HttpResponse:
                 format_html('<div class="alert alert-warning" role="alert">{}</div>', err.message), status=429
             )
         return _home(request, bot_error=err.message, status=429)
-    session = request.session.get(BOT_SESSION) or f"help-{secrets.token_hex(12)}"
-    request.session[BOT_SESSION] = session
-    result = services.answer(
-        question, language=_language(request), channel="web", customer=_asker(request), session=session
+    visitor = _visitor(request)
+    signed_in = request.user.is_authenticated
+    result = services.converse(
+        question,
+        token=request.session.get(BOT_SESSION, ""),
+        owner=bot_sessions.owner_of(request.user, visitor=visitor),
+        # signed in since the first questions: this browser's visitor conversation becomes theirs
+        adopt_from=bot_sessions.owner_of(None, visitor=visitor) if signed_in else "",
+        language=_language(request),
+        channel="web",
+        customer=_asker(request),
     )
+    request.session[BOT_SESSION] = result.session
     turn = _turn(shown, result) | {"human": shown != question}
     turns = [*request.session.get(BOT_TURNS, []), turn][-BOT_TURNS_KEPT:]
     if result.decision == "handoff" and not result.ticket_number:
         turn["contact_query"] = _contact_prefill(turns)
     request.session[BOT_TURNS] = turns
     if request.headers.get("HX-Request"):
-        return render(request, "knowledge/help/_bot_turn.html", {"turn": turn})
-    return redirect(reverse("help:home") + "#bot")
+        response = render(request, "knowledge/help/_bot_turn.html", {"turn": turn})
+    else:
+        response = redirect(reverse("help:home") + "#bot")
+    bot_sessions.remember_visitor(request, response, visitor)
+    return response
 
 
 @require_POST
