@@ -5,6 +5,7 @@ from kefu.core.errors import Conflict, DomainError, NotFound, TooLarge, Validati
 __all__ = [
     "AttachmentRejected",
     "InvalidTransition",
+    "MergeAcrossCustomers",
     "StaleVersion",
     "TicketNotFound",
     "Conflict",
@@ -32,3 +33,10 @@ class StaleVersion(Conflict):
 
 class AttachmentRejected(ValidationFailed):
     code = "attachment_rejected"
+
+
+class MergeAcrossCustomers(ValidationFailed):
+    """Merging would show one customer's messages and files to another (ADR 0012)."""
+
+    code = "merge_across_customers"
+

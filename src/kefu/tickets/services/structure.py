@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import Department, User
 from kefu.core.clock import now
 from kefu.tickets import search
-from kefu.tickets.errors import InvalidTransition, ValidationFailed
+from kefu.tickets.errors import InvalidTransition, MergeAcrossCustomers, ValidationFailed
 from kefu.tickets.models import (
     Attachment,
     EventKind,
@@ -27,15 +27,37 @@ from kefu.tickets.services.common import (
 from kefu.tickets.states import Status
 
 
+def same_requester(a: Ticket, b: Ticket) -> bool:
+    """Whether whoever reads `a` in the portal may read `b` too: one customer, or two customers of an
+    organisation that shares its tickets with all its members (ADR 0012)."""
+    if a.customer_id == b.customer_id:
+        return True
+    org_a, org_b = a.customer.organisation, b.customer.organisation
+    return org_a is not None and org_a == org_b and org_a.share_tickets
+
+
 @transaction.atomic
 def merge(source: Ticket, *, into: Ticket, by: User) -> Ticket:
-    """Move messages, attachments and events of `source` into `into`; source points to the survivor."""
+    """Move messages, attachments and events of `source` into `into`; source points to the survivor.
+
+    Only tickets the same people may read are merged (`same_requester`): the survivor's customer
+    would otherwise read the other customer's messages and files in the portal (ADR 0012).
+    """
     if source.pk == into.pk:
         raise ValidationFailed(_("A ticket cannot be merged into itself."), field="into")
     if into.merged_into_id:
         raise ValidationFailed(_("The target ticket was itself merged."), field="into")
     if source.merged_into_id:
         raise InvalidTransition(_("This ticket was already merged."), field="into")
+    if not same_requester(source, into):
+        raise MergeAcrossCustomers(
+            _(
+                "%(into)s belongs to another customer. Only tickets of the same customer (or of one "
+                "organisation that shares its tickets) can be merged; link the tickets instead."
+            )
+            % {"into": into.number},
+            field="into",
+        )
     Message.objects.filter(ticket=source).update(ticket=into)
     Attachment.objects.filter(ticket=source).update(ticket=into)
     TicketEvent.objects.filter(ticket=source).update(ticket=into)
