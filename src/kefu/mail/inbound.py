@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.core.clock import now
@@ -37,7 +38,14 @@ from .models import (
     OutboxMail,
     OutboxState,
 )
-from .parsing import TICKET_BODY_CHARS, ParsedMail, ParseFailure, ParseTimeout, parse_stored
+from .parsing import (
+    TICKET_BODY_CHARS,
+    ParsedMail,
+    ParseFailure,
+    ParseTimeout,
+    parse_stored,
+    sender_of_head,
+)
 
 log = logging.getLogger("kefu.mail")
 
@@ -85,6 +93,9 @@ class Outcome:
     parsed: ParsedMail | None = None
     automatic: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    # an admin re-processed a mail reusing an earlier Message-ID: it is a mail of its own, keyed by
+    # its bytes (`external_id`), not the Message-ID the earlier mail holds
+    own_key: bool = False
     # written later, with the batch's other new tickets (`Lookups.queue`); final once it is flushed
     queued: bool = False
 
@@ -95,6 +106,7 @@ class DryRunMemory:
 
     message_ids: set[str] = field(default_factory=set)
     digests: set[str] = field(default_factory=set)
+    contents: set[tuple[str, str]] = field(default_factory=set)  # (Message-ID, content sha256)
 
 
 def sha256(raw: bytes) -> str:
@@ -127,7 +139,7 @@ class Lookups:
     mailbox_id: int | None
     ours: set[str]
     seen_digests: set[str] = field(default_factory=set)  # processed or ignored in this mailbox
-    seen_ids: set[str] = field(default_factory=set)
+    seen_ids: dict[str, set[str]] = field(default_factory=dict)  # Message-ID -> content sha256s
     outbound_ids: set[str] = field(default_factory=set)  # our own outgoing Message-IDs
     known: dict[str, int] = field(default_factory=dict)  # Message-ID -> ticket (threading index)
     new_known: dict[str, int] = field(default_factory=dict)  # written by `flush()`
@@ -152,11 +164,15 @@ class Lookups:
                 ).values_list("sha256", flat=True)
             )
         for chunk in _chunks(ids):
-            for mid, box_id, state in InboundMail.objects.filter(message_id__in=chunk).values_list(
-                "message_id", "mailbox_id", "state"
-            ):
-                if box_id == box and state in SEEN_STATES:
-                    lookups.seen_ids.add(mid)
+            seen = [
+                (pk, mid, content)
+                for pk, mid, box_id, state, content in InboundMail.objects.filter(
+                    message_id__in=chunk
+                ).values_list("pk", "message_id", "mailbox_id", "state", "content_sha256")
+                if box_id == box and state in SEEN_STATES
+            ]
+            for mid, content in _with_contents(seen):
+                lookups.seen_ids.setdefault(mid, set()).add(content)
             lookups.outbound_ids.update(
                 KnownMessageId.objects.filter(message_id__in=chunk, outbound=True).values_list(
                     "message_id", flat=True
@@ -173,7 +189,8 @@ class Lookups:
         if outcome.decision not in (Decision.QUARANTINED, Decision.DUPLICATE):
             self.seen_digests.add(digest)
             if message_id:
-                self.seen_ids.add(message_id[:255])
+                content = outcome.parsed.content_sha256 if outcome.parsed is not None else ""
+                self.seen_ids.setdefault(message_id[:255], set()).add(content)
 
     def thread(self, message_id: str, ticket_id: int) -> None:
         """Map a mail's Message-ID to its ticket (a Message-ID already known keeps its ticket);
@@ -276,7 +293,6 @@ def raw_row(raw: bytes, *, mailbox: Mailbox | None, source: str) -> InboundMail:
     """The (unsaved) row that stores a mail's raw bytes, state received."""
     head = raw[:64_000]
     match = re.search(rb"^Message-ID:\s*<?([^\s<>]{1,250})>?", head, re.M | re.I)
-    sender = re.search(rb"^From:.*?([\w.+-]+@[\w.-]+)", head, re.M | re.I)
     return InboundMail(
         mailbox=mailbox,
         source=source[:300],
@@ -284,7 +300,7 @@ def raw_row(raw: bytes, *, mailbox: Mailbox | None, source: str) -> InboundMail:
         size=len(raw),
         sha256=sha256(raw),
         message_id=match.group(1).decode("ascii", "replace") if match else "",
-        from_email=sender.group(1).decode("ascii", "replace").lower()[:254] if sender else "",
+        from_email=sender_of_head(head)[:254],  # from the header's structure, as parse() reads it
     )
 
 
@@ -382,9 +398,11 @@ def _sender_may_continue(ticket_id: int, sender: str) -> bool:
     return Follower.objects.filter(ticket_id=ticket_id, email__iexact=sender).exists()
 
 
-def external_id(parsed: ParsedMail, *, mailbox: Mailbox | None, digest: str) -> str:
+def external_id(parsed: ParsedMail, *, mailbox: Mailbox | None, digest: str, own_key: bool = False) -> str:
+    """intake's idempotency key of a mail: its Message-ID per mailbox, or its bytes without one (or
+    when an admin re-processes a mail that reuses an earlier mail's Message-ID)."""
     box = mailbox.pk if mailbox else 0
-    if parsed.message_id:
+    if parsed.message_id and not own_key:
         return f"{box}:{parsed.message_id}"[:255]
     return f"{box}:sha256:{digest}"
 
@@ -408,6 +426,39 @@ def _seen(mailbox: Mailbox | None, exclude_mail: int | None, **key: str) -> bool
     )
 
 
+def _seen_contents(mailbox: Mailbox | None, exclude_mail: int | None, message_id: str) -> set[str]:
+    """The content sha256s of the earlier processed (or ignored) mails of this mailbox with this
+    Message-ID (empty: none). Same index probe as `_seen`."""
+    box = mailbox.pk if mailbox is not None else None
+    rows = [
+        (pk, mid, content)
+        for pk, mid, box_id, state, content in InboundMail.objects.filter(message_id=message_id).values_list(
+            "pk", "message_id", "mailbox_id", "state", "content_sha256"
+        )
+        if pk != exclude_mail and box_id == box and state in SEEN_STATES
+    ]
+    return {content for _mid, content in _with_contents(rows)}
+
+
+def _with_contents(rows: list[tuple[int, str, str]]) -> list[tuple[str, str]]:
+    """(Message-ID, content sha256) of these (pk, Message-ID, content sha256) rows. A row stored
+    before kefu kept the content sha256 has it worked out from its raw bytes (rare: only a
+    Message-ID that arrives again gets here); one that cannot be parsed gives "" (a duplicate)."""
+    out = [(mid, content) for _pk, mid, content in rows if content]
+    for pk, mid, content in rows:
+        if content:
+            continue
+        raw = InboundMail.objects.filter(pk=pk).values_list("raw", flat=True).first()
+        try:
+            out.append((mid, parse_stored(bytes(raw or b""), seconds=parse_seconds()).content_sha256))
+        except (Exception, ParseTimeout):
+            out.append((mid, ""))
+    return out
+
+
+REUSED = "reused"  # `_repeat`: the Message-ID of an earlier mail, on a different mail
+
+
 def _repeat(
     parsed: ParsedMail,
     *,
@@ -416,23 +467,104 @@ def _repeat(
     exclude_mail: int | None,
     lookups: Lookups | None,
 ) -> str:
-    """Why this mail is a repeat of one already imported (or our own outgoing mail), or ""."""
+    """Why this mail is a repeat of one already imported (or our own outgoing mail), `REUSED` for
+    a different mail carrying the Message-ID of one already imported, or "".
+
+    Two deliveries of one mail (a relay adds a header, an IMAP re-poll, two aliases) are the same
+    bytes or say the same (`ParsedMail.content_sha256`): a repeat. A different mail with that
+    Message-ID (a broken client, or someone hoping kefu drops it) is not one (issue 13)."""
     mid = parsed.message_id[:255]
     if lookups is not None:
         if digest in lookups.seen_digests:
             return "same raw message already imported"
-        if mid and mid in lookups.seen_ids:
+        contents = lookups.seen_ids.get(mid, set()) if mid else set()
+    else:
+        if _seen(mailbox, exclude_mail, sha256=digest):
+            return "same raw message already imported"
+        contents = _seen_contents(mailbox, exclude_mail, mid) if mid else set()
+    if contents:
+        if parsed.content_sha256 in contents or "" in contents:
             return "same Message-ID already imported"
-        if mid and mid in lookups.outbound_ids:
-            return "our own outgoing mail"
-        return ""
-    if _seen(mailbox, exclude_mail, sha256=digest):
-        return "same raw message already imported"
-    if mid and _seen(mailbox, exclude_mail, message_id=mid):
-        return "same Message-ID already imported"
+        return REUSED
+    if lookups is not None:
+        return "our own outgoing mail" if mid and mid in lookups.outbound_ids else ""
     if mid and KnownMessageId.objects.filter(message_id=mid, outbound=True).exists():
         return "our own outgoing mail"
     return ""
+
+
+@contextmanager
+def _site_language() -> Iterator[None]:
+    """Reasons stored for the staff (failed-mail view, ticket panel) in the install's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+def _reused_reason(parsed: ParsedMail) -> str:
+    with _site_language():
+        return _(
+            "Message-ID already used by a different mail (%(message_id)s): kept here, nothing merged. "
+            "Re-process it to import it as a mail of its own."
+        ) % {"message_id": parsed.message_id[:255]}
+
+
+def _from_reason(parsed: ParsedMail) -> str:
+    """Why the mail's From credits nobody (several addresses, or a structure that reads two ways)."""
+    values = {"count": len(parsed.from_addresses), "addresses": ", ".join(parsed.from_addresses[:5])}
+    with _site_language():
+        if parsed.from_problem == "ambiguous":
+            return (
+                _(
+                    "Ambiguous From header (%(addresses)s): it reads as different senders, so kefu credits "
+                    "none of them. Re-process it to credit the Sender header (or the first address)."
+                )
+                % values
+            )
+        return (
+            _(
+                "From holds %(count)s addresses (%(addresses)s): RFC 5322 then requires a Sender, and kefu "
+                "credits none of them. Re-process it to credit the Sender header (or the first address)."
+            )
+            % values
+        )
+
+
+def sent_mail_of(parsed: ParsedMail) -> OutboxMail | None:
+    """The mail kefu sent that a bounce reports on: the original Message-ID of its delivery report
+    (its attached headers), else its In-Reply-To / References, matched against the outbox."""
+    ids = [mid for mid in (parsed.dsn_original_id, *_thread_ids(parsed)) if mid][:THREAD_IDS]
+    if not ids:
+        return None
+    rows = {row.message_id: row for row in OutboxMail.objects.filter(message_id__in=ids)}
+    return next((rows[mid] for mid in ids if mid in rows), None)
+
+
+def _bounce(parsed: ParsedMail) -> Outcome:
+    """A bounce counts only for a mail kefu sent, and only for a recipient of that mail: a forged
+    MAILER-DAEMON report naming a customer's address marks nothing (issue 13)."""
+    recipient, status = parsed.dsn_recipient, parsed.dsn_status
+    sent = sent_mail_of(parsed)
+    if sent is None:
+        with _site_language():
+            reason = _("Bounce ignored: it refers to no mail kefu sent; no address was marked undeliverable.")
+        return Outcome(Decision.BOUNCE, reason, parsed=parsed, automatic=True)
+    sent_to = {sent.to.lower(), *(a.strip().lower() for a in sent.cc.split(",") if a.strip())}
+    if recipient and recipient not in sent_to:
+        with _site_language():
+            reason = _(
+                "Bounce ignored: %(recipient)s was not a recipient of the mail it refers to; no address "
+                "was marked undeliverable."
+            ) % {"recipient": recipient}
+        return Outcome(Decision.BOUNCE, reason, ticket_id=sent.ticket_id, parsed=parsed, automatic=True)
+    reason = f"delivery failure {status or ''} for {recipient or '?'}".replace("  ", " ")
+    return Outcome(
+        Decision.BOUNCE,
+        reason,
+        ticket_id=sent.ticket_id,
+        parsed=parsed,
+        automatic=True,
+        extra={"outbox_id": sent.pk},
+    )
 
 
 def decide(
@@ -450,28 +582,34 @@ def decide(
 ) -> Outcome:
     """What would happen to this mail. Reads only. `ours`: our_addresses(), if the caller has it;
     `lookups`: the batch's lookups (an archive import), read instead of the per-mail queries;
-    `sender_check=False`: an admin re-processes a mail quarantined as forged and vouches for it."""
+    `sender_check=False`: an admin re-processes a quarantined mail and vouches for it (a From that
+    failed DMARC or names several senders, a Message-ID an earlier mail holds)."""
     limit = mailbox.max_message_bytes if mailbox else default_limit()
     if size > limit:
         return Outcome(Decision.QUARANTINED, f"too large: {size} bytes, limit {limit}", parsed=parsed)
-    if memory is not None and (
-        digest in memory.digests or (parsed.message_id and parsed.message_id in memory.message_ids)
-    ):
-        return Outcome(Decision.DUPLICATE, "seen earlier in this run", parsed=parsed)
+    own_key = False
+    if memory is not None:
+        mid = parsed.message_id
+        if digest in memory.digests or (mid and (mid, parsed.content_sha256) in memory.contents):
+            return Outcome(Decision.DUPLICATE, "seen earlier in this run", parsed=parsed)
+        if mid and mid in memory.message_ids:
+            return Outcome(Decision.QUARANTINED, _reused_reason(parsed), parsed=parsed)
     repeat = _repeat(parsed, mailbox=mailbox, digest=digest, exclude_mail=exclude_mail, lookups=lookups)
-    if repeat:
+    if repeat == REUSED:
+        if sender_check:
+            return Outcome(Decision.QUARANTINED, _reused_reason(parsed), parsed=parsed)
+        own_key = True  # an admin re-processes it: a mail of its own
+    elif repeat:
         return Outcome(Decision.DUPLICATE, repeat, parsed=parsed)
     if is_bounce(parsed):
-        original = parsed.dsn_original_id
-        ticket_id = None
-        if original:
-            ticket_id = (
-                KnownMessageId.objects.filter(message_id=original).values_list("ticket_id", flat=True).first()
-            )
-        reason = f"delivery failure {parsed.dsn_status or ''} for {parsed.dsn_recipient or '?'}".replace(
-            "  ", " "
-        )
-        return Outcome(Decision.BOUNCE, reason, ticket_id=ticket_id, parsed=parsed, automatic=True)
+        return _bounce(parsed)
+    if parsed.from_problem:
+        # issue 13: several From addresses (or one that reads two ways) credit nobody; an admin who
+        # re-processes the mail credits its Sender, else the first From address
+        fallback = parsed.sender_email or (parsed.from_addresses or ("",))[0]
+        if sender_check or not fallback:
+            return Outcome(Decision.QUARANTINED, _from_reason(parsed), parsed=parsed)
+        parsed.from_email, parsed.from_name = fallback, ""
     if not parsed.from_email:
         return Outcome(Decision.QUARANTINED, "no valid From address", parsed=parsed)
     if parsed.from_email in (our_addresses() if ours is None else ours):
@@ -505,15 +643,18 @@ def decide(
     if ticket_id:
         decision = Decision.AUTO_REPLY_SUPPRESSED if automatic else Decision.FOLLOW_UP
         reason = f"threaded by {how}" + (f"; automatic ({automatic})" if automatic else "")
-        return Outcome(decision, reason, ticket_id=ticket_id, parsed=parsed, automatic=bool(automatic))
+        return Outcome(
+            decision, reason, ticket_id=ticket_id, parsed=parsed, automatic=bool(automatic), own_key=own_key
+        )
     if automatic:
         return Outcome(
             Decision.AUTO_REPLY_SUPPRESSED,
             f"automatic mail ({automatic}); new ticket, no auto-reply",
             parsed=parsed,
             automatic=True,
+            own_key=own_key,
         )
-    return Outcome(Decision.NEW_TICKET, how or "no known thread", parsed=parsed)
+    return Outcome(Decision.NEW_TICKET, how or "no known thread", parsed=parsed, own_key=own_key)
 
 
 # --------------------------------------------------------------------------- processing
@@ -525,6 +666,7 @@ _finishes: ContextVar[dict[int, tuple[InboundMail, dict[str, Any]]] | None] = Co
 )
 FINISHED = (
     "message_id",
+    "content_sha256",
     "from_email",
     "subject",
     "state",
@@ -656,6 +798,7 @@ def _process(
             return _quarantine(mail, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
     head = {
         "message_id": parsed.message_id[:255],
+        "content_sha256": parsed.content_sha256,
         "from_email": parsed.from_email[:254],
         "subject": parsed.subject[:300],
     }
@@ -674,6 +817,7 @@ def _process(
         sender_check=sender_check,
     )
     outcome.mail_id = mail.pk
+    head["from_email"] = parsed.from_email[:254]  # (credited by an admin's re-process: see decide)
     return _apply_guarded(
         mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head, lookups=lookups, queue=True
     )
@@ -735,7 +879,7 @@ def inbound_message(
         text_html = made
     return InboundMessage(
         channel=Channel.EMAIL,
-        external_id=external_id(parsed, mailbox=mailbox, digest=digest),
+        external_id=external_id(parsed, mailbox=mailbox, digest=digest, own_key=outcome.own_key),
         from_email=parsed.from_email,
         from_name=parsed.from_name,
         subject=subject,
@@ -824,6 +968,12 @@ def _apply(
             unseen=lookups is not None,  # the batch's lookups found no earlier copy
         )
         ticket = received.ticket
+        if not received.created and not outcome.own_key and _differs(received.message.pk, mail.pk, parsed):
+            # the Message-ID came with another mail that did not pass `_repeat` (one delivered at the
+            # same moment): not a duplicate either
+            result = _quarantine(mail, _reused_reason(parsed), head=head)
+            result.parsed = parsed
+            return result
         if parsed.message_id and lookups is None:  # (an import batch writes these at its end)
             KnownMessageId.objects.bulk_create(  # a Message-ID already known keeps its ticket
                 [KnownMessageId(message_id=parsed.message_id[:255], ticket_id=ticket.pk)],
@@ -865,6 +1015,18 @@ def _apply(
     return outcome
 
 
+def _differs(message_id: int, mail_id: int, parsed: ParsedMail) -> bool:
+    """Whether the mail that wrote this ticket message says something else than `parsed`."""
+    rows = [
+        (pk, mid, content)
+        for pk, mid, content in InboundMail.objects.filter(ticket_message_id=message_id)
+        .exclude(pk=mail_id)
+        .values_list("pk", "message_id", "content_sha256")
+    ]
+    contents = {content for _mid, content in _with_contents(rows)}
+    return bool(contents) and "" not in contents and parsed.content_sha256 not in contents
+
+
 def _followers(parsed: ParsedMail, outcome: Outcome, ours: set[str]) -> list[str]:
     """The CC'd addresses that become followers of the mail's ticket (none for automatic mail)."""
     if outcome.automatic:
@@ -873,22 +1035,25 @@ def _followers(parsed: ParsedMail, outcome: Outcome, ours: set[str]) -> list[str
 
 
 def _record_bounce(parsed: ParsedMail, outcome: Outcome) -> None:
-    """A DSN: mark the recipient, fail the outgoing mail it reports on, warn the agent. No reply."""
+    """A DSN for a mail kefu sent (`_bounce` matched it): mark the recipient, fail the outgoing
+    mail, warn the agent. No reply. A bounce matching no mail of ours changes nothing."""
+    outbox = OutboxMail.objects.filter(pk=outcome.extra.get("outbox_id") or 0).first()
+    if outbox is None:
+        return
     recipient = parsed.dsn_recipient
-    hard = parsed.dsn_status.startswith("5")
-    if recipient and hard:
+    status = parsed.dsn_status
+    if recipient and status.startswith("5"):
         BouncedAddress.objects.get_or_create(
-            email=recipient[:254], defaults={"status": parsed.dsn_status, "ticket_id": outcome.ticket_id}
+            email=recipient[:254], defaults={"status": status, "ticket_id": outcome.ticket_id}
         )
-    if parsed.dsn_original_id:
-        outbox = OutboxMail.objects.filter(message_id=parsed.dsn_original_id).first()
-        if outbox is not None:
-            OutboxMail.objects.filter(pk=outbox.pk).update(
-                state=OutboxState.FAILED, last_error=f"bounced: {parsed.dsn_status} {recipient}"[:500]
-            )
-            from .outbound import warn_agent
+    if status.startswith(("2", "4")):
+        return  # delivered, or only delayed: the mail has not failed
+    OutboxMail.objects.filter(pk=outbox.pk).update(
+        state=OutboxState.FAILED, last_error=f"bounced: {status} {recipient}"[:500]
+    )
+    from .outbound import warn_agent
 
-            warn_agent(outbox, reason=_("undeliverable (%(status)s)") % {"status": parsed.dsn_status or "?"})
+    warn_agent(outbox, reason=_("undeliverable (%(status)s)") % {"status": status or "?"})
 
 
 def reprocess(mail: InboundMail) -> Outcome:
@@ -916,6 +1081,7 @@ def dry_run(raw: bytes, *, mailbox: Mailbox | None, memory: DryRunMemory) -> Out
         return Outcome(Decision.QUARANTINED, f"cannot be parsed: {err.__class__.__name__}: {err}"[:500])
     outcome = decide(parsed, mailbox=mailbox, digest=digest, size=len(raw), memory=memory, loop_check=False)
     memory.digests.add(digest)
-    if parsed.message_id:
+    if parsed.message_id and outcome.decision != Decision.QUARANTINED:
         memory.message_ids.add(parsed.message_id)
+        memory.contents.add((parsed.message_id, parsed.content_sha256))
     return outcome

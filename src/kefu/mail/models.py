@@ -130,6 +130,9 @@ class InboundMail(models.Model):
     raw = models.BinaryField()
     size = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
+    # sha256 of what the mail says (parsing.content_digest), set once parsed: a mail reusing an
+    # earlier Message-ID with other content is not a duplicate of it
+    content_sha256 = models.CharField(max_length=64, blank=True)
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
     from_email = models.CharField(max_length=254, blank=True, db_index=True)
     subject = models.CharField(max_length=300, blank=True)

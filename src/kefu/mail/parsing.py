@@ -31,7 +31,7 @@ from email.header import decode_header
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 
 import nh3
 from charset_normalizer import from_bytes
@@ -98,8 +98,11 @@ class ParsedMail:
     message_id: str = ""
     in_reply_to: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
-    from_email: str = ""
-    from_name: str = ""
+    from_email: str = ""  # the one From address (addr-spec), "" when there is not exactly one
+    from_name: str = ""  # its display name, decoded: plain text, never read as an address
+    from_addresses: tuple[str, ...] = ()  # every address the From header holds
+    from_problem: str = ""  # "several" addresses or "ambiguous" structure: nobody is credited
+    sender_email: str = ""  # the Sender header's one address
     reply_to: str = ""
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
@@ -120,6 +123,9 @@ class ParsedMail:
     dsn_original_id: str = ""
     defects: list[str] = field(default_factory=list)
     remote_images: int = 0
+    # what the mail says (sender, subject, text, HTML, attachments): two deliveries of one mail
+    # share it even when relays added headers; a different mail reusing the Message-ID does not
+    content_sha256: str = ""
 
 
 # --------------------------------------------------------------------------- decoding
@@ -251,17 +257,102 @@ _address_memo: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _read_addresses(values: list[str]) -> tuple[str, ...]:
-    decoded = [decode_header_value(v) for v in values]
+    # the structure is read before anything is decoded: an encoded display name
+    # (=?utf-8?b?…?= holding "x <victim@example.cn>") stays a name and never becomes an address
+    texts = [_raw_header_text(str(v)) for v in values]
     out = []
     try:
-        pairs = getaddresses(decoded)
+        pairs = getaddresses(texts)
     except RecursionError:  # a pathological header: take what looks like addresses
-        pairs = [("", a) for a in ADDR_RE.findall(" ".join(decoded))]
+        pairs = [("", a) for a in ADDR_RE.findall(" ".join(texts))]
     for _name, addr in pairs:
         addr = addr.strip().lower()
-        if "@" in addr and len(addr) <= 254:
+        if valid_address(addr):
             out.append(addr)
     return tuple(dict.fromkeys(out))
+
+
+ADDR_SPEC_RE = re.compile(r"[^\s@<>()\[\],;:\"\\]{1,64}@[^\s@<>()\[\],;:\"\\]{1,253}")
+
+
+def valid_address(addr: str) -> bool:
+    """A plain addr-spec (local@domain) as kefu keeps one: no spaces, brackets, quotes or second @."""
+    return len(addr) <= 254 and ADDR_SPEC_RE.fullmatch(addr) is not None
+
+
+@dataclass(frozen=True)
+class HeaderAddresses:
+    """The mailboxes of an address header (From, Sender, Reply-To), read from its structure."""
+
+    pairs: tuple[tuple[str, str], ...] = ()  # (decoded display name, lower-cased addr-spec)
+    ambiguous: bool = False  # the header's structure reads two ways (two parsers disagree)
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The valid addresses, each once (a word without '@' in the list is no mailbox)."""
+        return tuple(dict.fromkeys(addr for _name, addr in self.pairs if valid_address(addr)))
+
+    @property
+    def single(self) -> tuple[str, str] | None:
+        """(name, address) when the header names exactly one valid mailbox and reads one way."""
+        addresses = self.addresses
+        if self.ambiguous or len(addresses) != 1:
+            return None
+        return next(pair for pair in self.pairs if pair[1] == addresses[0])
+
+
+def header_addresses(values: list[str]) -> HeaderAddresses:
+    """`read_header_addresses`, remembered (the same senders write many mails of an archive)."""
+    key = tuple(str(v) for v in values if v is not None)
+    if sum(map(len, key)) > ADDRESS_MEMO_CHARS:
+        return read_header_addresses(list(key))
+    found = _header_address_memo.get(key)
+    if found is None:
+        found = read_header_addresses(list(key))
+        if len(_header_address_memo) >= ADDRESS_MEMO_SIZE:
+            _header_address_memo.clear()
+        _header_address_memo[key] = found
+    return found
+
+
+_header_address_memo: dict[tuple[str, ...], HeaderAddresses] = {}
+
+
+def read_header_addresses(values: list[str]) -> HeaderAddresses:
+    """The mailboxes of these values of one address header (several values: the header repeats).
+
+    The addr-spec comes from the header's structure, read before any encoded word is decoded; only
+    the display name is decoded afterwards, as plain text (an '@' or '<…>' in it is a name). The
+    structure is read by two parsers (email.utils and the stricter policy.default one): when they
+    disagree, as for `张晓明 <a@example.cn> <b@evil.example>`, the header is `ambiguous`."""
+    texts = [_raw_header_text(str(v)) for v in values if v is not None]
+    if not texts:
+        return HeaderAddresses()
+    try:
+        found = getaddresses(texts)
+    except RecursionError:
+        return HeaderAddresses(
+            tuple(("", a.lower()) for a in dict.fromkeys(ADDR_RE.findall(" ".join(texts)))), ambiguous=True
+        )
+    pairs = []
+    for name, addr in found:
+        addr = " ".join(addr.split()).lower()[:254]
+        if not (name or addr):
+            continue  # an empty group ("undisclosed-recipients:;")
+        pairs.append((decode_header_value(name)[:200], addr))
+    ambiguous = False
+    strict: list[str] = []
+    try:
+        for text in texts:
+            header = policy.default.header_factory("from", text.replace("\r", " ").replace("\n", " "))
+            strict.extend(a.addr_spec.lower() for a in header.addresses)
+    except (RecursionError, IndexError, ValueError, TypeError, AttributeError):
+        strict = []  # the strict parser gave up: the header cannot be read two ways, so trust neither
+        ambiguous = True
+    if not ambiguous and sorted(dict.fromkeys(strict)) != sorted(dict.fromkeys(a for _n, a in pairs)):
+        ambiguous = True
+        pairs.extend(("", a) for a in dict.fromkeys(strict) if a not in {p[1] for p in pairs})
+    return HeaderAddresses(tuple(pairs), ambiguous)
 
 
 def _param(part: Message, name: str, header: str = "content-disposition") -> str:
@@ -586,17 +677,7 @@ def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = F
     parsed.in_reply_to = message_ids(_raw(msg, "in-reply-to"))[:20]
     parsed.references = message_ids(" ".join(_raw_all(msg, "references")))[-50:]
 
-    from_value = decode_header_value(_raw(msg, "from"))
-    try:
-        name, addr = parseaddr(from_value)
-    except RecursionError:
-        name, addr = "", (ADDR_RE.findall(from_value) or [""])[0]
-    if "@" not in addr or len(addr) > 254 or any(ch.isspace() for ch in addr):
-        defects.append("no valid From address")
-        addr = ""
-    parsed.from_email = addr.strip().lower()
-    parsed.from_name = (name or "").strip()[:200]
-    parsed.reply_to = (_addresses(_raw_all(msg, "reply-to")) or ("",))[0]
+    _read_sender(parsed, msg)
     parsed.to = _addresses(_raw_all(msg, "to"))[:1000]
     parsed.cc = _addresses(_raw_all(msg, "cc"))[:1000]
     parsed.delivered_to = _addresses(_raw_all(msg, "delivered-to") + _raw_all(msg, "x-original-to"))[:20]
@@ -704,7 +785,67 @@ def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = F
     elif for_ticket:
         parsed.text_html = _text_html(parsed)
     parsed.language = language_of(parsed.subject + "\n" + parsed.text, parsed.headers)
+    parsed.content_sha256 = content_digest(parsed)
     return parsed
+
+
+def _read_sender(parsed: ParsedMail, msg: Message) -> None:
+    """From, Sender and Reply-To, each from its header's structure (`header_addresses`).
+
+    A From naming several mailboxes (RFC 5322 then requires a Sender, the one who sent it) or
+    whose structure reads two ways credits nobody: `from_problem` says why, and the pipeline
+    quarantines the mail instead of crediting the first address. Sender and Reply-To keep an
+    address only when they name exactly one."""
+    found = header_addresses(_raw_all(msg, "from"))
+    parsed.from_addresses = found.addresses[:20]
+    single = found.single
+    if single is not None:
+        parsed.from_name, parsed.from_email = " ".join(single[0].split()), single[1]
+    elif len(found.addresses) > 1 or (found.ambiguous and found.addresses):
+        parsed.from_problem = "ambiguous" if found.ambiguous else "several"
+        parsed.defects.append(
+            f"{parsed.from_problem} From ({', '.join(found.addresses[:5])}): no sender credited"
+        )
+    else:
+        parsed.defects.append("no valid From address")
+    sender = header_addresses(_raw_all(msg, "sender")).single
+    parsed.sender_email = sender[1] if sender else ""
+    reply_to = header_addresses(_raw_all(msg, "reply-to"))
+    if reply_to.ambiguous:
+        parsed.defects.append("ambiguous Reply-To header ignored")
+    else:
+        parsed.reply_to = next((a for a in reply_to.addresses if valid_address(a)), "")
+
+
+def content_digest(parsed: ParsedMail) -> str:
+    """sha256 of what the mail says: sender, subject, text, HTML and attachments (not the headers a
+    relay adds, nor the transfer encoding)."""
+    digest = hashlib.sha256()
+    for piece in (parsed.from_email, parsed.subject, parsed.text, parsed.html):
+        digest.update(piece.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    for attachment in parsed.attachments:
+        digest.update(attachment.name.encode("utf-8", "surrogatepass") + b"\x1e" + attachment.sha256.encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+def sender_of_head(head: bytes) -> str:
+    """The one From address of a mail's raw header block, read as `parse` reads it ("" when the
+    From does not name exactly one mailbox). For the row stored before parsing."""
+    end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=len(head))
+    values = [
+        " ".join(value.decode("ascii", "surrogateescape").split())
+        for value in FROM_LINES_RE.findall(b"\n" + head[:end])
+    ]
+    try:
+        found = header_addresses(values).single
+    except Exception:  # the pipeline parses the mail properly later; this is a first guess
+        return ""
+    return found[1] if found else ""
+
+
+FROM_LINES_RE = re.compile(rb"\nFrom:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.I)
 
 
 TICKET_BODY_CHARS = 64_000  # tickets.services.BODY_MAX (the pipeline checks that they agree)
