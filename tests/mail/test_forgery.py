@@ -112,6 +112,8 @@ def test_several_from_addresses_show_in_the_failed_view_and_a_reprocess_credits_
     page = client.get("/agent/mail/failed/").content.decode()
     assert f'data-testid="failed-{outcome.mail_id}"' in page
     assert "From holds 2 addresses (wangfang@example.cn, lilei@example.cn)" in page
+    original = client.get(f"/agent/mail/mails/{outcome.mail_id}/").content.decode()
+    assert "wangfang@example.cn, lilei@example.cn" in original and "no sender credited" in original
     client.post(f"/agent/mail/mails/{outcome.mail_id}/reprocess/")
     mail = InboundMail.objects.get(pk=outcome.mail_id)
     assert mail.state == MailState.PROCESSED and mail.from_email == "lilei@example.cn"
