@@ -98,6 +98,17 @@ def test_a_from_naming_several_senders_credits_none_of_them(mailbox, header, pro
     assert OutboxMail.objects.count() == 1  # her auto-reply only: nothing sent to either address
 
 
+def test_a_very_long_from_header_follows_the_same_rule():
+    """Past a few thousand characters (FAULTS E6: 100 kB header lines) the header is read by one
+    parser only: one mailbox is credited, several credit nobody, as for a short header."""
+    long_name = f"{ENCODED_VICTIM} " * 3000 + "<attacker@evil.example>"
+    parsed = parse(f"From: {long_name}\r\nSubject: x\r\n\r\nhello\r\n".encode())
+    assert parsed.from_email == "attacker@evil.example" and parsed.from_name.startswith(VICTIM)
+    many = ", ".join(f"user{i}@example.cn" for i in range(3000))
+    parsed = parse(f"From: {many}\r\nSubject: x\r\n\r\nhello\r\n".encode())
+    assert parsed.from_email == "" and parsed.from_problem == "several"
+
+
 def test_several_from_addresses_show_in_the_failed_view_and_a_reprocess_credits_the_sender(
     client, mailbox, lead_zhao
 ):
