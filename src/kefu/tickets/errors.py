@@ -10,6 +10,7 @@ __all__ = [
     "TicketNotFound",
     "Conflict",
     "DomainError",
+    "FormAlreadySent",
     "NotFound",
     "TooLarge",
     "ValidationFailed",
@@ -40,3 +41,8 @@ class MergeAcrossCustomers(ValidationFailed):
 
     code = "merge_across_customers"
 
+
+class FormAlreadySent(Conflict):
+    """A form's one-time token came back with another text (a page restored by "Back" and edited)."""
+
+    code = "form_already_sent"

@@ -28,7 +28,7 @@ from kefu.core.errors import PermissionDenied, ValidationFailed
 from kefu.customers.models import Tier
 
 from . import presence, selectors, services
-from .errors import StaleVersion, TicketNotFound
+from .errors import FormAlreadySent, StaleVersion, TicketNotFound
 from .models import Category, Channel, Priority, Ticket, TicketType, ascii_digits
 from .services.exports import can_export
 from .states import Status, allowed_targets
@@ -255,6 +255,8 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200, *
             departments=list(Department.objects.order_by("name")),
             compose_tools=extensions.compose_tools(request, ticket),
         )
+    # One-time tokens: the same form sent twice (a double click, a retry) posts one message.
+    context.update(reply_token=services.new_form_token(), note_token=services.new_form_token())
     context.update(extra)
     return render(request, "tickets/agent/ticket.html", context, status=status)
 
@@ -281,6 +283,11 @@ def _after_post(request: HttpRequest, posted: services.Posted, text: str) -> Non
     messages.success(request, text)
 
 
+def _submission(request: HttpRequest, form: str, ticket: Ticket) -> str:
+    token = request.POST.get("token", "")
+    return services.submission_key(form, ticket=ticket, by=request.user, token=token)
+
+
 @staff_only()
 @require_POST
 def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
@@ -289,13 +296,19 @@ def post_reply(request: HttpRequest, pk: int) -> HttpResponse:
     _require_edit(user)
     body = request.POST.get("body", "")
     try:
-        posted = services.reply(ticket, body=body, by=user, attachments=_uploads(request))
-    except ValidationFailed as err:
+        posted = services.reply(
+            ticket,
+            body=body,
+            by=user,
+            attachments=_uploads(request),
+            submission=_submission(request, "agent-reply", ticket),
+        )
+    except (ValidationFailed, FormAlreadySent) as err:
         return _render_ticket(request, ticket, status=err.status, reply_error=err, reply_body=body)
     presence.touch(ticket.pk, user=user, replying=False)
     _after_post(request, posted, _("Reply sent."))
     submit_as = request.POST.get("submit_as", "")
-    if submit_as and submit_as != ticket.status:
+    if submit_as and submit_as != ticket.status and not posted.repeated:
         try:
             services.change_status(ticket, to=submit_as, by=user)
         except ValidationFailed as err:
@@ -310,8 +323,14 @@ def post_note(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = selectors.access_ticket(user, pk)
     body = request.POST.get("body", "")
     try:
-        posted = services.add_note(ticket, body=body, by=user, attachments=_uploads(request))
-    except ValidationFailed as err:
+        posted = services.add_note(
+            ticket,
+            body=body,
+            by=user,
+            attachments=_uploads(request),
+            submission=_submission(request, "agent-note", ticket),
+        )
+    except (ValidationFailed, FormAlreadySent) as err:
         return _render_ticket(request, ticket, status=err.status, note_error=err, note_body=body)
     _after_post(request, posted, _("Internal note added."))
     return redirect(_ticket_url(ticket, f"message-{posted.message.pk}"))

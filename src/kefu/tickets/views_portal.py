@@ -5,8 +5,6 @@ Signing up and sending a new request are ways in, so they live in `kefu.intake.v
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -47,7 +44,6 @@ TYPE_WORDS = {
     TicketType.SUGGESTION: gettext_lazy("A suggestion"),
 }
 MAX_FILES = 10
-TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -131,13 +127,17 @@ def _ticket_page(
     request: HttpRequest, ticket: Any, form: ReplyForm | None = None, status: int = 200
 ) -> HttpResponse:
     targets = allowed_targets(ticket.status, customer=True)
+    if form is not None and form.is_bound:
+        # Nothing was posted with the refused form's token (or it was already used): a fresh one.
+        form.data = form.data.copy()
+        form.data["token"] = services.new_form_token()
     return render(
         request,
         "tickets/portal/ticket.html",
         {
             "ticket": status_words(ticket),
             "conversation": list_messages(request.user, ticket),
-            "form": form or ReplyForm(initial={"token": secrets.token_hex(16)}),
+            "form": form or ReplyForm(initial={"token": services.new_form_token()}),
             "can_close": Status.CLOSED in targets,
             "can_reopen": Status.OPEN in targets,
         },
@@ -158,7 +158,6 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _ticket_page(request, item, form, status=422)
     token = form.cleaned_data["token"]
-    external_id = f"portal-reply:{request.user.pk}:{token}" if TOKEN_RE.match(token) else ""
     try:
         posted = services.reply(
             item,
@@ -166,11 +165,9 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
             attachments=uploads_from(form.cleaned_data["attachments"]),
             channel="web",
-            external_id=external_id,
+            # The same form posted twice (a double click, a retry): the first reply is the answer.
+            submission=services.submission_key("portal-reply", ticket=item, by=request.user, token=token),
         )
-    except IntegrityError:
-        # The same form posted twice (double click): the first one already holds the reply.
-        return redirect("portal:ticket", pk=item.pk)
     except DomainError as err:
         form.add_error("body" if err.field in (None, "body") else None, err.message)
         return _ticket_page(request, item, form, status=err.status)

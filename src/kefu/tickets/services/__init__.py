@@ -17,10 +17,12 @@ from kefu.tickets.services.conversation import (
     Posted,
     add_note,
     customer_follow_up,
+    new_form_token,
     open_new,
     open_ticket,
     open_tickets,
     reply,
+    submission_key,
 )
 from kefu.tickets.services.structure import link, merge, set_parent, share_with_department
 
@@ -42,6 +44,7 @@ __all__ = [
     "deferred_reindex",
     "link",
     "merge",
+    "new_form_token",
     "open_new",
     "open_ticket",
     "open_tickets",
@@ -49,5 +52,6 @@ __all__ = [
     "reply",
     "set_parent",
     "share_with_department",
+    "submission_key",
     "update_ticket",
 ]

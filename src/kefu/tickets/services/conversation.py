@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -15,7 +17,7 @@ from kefu.core import events
 from kefu.core.clock import now
 from kefu.core.sanitize import clean_html, html_from_text
 from kefu.customers.models import Customer
-from kefu.tickets.errors import InvalidTransition, ValidationFailed
+from kefu.tickets.errors import FormAlreadySent, InvalidTransition, ValidationFailed
 from kefu.tickets.models import (
     Attachment,
     Category,
@@ -213,6 +215,54 @@ def _html(body_html: str, body: str, *, clean: bool = False, text_html: str = ""
 class Posted:
     message: Message
     rejected: list[str]
+    # True when the same form was sent before: `message` is the first one, nothing was written.
+    repeated: bool = False
+
+
+# --------------------------------------------------------------------------- one-time form tokens
+#
+# A form that posts a message carries a token issued when the page was rendered. The message is
+# stored with `submission_key(...)` as its external id, so the unique (channel, external_id)
+# constraint lets one insert win: a double click, a retry or N concurrent posts of the same form
+# make one message, and the repeats get the first one back (`Posted.repeated`). The message and its
+# key commit together, so there is no "pending" state to clean up.
+
+FORM_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def new_form_token() -> str:
+    """A fresh one-time token for a form that posts a message (a hidden field)."""
+    return secrets.token_hex(16)
+
+
+def submission_key(form: str, *, ticket: Ticket, by: User, token: str) -> str:
+    """The external id of the message one form submission makes; "" when the token is missing or
+    malformed (the post still works, it just cannot be recognised when repeated)."""
+    if not FORM_TOKEN.fullmatch(token or ""):
+        return ""
+    return f"{form}:{by.pk}:{ticket.pk}:{token}"
+
+
+def _insert(submission: str, body: str, **values: Any) -> tuple[Message, bool]:
+    """Insert a message; with a submission key, a repeat of the key returns the first message."""
+    if not submission:
+        return Message.objects.create(body_text=body, **values), False
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives the duplicate
+            return Message.objects.create(body_text=body, external_id=submission, **values), False
+    except IntegrityError:
+        first = Message.objects.filter(channel=values["channel"], external_id=submission).first()
+        if first is None:
+            raise
+    if first.body_text != body:
+        raise FormAlreadySent(
+            _(
+                "This form was already sent with another text. Your text is kept below: send it "
+                "again to post it as a new message."
+            ),
+            field="body",
+        )
+    return first, True
 
 
 @transaction.atomic
@@ -226,11 +276,14 @@ def reply(
     channel: str | None = None,
     external_id: str = "",
     automated: bool = False,
+    submission: str = "",
 ) -> Posted:
     """A public message on the ticket: from an agent (a reply) or from the customer (a follow-up).
 
     `automated`: sent by a rule (an auto-receipt, a reminder), not written by a person: it neither
     counts as the first response nor makes its sender the first-contact owner (首问负责人).
+    `submission`: the form's `submission_key`; the same key again changes nothing and answers the
+    first message with `repeated=True` (a different text with it raises FormAlreadySent).
     """
     body = _check_text(body, field="body", maximum=BODY_MAX)
     _not_merged(ticket)
@@ -244,18 +297,22 @@ def reply(
             attachments=attachments,
             external_id=external_id,
             reopen=True,
+            submission=submission,
         )
     current = now()
-    message = Message.objects.create(
+    message, repeated = _insert(
+        submission,
+        body,
         ticket=ticket,
         kind=MessageKind.PUBLIC,
         author=by,
         from_customer=False,
         channel=channel or ticket.channel,
-        body_text=body,
         body_html=clean_html(body_html) if body_html else html_from_text(body),
-        external_id=external_id[:255],
+        **({} if submission else {"external_id": external_id[:255]}),
     )
+    if repeated:
+        return Posted(message, [], repeated=True)
     changes: dict[str, Any] = {"last_message_at": current}
     _event(ticket, EventKind.REPLIED, by=by, message=message)
     if not automated:
@@ -321,17 +378,21 @@ def _customer_message(
     reopen: bool,
     body_html_clean: bool = False,
     body_text_html: str = "",
+    submission: str = "",
 ) -> Posted:
-    message = Message.objects.create(
+    message, repeated = _insert(
+        submission,
+        body,
         ticket=ticket,
         kind=MessageKind.PUBLIC,
         author=author,
         from_customer=True,
         channel=channel,
-        body_text=body,
         body_html=_html(body_html, body, clean=body_html_clean, text_html=body_text_html),
-        external_id=external_id[:255],
+        **({} if submission else {"external_id": external_id[:255]}),
     )
+    if repeated:
+        return Posted(message, [], repeated=True)
     changes: dict[str, Any] = {"last_message_at": now()}
     _event(ticket, EventKind.CUSTOMER_REPLIED, by=author, message=message)
     if reopen and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
@@ -356,19 +417,26 @@ def _finish_message(
 
 
 @transaction.atomic
-def add_note(ticket: Ticket, *, body: str, by: User, attachments: Sequence[Upload] = ()) -> Posted:
-    """An internal note: agents and department members only, never shown to the customer."""
+def add_note(
+    ticket: Ticket, *, body: str, by: User, attachments: Sequence[Upload] = (), submission: str = ""
+) -> Posted:
+    """An internal note: agents and department members only, never shown to the customer.
+
+    `submission`: as for `reply`, the same form sent twice makes one note."""
     if not (by.is_agent or by.is_department_member):
         raise ValidationFailed(_("Only staff can add internal notes."), field="body")
     body = _check_text(body, field="body", maximum=BODY_MAX)
-    message = Message.objects.create(
+    message, repeated = _insert(
+        submission,
+        body,
         ticket=ticket,
         kind=MessageKind.INTERNAL,
         author=by,
-        body_text=body,
         body_html=html_from_text(body),
         channel=ticket.channel,
     )
+    if repeated:
+        return Posted(message, [], repeated=True)
     _event(ticket, EventKind.NOTED, by=by, message=message)
     _touch(ticket)
     rejected = _store_attachments(ticket, message, attachments, by)
