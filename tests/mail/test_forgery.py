@@ -290,3 +290,42 @@ def test_the_reasons_are_written_in_the_install_language(settings, mailbox):
     )
     outcome = ingest(raw_mail(sender="a@example.cn, b@example.cn"), mailbox=mailbox, source="t")
     assert outcome.reason.startswith("发件人（From）头含有 2 个地址（a@example.cn, b@example.cn）")
+
+
+def test_a_different_mail_with_the_message_id_of_one_written_meanwhile_is_not_a_duplicate(mailbox):
+    """Two mails with one Message-ID delivered at the same moment: both were decided before either
+    was written (the SMTP receiver's threads, two IMAP pollers); the second to write is kept in
+    failed mail, not dropped as "same message already on the ticket"."""
+    from kefu.mail.inbound import _apply_guarded, decide, our_addresses, store_raw
+    from kefu.mail.parsing import parse_stored
+
+    first = store_raw(raw_mail(message_id="<race@example.cn>"), mailbox=mailbox, source="smtp")
+    other = store_raw(
+        raw_mail(message_id="<race@example.cn>", sender="lilei@example.cn", body="另一封邮件的内容。"),
+        mailbox=mailbox,
+        source="smtp",
+    )
+    decided = []
+    for mail in (first, other):
+        parsed = parse_stored(bytes(mail.raw))
+        outcome = decide(
+            parsed, mailbox=mailbox, digest=mail.sha256, size=len(mail.raw), exclude_mail=mail.pk
+        )
+        assert outcome.decision == Decision.NEW_TICKET  # neither sees the other yet
+        decided.append((mail, parsed, outcome))
+    results = [
+        _apply_guarded(
+            mail,
+            parsed,
+            outcome,
+            auto_reply=False,
+            ours=our_addresses(),
+            head={"message_id": parsed.message_id, "content_sha256": parsed.content_sha256},
+            lookups=None,
+        )
+        for mail, parsed, outcome in decided
+    ]
+    assert [r.decision for r in results] == [Decision.NEW_TICKET, Decision.QUARANTINED]
+    assert results[1].reason.startswith("Message-ID already used by a different mail")
+    assert InboundMail.objects.get(pk=other.pk).state == MailState.QUARANTINED
+    assert Ticket.objects.count() == 1 and Message.objects.count() == 1

@@ -840,7 +840,15 @@ def _apply_guarded(
             mail, parsed, outcome, auto_reply=auto_reply, ours=ours, head=head, lookups=lookups, queue=queue
         )
     except IntegrityError:
-        # the same message committed by a concurrent delivery: this one is the duplicate
+        # the Message-ID committed by a concurrent delivery: this one is the duplicate, unless that
+        # was a different mail with the same Message-ID
+        contents = (
+            _seen_contents(mail.mailbox, mail.pk, parsed.message_id[:255]) if parsed.message_id else set()
+        )
+        if not outcome.own_key and contents and "" not in contents and parsed.content_sha256 not in contents:
+            result = _quarantine(mail, _reused_reason(parsed), head=head)
+            result.parsed = parsed
+            return result
         _finish(
             mail,
             head,
