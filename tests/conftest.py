@@ -16,6 +16,7 @@ from kefu.accounts.models import Role
 from kefu.intake.services import InboundMessage, receive
 from kefu.tickets.models import Channel
 
+from .clock import fixed_clock  # noqa: F401 (autouse: every test runs at a fixed instant)
 from .factories import CustomerFactory, DepartmentFactory, TeamFactory, UserFactory
 
 PASSWORD = "kefu-pass-123"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import PASSWORD
+from tests.servers import require
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -107,6 +108,7 @@ def server(data_dir):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    require("Chromium", found=os.access(CHROMIUM, os.X_OK), install="apt-get install chromium")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=CHROMIUM_ENV)
         yield b

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -8,8 +9,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kefu.mail.models import Mailbox, ProcessedAction
+from tests.servers import require
 
-from .servers import Dovecot, free_port
+from .servers import DOVECOT, Dovecot, free_port
 
 ADDRESS = "service@yunshan.example"
 
@@ -58,6 +60,7 @@ def smtp_sink(settings):
 
 @pytest.fixture(scope="session")
 def dovecot():
+    require("Dovecot (IMAP)", found=os.access(DOVECOT, os.X_OK), install="apt-get install dovecot-imapd")
     server = Dovecot({ADDRESS: "imap-secret", "other@yunshan.example": "imap-secret"}).start()
     yield server
     server.stop()

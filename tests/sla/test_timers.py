@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from kefu.accounts.models import Notification
-from kefu.sla import calendar as bt
+from kefu.core import businesstime as bt
 from kefu.sla.models import Metric, SlaTimer, TimerState
 from kefu.sla.services import TargetSpec, install_defaults, save_policy
 from kefu.sla.timers import remaining
@@ -110,7 +110,7 @@ def test_business_time_targets_use_the_calendar(opened, agent_li):
     first = timers(ticket)[Metric.FIRST_RESPONSE]
     assert first.business_time and first.calendar.name == "售后服务工作日"
     assert first.due_at == bt.add_business_time(bt.Calendar.office(), first.started_at, timedelta(hours=2))
-    assert bt.is_working_time(bt.Calendar.office(), first.due_at - timedelta(seconds=1))
+    assert bt.is_working_time(bt.Calendar.office(), first.due_at - timedelta(microseconds=1))
 
 
 def test_the_defaults_of_the_plans(opened):

@@ -331,7 +331,13 @@ class AgentLoadOut(Schema):
     role: str
     teams: list[str]
     presence: str = Field(description="online, away, offline (no record: online)")
-    working_days: str = Field(description="Digits 1 (Monday) … 7 (Sunday)")
+    working_days: str = Field(
+        description="Digits 1 (Monday) … 7 (Sunday); empty: the days of the agent's business calendar"
+    )
+    works_today: bool = Field(
+        description="Works today by the business calendar (statutory holidays off, 调休 on) and working_days"
+    )
+    day_note: str = Field(description="Why today is special: a holiday's or make-up workday's name, or empty")
     daily_cap: int = Field(description="New tickets a day (the agent's own cap, else the install's)")
     chat_cap: int = Field(description="Concurrent chats")
     own_caps: bool = Field(description="True when the agent has caps of their own")
@@ -344,15 +350,19 @@ class AgentCapsIn(Schema):
     model_config = ConfigDict(extra="forbid")  # a misspelt key is refused, not silently dropped
 
     presence: Text | None = Field(None, max_length=10)
-    working_days: Text | None = Field(None, max_length=7, description='e.g. "12345"')
+    working_days: Text | None = Field(
+        None, max_length=7, description='e.g. "12345"; "" follows the business calendar'
+    )
     daily_cap: int | None = Field(None, ge=1, le=10_000, description="null: the install's default")
     chat_cap: int | None = Field(None, ge=1, le=1_000, description="null: the install's default")
 
 
 def _agent_rows(agents: list[tuple[User, AgentStatus | None]]) -> list[AgentLoadOut]:
-    """Four queries whatever the number of agents: agents (+ teams), settings, today's loads, open work."""
+    """Six queries whatever the number of agents: agents (+ teams), settings, today's loads, open work,
+    team memberships and business calendars (who works today)."""
     settings_row = rules.get_settings()
     workload = selectors.agent_workload([a.pk for a, _status in agents], day=assignment.today())
+    days = selectors.working_today(agents)
     out = []
     for agent, status in agents:
         own_daily = status.daily_cap if status else None
@@ -365,7 +375,9 @@ def _agent_rows(agents: list[tuple[User, AgentStatus | None]]) -> list[AgentLoad
                 role=agent.role,
                 teams=[t.name for t in agent.teams.all()],
                 presence=status.presence if status else Presence.ONLINE,
-                working_days=status.working_days if status else "12345",
+                working_days=status.working_days if status else "",
+                works_today=days[agent.pk].works,
+                day_note=days[agent.pk].note,
                 daily_cap=own_daily if own_daily is not None else settings_row.daily_cap,
                 chat_cap=own_chat if own_chat is not None else settings_row.chat_cap,
                 own_caps=own_daily is not None or own_chat is not None,

@@ -157,13 +157,23 @@ class Presence(models.TextChoices):
 
 
 class AgentStatus(models.Model):
-    """A simple availability record per agent: presence and working weekdays (1 = Monday … 7)."""
+    """A simple availability record per agent: presence, working weekdays (1 = Monday … 7) and caps.
+
+    Blank weekdays follow the agent's business calendar (their team's, else the default one);
+    either way the calendar's holidays are days off and its make-up workdays (调休) are workdays.
+    """
 
     agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     presence = models.CharField(
         _("presence"), max_length=10, choices=Presence.choices, default=Presence.ONLINE
     )
-    working_days = models.CharField(_("working days"), max_length=7, default="12345")
+    working_days = models.CharField(
+        _("working days"),
+        max_length=7,
+        blank=True,
+        default="",
+        help_text=_("Digits 1 (Monday) to 7 (Sunday); blank: the days of the business calendar."),
+    )
     daily_cap = models.PositiveIntegerField(_("daily cap"), null=True, blank=True)
     chat_cap = models.PositiveIntegerField(_("concurrent chat cap"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

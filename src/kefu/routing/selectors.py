@@ -9,6 +9,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from kefu.accounts.models import Role, User
+from kefu.core import businesstime as bt
+from kefu.core.clock import now
 from kefu.tickets.models import Channel, EventKind, Ticket, TicketEvent
 from kefu.tickets.states import OPEN_STATUSES
 
@@ -77,6 +79,36 @@ def list_agents_with_status(agent_ids: list[int] | None = None) -> list[tuple[Us
     agents = list(agents.prefetch_related("teams").order_by("username"))
     statuses = {s.agent_id: s for s in AgentStatus.objects.filter(agent__in=agents)}
     return [(a, statuses.get(a.pk)) for a in agents]
+
+
+def calendars_of(agents: list[User]) -> dict[int, bt.Calendar]:
+    """Each agent's business calendar (their first team's by name, else the default one, else
+    office hours): two queries for any number of agents."""
+    resolve = bt.team_calendars()
+    teams: dict[int, list[int]] = {a.pk: [] for a in agents}
+    memberships = User.teams.through.objects.filter(user_id__in=list(teams)).order_by("team__name", "team_id")
+    for user_id, team_id in memberships.values_list("user_id", "team_id"):
+        teams[user_id].append(team_id)
+    return {pk: resolve(team_ids) for pk, team_ids in teams.items()}
+
+
+@dataclass(frozen=True)
+class WorkDay:
+    works: bool
+    note: str  # why not, or why a weekend day works: "National Day", "调休"…
+
+
+def working_today(agents: list[tuple[User, AgentStatus | None]]) -> dict[int, WorkDay]:
+    """Whether each agent works today by their calendar and weekdays (the availability page)."""
+    calendars = calendars_of([a for a, _s in agents])
+    out = {}
+    for agent, status in agents:
+        cal = calendars[agent.pk]
+        day = now().astimezone(cal.zone).date()
+        info = bt.day_info(cal, day)
+        works = bt.works_on(cal, day, status.working_days if status else "")
+        out[agent.pk] = WorkDay(works, info.title if info.kind in ("holiday", "makeup") else "")
+    return out
 
 
 def assignment_log(ticket_id: int) -> QuerySet[AssignmentLog]:

@@ -86,13 +86,15 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         for key, (title, c) in CONDITION_CHOICES.items()
     ]
+    agents = selectors.list_agents_with_status()
+    days = selectors.working_today(agents)
     context = {
         "settings_row": rules.get_settings(),
         "keyword_rules": keyword_rules,
         "assignment_rules": assignment_rules,
         "models": models,
         "active_models": [m for m in models if m.is_active],
-        "agents": selectors.list_agents_with_status(),
+        "agents": [(agent, status, days[agent.pk]) for agent, status in agents],
         "dispatch": selectors.repeat_dispatch_rate(),
         "waiting": assignment.waiting_count(),
         "fields": TriageField.choices,

@@ -8,10 +8,11 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from kefu.core import events, extensions
+        from kefu.core import businesstime, events, extensions
 
-        from . import selectors, timers, views
+        from . import selectors, services, timers, views
 
+        businesstime.register_team_calendars(services.team_calendars)
         events.register("sla.timers", timers.on_event)
         extensions.register_ticket_panel("sla.timers", views.ticket_panel, order=10)
         extensions.register_row_badges("sla.badges", views.row_badges, order=10)

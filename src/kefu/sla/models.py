@@ -14,9 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core import businesstime as bt
 from kefu.core.errors import ValidationFailed
-
-from . import calendar as bt
 
 
 class BusinessCalendar(models.Model):

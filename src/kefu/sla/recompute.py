@@ -27,12 +27,12 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 
 from kefu.accounts.models import User
+from kefu.core import businesstime as bt
 from kefu.core.clock import now
 from kefu.core.errors import ValidationFailed
 from kefu.tickets.models import Ticket
 from kefu.tickets.states import OPEN_STATUSES
 
-from . import calendar as bt
 from .models import (
     ACTIVE_STATES,
     BusinessCalendar,

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role, User
 from kefu.accounts.services import notify
+from kefu.core import businesstime as bt
 from kefu.core.clock import now
 from kefu.tickets.models import EventKind, Ticket, TicketEvent
 from kefu.tickets.states import DONE_STATUSES, Status
 
-from . import calendar as bt
 from .models import ACTIVE_STATES, BusinessCalendar, Metric, PolicyTarget, SlaPolicy, SlaTimer, TimerState
 from .services import BOT_USERNAME, GREEN_SECONDS, calendar_for, calendar_value, is_green, match_policy
 

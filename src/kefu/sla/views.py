@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kefu.accounts.models import Team
+from kefu.core import businesstime as bt
 from kefu.core.choices import label
 from kefu.core.clock import now
 from kefu.core.errors import DomainError
 from kefu.customers.models import Tier
 from kefu.tickets.models import Channel, Priority, TicketType
 
-from . import calendar as bt
 from . import selectors, services
 from .models import BusinessCalendar, Metric, SlaPolicy
 

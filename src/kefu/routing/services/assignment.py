@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role, User
+from kefu.core import businesstime as bt
 from kefu.core.clock import now
 from kefu.customers.models import Tier
 from kefu.routing.models import (
@@ -33,6 +34,7 @@ from kefu.routing.models import (
     AssignmentRule,
     Presence,
 )
+from kefu.routing.selectors import calendars_of
 from kefu.tickets import services as tickets
 from kefu.tickets.errors import StaleVersion
 from kefu.tickets.models import Channel, Ticket
@@ -71,18 +73,29 @@ def _status_of(agents: list[User]) -> dict[int, AgentStatus]:
 
 
 def is_available(
-    user: User, *, channel: str, status: AgentStatus | None = None, day: date | None = None
+    user: User,
+    *,
+    channel: str,
+    status: AgentStatus | None = None,
+    day: date | None = None,
+    calendar: bt.Calendar | None = None,
 ) -> bool:
-    """Working today and not offline; a chat also needs the agent online. No status row = available."""
+    """Working today by their calendar and not offline; a chat also needs the agent online.
+
+    The day follows the agent's business calendar (statutory holidays off, 调休 Saturdays on,
+    7×24 every day) and their own weekdays when a supervisor set them. No status row = online.
+    """
     if not user.is_active or user.role not in ASSIGNABLE_ROLES:
         return False
     if status is None:
         status = AgentStatus.objects.filter(agent=user).first()
+    if calendar is None:
+        calendar = calendars_of([user])[user.pk]
+    day = day or now().astimezone(calendar.zone).date()
+    if not bt.works_on(calendar, day, status.working_days if status else ""):
+        return False
     if status is None:
         return True
-    day = day or today()
-    if str(day.isoweekday()) not in status.working_days:
-        return False
     if status.presence == Presence.OFFLINE:
         return False
     return not (channel == Channel.CHAT and status.presence != Presence.ONLINE)
@@ -227,8 +240,12 @@ def auto_assign(
         except StaleVersion:
             ticket.refresh_from_db()
     pool = list(candidates(ticket, rule))
-    statuses = _status_of(pool)
-    pool = [a for a in pool if is_available(a, channel=ticket.channel, status=statuses.get(a.pk))]
+    statuses, calendars = _status_of(pool), calendars_of(pool)
+    pool = [
+        a
+        for a in pool
+        if is_available(a, channel=ticket.channel, status=statuses.get(a.pk), calendar=calendars[a.pk])
+    ]
     wants_senior = (rule is not None and rule.senior_only) or ticket.customer.tier in (
         Tier.VIP,
         Tier.PREMIUM_VIP,
@@ -301,8 +318,11 @@ def route_waiting(limit: int = 200) -> int:
 
 def _anyone_available() -> bool:
     agents = list(User.objects.filter(is_active=True, role__in=ASSIGNABLE_ROLES).exclude(username="kefu-bot"))
-    statuses = _status_of(agents)
-    return any(is_available(a, channel=Channel.EMAIL, status=statuses.get(a.pk)) for a in agents)
+    statuses, calendars = _status_of(agents), calendars_of(agents)
+    return any(
+        is_available(a, channel=Channel.EMAIL, status=statuses.get(a.pk), calendar=calendars[a.pk])
+        for a in agents
+    )
 
 
 def _route_waiting_soon() -> None:

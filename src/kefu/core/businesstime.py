@@ -13,12 +13,16 @@ The two are inverses: `business_time_between(cal, s, add_business_time(cal, s, d
 Statutory days come from the `chinese-calendar` package (State Council notices, 2004 to the
 last year it knows). For years it does not know, only weekdays, custom holidays and custom
 workdays count — a calendar never fails because the notice for next year is not out yet.
+
+The maths lives in core because several apps count in business time: the sla app keeps the
+calendars (rows, policies, timers) and routing asks which days an agent works (`works_on`,
+`team_calendars`), without either importing the other.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -281,3 +285,44 @@ def special_days(cal: Calendar, first: date, last: date) -> list[DayInfo]:
             out.append(info)
         day += timedelta(days=1)
     return out
+
+
+# --------------------------------------------------------------------------- who works when
+
+
+def works_on(cal: Calendar, day: date, own_days: str = "") -> bool:
+    """Whether someone on calendar `cal` works on `day`.
+
+    `own_days`: the person's own weekdays ("12345", 1 = Monday), or "" to follow the calendar.
+    A holiday of the calendar is a day off either way; a make-up workday (调休) is a workday for
+    everyone who has working weekdays; on any other day their own weekdays decide. A 7×24
+    calendar has no holidays, so someone following it works every day.
+    """
+    info = day_info(cal, day)
+    if info.kind == "holiday":
+        return False
+    if not own_days:
+        return bool(info.periods)
+    if info.kind == "makeup":
+        return True
+    return str(day.isoweekday()) in own_days
+
+
+OFFICE = Calendar.office()
+
+# team ids → the calendar those teams work by. The sla app, which keeps the calendars, registers
+# the real source in its AppConfig.ready(); without it everyone keeps office hours.
+TeamCalendars = Callable[[Sequence[int]], Calendar]
+_team_calendars: Callable[[], TeamCalendars] | None = None
+
+
+def register_team_calendars(source: Callable[[], TeamCalendars]) -> None:
+    global _team_calendars
+    _team_calendars = source
+
+
+def team_calendars() -> TeamCalendars:
+    """A resolver for a batch of lookups: the calendars are read once, when it is made."""
+    if _team_calendars is None:
+        return lambda team_ids: OFFICE
+    return _team_calendars()

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kefu.core.errors import ValidationFailed
-from kefu.sla.calendar import (
+from kefu.core.businesstime import (
     Calendar,
     add_business_time,
     business_time_between,
@@ -19,6 +18,7 @@ from kefu.sla.calendar import (
     is_working_time,
     special_days,
 )
+from kefu.core.errors import ValidationFailed
 
 SH = ZoneInfo("Asia/Shanghai")
 OFFICE = Calendar.office()  # Mon–Fri 9:00–12:00, 13:30–18:00 (7.5 h), statutory days on
