@@ -290,6 +290,9 @@ LOGGING = {
     },
 }
 CELERY_BEAT_SCHEDULE = {
+# The longest one webhook attempt may take (connect + send + the whole answer); past it the
+# attempt is cut, recorded as "deadline exceeded" and retried later.
+KEFU_WEBHOOK_DEADLINE_SECONDS = env.float("KEFU_WEBHOOK_DEADLINE_SECONDS", default=30.0)
     "purge-idempotency-records": {"task": "kefu.core.tasks.purge_idempotency_records", "schedule": 3600.0},
     "sweep-events": {"task": "kefu.core.tasks.sweep_events", "schedule": 60.0},
 }

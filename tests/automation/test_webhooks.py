@@ -418,14 +418,117 @@ def test_https_to_the_pinned_address_still_checks_the_certificate_for_the_host_n
     assert receiver.requests[-1]["headers"]["Host"] == f"hooks.example.com:{receiver.port}"
 
 
-def test_a_receiver_dripping_its_answer_hits_the_overall_deadline(
-    lead_zhao, customer_x, make_ticket, receiver, allow_loopback, monkeypatch
+def test_a_receiver_dripping_its_headers_hits_the_overall_deadline(
+    lead_zhao, customer_x, make_ticket, receiver, allow_loopback, monkeypatch, settings
 ):
     monkeypatch.setattr(webhooks, "READ_TIMEOUT", 0.5)  # each byte arrives well within this…
-    monkeypatch.setattr(webhooks, "TOTAL_TIMEOUT", 1.0)  # …but the whole answer may not take longer
+    settings.KEFU_WEBHOOK_DEADLINE_SECONDS = 1.0  # …but the whole answer may not take longer
     hook = _hook(lead_zhao, receiver.url)
     receiver.script = [("drip", 0.1)]
     delivery = _delivery(hook, make_ticket(customer_x))
     started = time.monotonic()
     assert webhooks.send(delivery.pk) == DeliveryState.PENDING
     assert time.monotonic() - started < 2.0
+    delivery.refresh_from_db()
+    assert delivery.last_error == "deadline exceeded after 1 s"
+
+
+class DripReceiver:
+    """An HTTP/1.0 receiver on a loopback port that answers "200 OK" at once, then drips its body
+    one byte per `pause` seconds, so no single read ever waits long (FAULTS A6, issue 13)."""
+
+    def __init__(self, *, body: bytes = b"x" * 60, pause: float = 0.2):
+        self.body, self.pause = body, pause
+        self.requests = 0
+        self.sent = 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _addr = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data or len(data) < self._length(data):
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.requests += 1
+                try:
+                    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+                    for byte in self.body:  # no Content-Length: the body ends when the socket closes
+                        time.sleep(self.pause)
+                        conn.sendall(bytes([byte]))
+                        self.sent += 1
+                except OSError:  # the sender cut the connection
+                    pass
+
+    @staticmethod
+    def _length(data: bytes) -> int:
+        head, _sep, _body = data.partition(b"\r\n\r\n")
+        for line in head.split(b"\r\n"):
+            name, _colon, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                return len(head) + 4 + int(value)
+        return 0
+
+    def close(self):
+        self.server.close()
+
+
+@pytest.fixture
+def drip_receiver():
+    r = DripReceiver()
+    yield r
+    r.close()
+
+
+def test_a_receiver_dripping_a_200_answer_is_cut_at_the_deadline_and_not_marked_delivered(
+    client, lead_zhao, customer_x, make_ticket, drip_receiver, allow_loopback, settings
+):
+    settings.KEFU_WEBHOOK_DEADLINE_SECONDS = 1.0  # a 12 s answer (60 bytes, one per 0.2 s)
+    hook = _hook(lead_zhao, drip_receiver.url)
+    delivery = _delivery(hook, make_ticket(customer_x))
+    started = time.monotonic()
+    assert webhooks.send(delivery.pk) == DeliveryState.PENDING  # a failure, retried later
+    took = time.monotonic() - started
+    assert 0.9 < took < 2.5, took
+    assert drip_receiver.requests == 1 and drip_receiver.sent < len(drip_receiver.body)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PENDING and delivery.delivered_at is None
+    assert delivery.last_error == "deadline exceeded after 1 s" and delivery.last_status == 200
+    assert delivery.next_attempt_at > now()  # backing off
+    hook.refresh_from_db()
+    assert hook.consecutive_failures == 1 and hook.last_error == "deadline exceeded after 1 s"
+    client.force_login(lead_zhao)
+    assert "deadline exceeded after 1 s" in client.get("/agent/automation/webhooks/").content.decode()
+
+    # The last attempt cut the same way ends the delivery as failed, never as delivered.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=webhooks.MAX_ATTEMPTS - 1, next_attempt_at=now() - timedelta(seconds=1)
+    )
+    assert webhooks.send(delivery.pk) == DeliveryState.FAILED
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED and delivery.delivered_at is None
+
+
+def test_a_quick_answer_well_inside_the_deadline_is_delivered(
+    lead_zhao, customer_x, make_ticket, allow_loopback, settings
+):
+    settings.KEFU_WEBHOOK_DEADLINE_SECONDS = 3.0
+    quick = DripReceiver(body=b"ok", pause=0.2)  # the whole answer in 0.4 s
+    try:
+        hook = _hook(lead_zhao, quick.url)
+        delivery = _delivery(hook, make_ticket(customer_x))
+        state = webhooks.send(delivery.pk)
+        delivery.refresh_from_db()
+        assert state == DeliveryState.DELIVERED, delivery.last_error
+        assert quick.sent == 2
+    finally:
+        quick.close()

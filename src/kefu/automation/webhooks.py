@@ -3,6 +3,11 @@
 - A trigger's "call webhook" action only writes a `WebhookDelivery` row (the outbox); a task sends it
   after commit, and a periodic sweep retries what is due. The request that fired the trigger never
   waits for a receiver, and one slow receiver never holds up another (each send has its own timeouts).
+- Each attempt has a total deadline (`KEFU_WEBHOOK_DEADLINE_SECONDS`, connect + send + the whole
+  answer): a receiver that drips its answer a byte at a time is cut there, and a cut attempt is a
+  failure ("deadline exceeded"), retried later, never a delivery.
+- The send tasks run on their own queue (`webhooks`, see CELERY_TASK_ROUTES and ADR 0007), consumed
+  by a worker of its own, so receivers cannot stall SLA, mail or notification work.
 - Every attempt carries the same `X-Kefu-Delivery` id (receivers dedupe on it), a timestamp, and
   `X-Kefu-Signature: sha256=HMAC(secret, "<timestamp>.<body>")`.
 - Failures back off exponentially with full jitter; after `CIRCUIT_FAILURES` consecutive failures the
@@ -55,8 +60,8 @@ CIRCUIT_FAILURES = 5
 CIRCUIT_COOLDOWN = timedelta(minutes=10)
 LEASE = timedelta(minutes=2)
 CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 10.0  # per socket operation
-TOTAL_TIMEOUT = 30.0  # the whole request, however slowly a receiver drips its answer
+READ_TIMEOUT = 10.0  # per socket operation; the deadline below bounds the whole attempt
+DEFAULT_DEADLINE = 30.0  # seconds; settings.KEFU_WEBHOOK_DEADLINE_SECONDS
 MAX_RESPONSE = 64 * 1024
 NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.I)
 
@@ -171,34 +176,68 @@ class Outcome:
     error: str
 
 
+def deadline_seconds() -> float:
+    """The longest one attempt may take, connect + send + reading the whole answer."""
+    return float(getattr(settings, "KEFU_WEBHOOK_DEADLINE_SECONDS", DEFAULT_DEADLINE) or DEFAULT_DEADLINE)
+
+
+def deadline_message(seconds: float) -> str:
+    return _("deadline exceeded after %(seconds)s s") % {"seconds": f"{seconds:g}"}
+
+
 def _post(target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
+    """One attempt, cut at the deadline however slowly the receiver answers.
+
+    A per-read socket timeout is not a deadline: a receiver sending one byte every few seconds
+    never trips it. A timer shuts the socket down at the deadline (which unblocks a recv() or
+    send() in progress), and an attempt the timer cut is a failure even if a 2xx status line had
+    already arrived: a cut answer is not an answer.
+    """
+    deadline = deadline_seconds()
+    started = time.monotonic()
+    connect_timeout = min(CONNECT_TIMEOUT, deadline)
     if target.scheme == "https":
         conn: http.client.HTTPConnection = _PinnedHTTPSConnection(
             target.address,
             target.host,
             target.port,
-            timeout=CONNECT_TIMEOUT,
+            timeout=connect_timeout,
             context=ssl.create_default_context(),
         )
     else:
-        conn = http.client.HTTPConnection(target.address, target.port, timeout=CONNECT_TIMEOUT)
+        conn = http.client.HTTPConnection(target.address, target.port, timeout=connect_timeout)
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     if ":" in target.host:
         host_header = f"[{target.host}]:{target.port}"
+    cut = threading.Event()
+    lock = threading.Lock()  # the timer and the closing below never touch the socket at once
+    # The raw socket, kept here: once the status line says the server closes the connection
+    # (HTTP/1.0), http.client hands the socket to the response and forgets it (conn.sock = None).
+    opened: list[socket.socket] = []
 
-    def abort() -> None:  # the hard deadline: unblock a recv() that keeps getting a byte at a time
-        sock = conn.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+    def abort() -> None:  # the deadline: unblock a recv() that keeps getting a byte at a time
+        with lock:
+            cut.set()
+            for sock in opened:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
-    watchdog = threading.Timer(TOTAL_TIMEOUT, abort)
+    def exceeded() -> bool:
+        return cut.is_set() or time.monotonic() - started >= deadline
+
+    watchdog = threading.Timer(deadline, abort)
     watchdog.daemon = True
+    status: int | None = None
+    error = ""
     try:
         watchdog.start()
         conn.connect()
         assert conn.sock is not None
-        conn.sock.settimeout(READ_TIMEOUT)
+        with lock:
+            opened.append(conn.sock)
+        if exceeded():  # the timer fired while connecting, before there was a socket to shut
+            raise TimeoutError("deadline")
+        conn.sock.settimeout(min(READ_TIMEOUT, deadline))
         conn.putrequest("POST", target.path, skip_host=True, skip_accept_encoding=True)
         conn.putheader("Host", host_header)
         for name, value in headers.items():
@@ -206,13 +245,19 @@ def _post(target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
         conn.putheader("Content-Length", str(len(body)))
         conn.endheaders(body)
         response = conn.getresponse()
-        response.read(MAX_RESPONSE)
         status = response.status
+        response.read(MAX_RESPONSE)
     except (OSError, http.client.HTTPException) as err:
-        return Outcome(False, None, (type(err).__name__ + ": " + str(err))[:300])
+        error = (type(err).__name__ + ": " + str(err))[:300]
     finally:
         watchdog.cancel()
-        conn.close()
+        with lock:
+            conn.close()
+    if exceeded():
+        return Outcome(False, status, deadline_message(deadline))
+    if error:
+        return Outcome(False, status, error)
+    assert status is not None
     if 200 <= status < 300:
         return Outcome(True, status, "")
     if 300 <= status < 400:
