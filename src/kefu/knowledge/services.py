@@ -599,6 +599,7 @@ def add_file(article: Article, *, by: Any, upload: Any) -> ArticleFile:
 
     from django.core.files.base import ContentFile
 
+    from kefu.core.filenames import storage_name
     from kefu.tickets.errors import AttachmentRejected
     from kefu.tickets.services import check_upload
 
@@ -616,16 +617,18 @@ def add_file(article: Article, *, by: Any, upload: Any) -> ArticleFile:
     content_type = image or upload.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     if content_type.startswith("image/") and not image:
         content_type = "application/octet-stream"  # e.g. SVG: it can hold script, so a download only
+    digest = hashlib.sha256(content).hexdigest()
     item = ArticleFile(
         article=article,
         filename=name,
         content_type=content_type[:100],
         size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=digest,
         is_image=bool(image),
         uploaded_by=by if getattr(by, "pk", None) else None,
     )
-    item.file.save(name, ContentFile(content), save=False)
+    # stored under a generated key: the sender's name is for display and download only
+    item.file.save(storage_name(name, digest), ContentFile(content), save=False)
     item.save()
     return item
 

@@ -36,6 +36,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 import nh3
 from charset_normalizer import from_bytes
 
+from kefu.core.filenames import clean_filename
 from kefu.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, html_from_text
 
 MAX_PARTS = 500  # leaf parts read from one message; the rest is a defect, never a crash
@@ -381,20 +382,9 @@ def _param(part: Message, name: str, header: str = "content-disposition") -> str
     return decode_header_value(str(value))
 
 
-SAFE_NAME_RE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u202a-\u202e\u2066-\u2069]")
-
-
 def safe_filename(name: str, *, fallback: str = "attachment") -> str:
-    """A display-safe file name: no path, no control or bidi characters, at most 200 characters."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = SAFE_NAME_RE.sub("_", name).strip(" .")
-    if not name or set(name) <= {"_", "."}:
-        name = fallback
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        ext = ext[:20] if dot and len(ext) <= 20 else ""
-        name = (stem if dot else name)[: 200 - len(ext) - 1] + ("." + ext if ext else "")
-    return name
+    """A display-safe file name (the one rule of every door: `kefu.core.filenames`)."""
+    return clean_filename(name, fallback=fallback)
 
 
 # --------------------------------------------------------------------------- HTML

@@ -25,6 +25,7 @@ from kefu.accounts.models import Department
 from kefu.accounts.selectors import list_agents, list_teams
 from kefu.core import extensions
 from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.core.filenames import content_disposition
 from kefu.customers.models import Tier
 
 from . import presence, selectors, services
@@ -502,6 +503,8 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(
         item.file.open("rb"), as_attachment=True, filename=item.filename, content_type=content_type
     )
+    # the exact name (CJK included) as RFC 5987 filename*, with an ASCII filename for old clients
+    response["Content-Disposition"] = content_disposition(item.filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.core.errors import DomainError, PermissionDenied
+from kefu.core.filenames import content_disposition
 
 from . import services
 from .models import TicketType, ascii_digits
@@ -210,6 +211,8 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponse:
         filename=item.filename,
         content_type=item.content_type or "application/octet-stream",
     )
+    # the exact name (CJK included) as RFC 5987 filename*, with an ASCII filename for old clients
+    response["Content-Disposition"] = content_disposition(item.filename)
     # Never rendered on our origin, whatever the file claims to be.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"

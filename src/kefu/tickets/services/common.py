@@ -12,12 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
 from kefu.core import events
 from kefu.core.clock import now
+from kefu.core.filenames import clean_filename, storage_name
 from kefu.tickets import search
 from kefu.tickets.errors import AttachmentRejected, ValidationFailed
 from kefu.tickets.models import (
@@ -118,8 +118,9 @@ def _check_text(value: str, *, field: str, maximum: int, required: bool = True) 
 
 
 def check_upload(upload: Upload) -> str:
-    """The safe filename for an upload, or AttachmentRejected with the reason."""
-    name = get_valid_filename((upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1])[:200] or "file"
+    """The name to show and download the upload under (as sent, only made safe: CJK, spaces and
+    full-width punctuation kept), or AttachmentRejected with the reason."""
+    name = clean_filename(upload.name, fallback="file")
     ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     limit = settings.KEFU_ATTACHMENT_MAX_BYTES
     if len(upload.content) > limit:
@@ -167,7 +168,8 @@ def _attachment_row(ticket: Ticket, message: Message, upload: Upload, name: str)
         size=len(upload.content),
         sha256=digest,
     )
-    attachment.file.save(name, ContentFile(upload.content), save=False)
+    # stored under a generated key: the sender's name is for display and download only
+    attachment.file.save(storage_name(name, digest), ContentFile(upload.content), save=False)
     return attachment
 
 
