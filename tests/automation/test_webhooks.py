@@ -532,3 +532,143 @@ def test_a_quick_answer_well_inside_the_deadline_is_delivered(
         assert quick.sent == 2
     finally:
         quick.close()
+
+
+# --------------------------------------------------------------------------- one validation, every door
+
+PUBLIC_URL = "http://93.184.216.34/hook"  # a public address literal: no DNS lookup needed
+LOOPBACK = "http://127.0.0.1:8080/hook"
+LOOPBACK_REASON = (
+    "127.0.0.1 points to a private or local address (127.0.0.1); webhooks may only call public hosts."
+)
+SECRET_REASON = "The signing secret must be 16 to 100 characters long, in printable ASCII without spaces."
+BAD_INPUTS = [
+    pytest.param(LOOPBACK, "a-long-enough-secret-123", "url", LOOPBACK_REASON, id="loopback-url"),
+    pytest.param("http://169.254.169.254/latest/", None, "url", None, id="metadata-url"),
+    pytest.param("http://[::ffff:10.0.0.5]/", None, "url", None, id="mapped-private-url"),
+    pytest.param("ftp://93.184.216.34/", None, "url", "Only http and https URLs are allowed.", id="scheme"),
+    pytest.param(PUBLIC_URL, "x", "secret", SECRET_REASON, id="one-character-secret"),
+    pytest.param(PUBLIC_URL, "short-secret", "secret", SECRET_REASON, id="short-secret"),
+]
+
+
+def _api_save(client, user, url, secret):
+    from kefu.accounts.services import create_api_token
+
+    _token, key = create_api_token(user=user, name="doors")
+    body = {"name": "订单系统", "url": url}
+    if secret is not None:
+        body["secret"] = secret
+    response = client.post(
+        "/api/automation/webhooks",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    if response.status_code == 201:
+        return None
+    assert response.status_code == 422, response.content
+    return response.json()["message"]
+
+
+def _page_save(client, user, url, secret):
+    client.force_login(user)
+    data = {"name": "订单系统", "url": url, "active": "1"}
+    if secret is not None:
+        data["secret"] = secret
+    response = client.post("/agent/automation/webhooks/new/", data)
+    if response.status_code == 302:
+        return None
+    assert response.status_code == 422
+    return _html_text(response, '[data-testid="form-error"]')
+
+
+def _admin_save(client, user, url, secret):
+    client.force_login(user)
+    data = {"name": "订单系统", "url": url, "active": "on"}
+    if secret is not None:
+        data["secret"] = secret
+    response = client.post("/admin/automation/webhook/add/", data)
+    if response.status_code == 302:
+        return None
+    assert response.status_code == 200
+    return _html_text(response, ".errorlist li")
+
+
+def _html_text(response, selector):
+    import html
+    import re
+
+    page = response.content.decode()
+    if selector.startswith("[data-testid"):
+        found = re.search(r'data-testid="form-error"[^>]*>(.*?)</div>', page, re.S)
+    else:
+        found = re.search(r'<ul class="errorlist[^"]*"[^>]*><li>(.*?)</li>', page, re.S)
+    assert found, page[:2000]
+    return html.unescape(found.group(1)).strip()
+
+
+DOORS = {"api": _api_save, "agent page": _page_save, "django admin": _admin_save}
+
+
+@pytest.mark.parametrize(("url", "secret", "field", "reason"), BAD_INPUTS)
+def test_every_door_refuses_the_same_webhook_with_the_same_reason(
+    client, lead_zhao, admin_user, url, secret, field, reason
+):
+    """FAULTS A5, issue 13: the Django admin saved a loopback URL and a one-character secret that
+    the API refused. The API, the agent pages and the admin now run one validation."""
+    expected = reason
+    if expected is None:  # the reason the service gives, whatever its wording
+        with pytest.raises((UnsafeUrl, services.RuleInvalid)) as err:
+            services.check_webhook(url=url, secret=secret)
+        expected = err.value.message
+        assert err.value.field == field
+    messages = {
+        door: save(client, admin_user if door == "django admin" else lead_zhao, url, secret)
+        for door, save in DOORS.items()
+    }
+    assert messages == dict.fromkeys(DOORS, expected)
+    assert not Webhook.objects.exists()
+
+
+def test_every_door_saves_a_public_webhook_with_a_good_secret(client, lead_zhao, admin_user):
+    for door, save in DOORS.items():
+        user = admin_user if door == "django admin" else lead_zhao
+        assert save(client, user, PUBLIC_URL, f"good-secret-for-{door.replace(' ', '-')}") is None, door
+    secrets_ = dict(Webhook.objects.values_list("secret", "url"))
+    assert set(secrets_) == {
+        "good-secret-for-api",
+        "good-secret-for-agent-page",
+        "good-secret-for-django-admin",
+    }
+    assert set(secrets_.values()) == {PUBLIC_URL}
+
+
+def test_the_admin_keeps_the_secret_when_left_blank_and_refuses_a_weak_new_one(client, lead_zhao, admin_user):
+    hook = services.save_webhook(by=lead_zhao, name="订单系统", url=PUBLIC_URL)
+    assert len(hook.secret) >= webhooks.SECRET_MIN
+    client.force_login(admin_user)
+    data = {"name": "订单系统", "url": LOOPBACK, "secret": "", "active": "on"}
+    refused = client.post(f"/admin/automation/webhook/{hook.pk}/change/", data)
+    assert refused.status_code == 200 and LOOPBACK_REASON in refused.content.decode()
+    weak = client.post(
+        f"/admin/automation/webhook/{hook.pk}/change/", {**data, "url": PUBLIC_URL, "secret": "1"}
+    )
+    assert weak.status_code == 200 and SECRET_REASON in weak.content.decode()
+    kept = client.post(f"/admin/automation/webhook/{hook.pk}/change/", {**data, "url": PUBLIC_URL + "2"})
+    assert kept.status_code == 302
+    saved = Webhook.objects.get()
+    assert saved.secret == hook.secret and saved.url == PUBLIC_URL + "2"
+
+
+def test_only_supervisors_reach_the_webhook_api(client, agent_li):
+    from kefu.accounts.services import create_api_token
+
+    _token, key = create_api_token(user=agent_li, name="agent")
+    response = client.post(
+        "/api/automation/webhooks",
+        {"name": "x", "url": PUBLIC_URL},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 404 and not Webhook.objects.exists()

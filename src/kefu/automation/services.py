@@ -216,19 +216,43 @@ def apply_macro(macro: Macro, *, ticket: Ticket, by: User, version: int) -> Tick
 # --------------------------------------------------------------------------- webhooks
 
 
+URL_MAX = 500
+
+
+def check_webhook(*, url: str, secret: str | None) -> tuple[str, str | None]:
+    """The one validation of a webhook, for every door (API, agent pages, Django admin): the URL
+    must be a public http(s) address (the SSRF guard, with its reason) and a secret given must be
+    long enough to sign with. Returns the cleaned (url, secret); raises UnsafeUrl or RuleInvalid."""
+    url = (url or "").strip()
+    if not url:
+        raise RuleInvalid(_("This field is required."), field="url")
+    if len(url) > URL_MAX:
+        raise RuleInvalid(_("Too long: at most %(n)d characters.") % {"n": URL_MAX}, field="url")
+    webhooks.check_url(url)
+    if secret is not None:
+        secret = webhooks.check_secret(secret)
+    return url, secret
+
+
 @transaction.atomic
 def save_webhook(
-    *, by: User, name: str, url: str, active: bool = True, webhook: Webhook | None = None
+    *,
+    by: User,
+    name: str,
+    url: str,
+    active: bool = True,
+    webhook: Webhook | None = None,
+    secret: str | None = None,
 ) -> Webhook:
-    """Save a webhook; a URL that points inside the network is refused with the reason (SSRF guard)."""
+    """Save a webhook; a URL that points inside the network is refused with the reason (SSRF guard).
+    `secret` None keeps the signing secret (a new webhook gets a random one)."""
     require_supervisor(by)
-    url = (url or "").strip()
-    if len(url) > 500:
-        raise RuleInvalid(_("Too long: at most %(n)d characters.") % {"n": 500}, field="url")
-    webhooks.check_url(url)
+    url, secret = check_webhook(url=url, secret=secret)
     item = webhook or Webhook(secret=webhooks.new_secret())
     item.name = _name(name, field="name")
     item.url, item.active = url, active
+    if secret is not None:
+        item.secret = secret
     if webhook is not None and active:
         item.consecutive_failures, item.circuit_open_until = 0, None  # saving again closes the circuit
     item.save()

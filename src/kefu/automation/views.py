@@ -407,7 +407,9 @@ def webhook_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "active": request.POST.get("active", "1") == "1",
         }
         try:
-            services.save_webhook(by=request.user, webhook=item, **data)
+            # a blank secret keeps the current one (a new webhook gets a random one)
+            secret = request.POST.get("secret", "").strip() or None
+            services.save_webhook(by=request.user, webhook=item, secret=secret, **data)
         except ValidationFailed as err:
             error = err
         else:

@@ -43,12 +43,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kefu.accounts.models import Role, User
 from kefu.accounts.services import notify
 from kefu.core.clock import now
 
-from .errors import UnsafeUrl
+from .errors import RuleInvalid, UnsafeUrl
 from .models import DeliveryState, Webhook, WebhookDelivery
 
 log = logging.getLogger("kefu.automation.webhooks")
@@ -150,8 +151,28 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+SECRET_MIN = 16
+SECRET_MAX = 100  # the column's length
+SECRET_HELP = _lazy("Leave blank to keep the current secret (a new webhook gets a random one).")
+
+
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def check_secret(secret: str) -> str:
+    """A signing secret a receiver can rely on: long enough not to be guessed, printable, no spaces."""
+    secret = (secret or "").strip()
+    if not SECRET_MIN <= len(secret) <= SECRET_MAX or not all(" " < c < "\x7f" for c in secret):
+        raise RuleInvalid(
+            _(
+                "The signing secret must be %(min)d to %(max)d characters long, "
+                "in printable ASCII without spaces."
+            )
+            % {"min": SECRET_MIN, "max": SECRET_MAX},
+            field="secret",
+        )
+    return secret
 
 
 # --------------------------------------------------------------------------- sending
