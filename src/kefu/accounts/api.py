@@ -8,11 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.responses import codes_4xx
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
 
-from kefu.core.api_support import ErrorOut
 from kefu.core.errors import PermissionDenied
 from kefu.core.ratelimit import hit
 
@@ -21,7 +19,6 @@ from .errors import TokenInvalid
 from .models import User
 from .services import authenticate_token
 
-ERRORS = {codes_4xx: ErrorOut}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
@@ -111,7 +108,7 @@ class TeamOut(Schema):
 router = Router(tags=["accounts"])
 
 
-@router.get("/me", response={200: MeOut, **ERRORS}, summary="The authenticated user")
+@router.get("/me", response={200: MeOut}, summary="The authenticated user")
 def me(request: HttpRequest):
     user: User = request.auth
     customer = getattr(user, "customer", None)
@@ -128,7 +125,7 @@ def me(request: HttpRequest):
     )
 
 
-@router.get("/agents", response={200: list[AgentOut], **ERRORS}, summary="List active agents (staff only)")
+@router.get("/agents", response={200: list[AgentOut]}, summary="List active agents (staff only)")
 def list_agents(request: HttpRequest):
     require_staff(request.auth)
     return [
@@ -139,7 +136,7 @@ def list_agents(request: HttpRequest):
     ]
 
 
-@router.get("/teams", response={200: list[TeamOut], **ERRORS}, summary="List teams (staff only)")
+@router.get("/teams", response={200: list[TeamOut]}, summary="List teams (staff only)")
 def list_teams(request: HttpRequest):
     require_staff(request.auth)
     return [

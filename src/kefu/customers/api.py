@@ -1,17 +1,17 @@
 """Customers over the API: staff list, search and read them; a customer reads only themselves."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.responses import codes_4xx
 
-from kefu.core.api_support import ErrorOut, Text
+from kefu.core.api_support import ComponentName, Text
 
 from . import selectors
 from .models import Customer, Tier
 
-ERRORS = {codes_4xx: ErrorOut}
+CustomerTier = Annotated[Tier, ComponentName("CustomerTier")]
 
 
 class CustomerOut(Schema):
@@ -19,7 +19,7 @@ class CustomerOut(Schema):
     name: str
     email: str
     phone: str
-    tier: Tier
+    tier: CustomerTier
     organisation_id: int | None
     organisation: str | None
     language: str
@@ -57,7 +57,7 @@ def customer_out(customer: Customer) -> CustomerOut:
 router = Router(tags=["customers"])
 
 
-@router.get("", response={200: CustomerPage, **ERRORS}, summary="List or search customers")
+@router.get("", response={200: CustomerPage}, summary="List or search customers")
 def list_customers(request: HttpRequest, params: Query[CustomerQuery]):
     qs = (
         selectors.search_customers(request.auth, params.q.strip())
@@ -71,6 +71,6 @@ def list_customers(request: HttpRequest, params: Query[CustomerQuery]):
     return CustomerPage(items=[customer_out(c) for c in rows[: params.limit]], next_cursor=next_cursor)
 
 
-@router.get("/{int:customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get one customer")
+@router.get("/{int:customer_id}", response={200: CustomerOut}, summary="Get one customer")
 def get_customer(request: HttpRequest, customer_id: int):
     return customer_out(selectors.access_customer(request.auth, customer_id))

@@ -18,11 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.responses import codes_4xx
 from pydantic import ConfigDict
 
 from kefu.accounts.api import ApiAuth, client_ip
-from kefu.core.api_support import ErrorOut, Text
+from kefu.core.api_support import ComponentName, Text
 from kefu.core.errors import PermissionDenied
 from kefu.core.idempotency import idempotent
 from kefu.core.ratelimit import hit
@@ -34,7 +33,6 @@ from .render import render_markdown
 from .states import Status
 
 router = Router(tags=["knowledge"])
-ERRORS = {codes_4xx: ErrorOut}
 QUERY_MAX = 10_000
 ANON_RATE = "60/60"
 
@@ -54,6 +52,11 @@ class Input(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+# Published under names of their own: tickets have a `Status` too (issue 13).
+ArticleStatus = Annotated[Status, ComponentName("ArticleStatus")]
+ArticleAudience = Annotated[Audience, ComponentName("ArticleAudience")]
+ArticleKind = Annotated[Kind, ComponentName("ArticleKind")]
+
 Language = Literal["zh-hans", "zh-hant", "en", "zh", "zh-cn", "zh-tw", "zh-hk", "en-us", "en-gb", ""]
 Title = Annotated[Text, Field(min_length=1, max_length=services.TITLE_MAX)]
 Body = Annotated[Text, Field(max_length=services.BODY_MAX)]
@@ -61,7 +64,7 @@ Short = Annotated[Text, Field(max_length=300)]
 ItemList = Annotated[list[Short], Field(max_length=50)]
 
 
-class SearchQuery(Schema):
+class ArticleSearchQuery(Schema):
     q: Annotated[str, Field(max_length=QUERY_MAX)] = ""
     language: Language = ""
     limit: Annotated[int, Field(ge=1, le=50)] = 10
@@ -87,9 +90,9 @@ class ArticleOut(ArticleRef):
     questions: list[str]
     tags: list[str]
     category: str
-    audience: str
-    status: str
-    kind: str
+    audience: ArticleAudience
+    status: ArticleStatus
+    kind: ArticleKind
     version: int
     updated_at: datetime
     last_reviewed_at: datetime | None
@@ -155,9 +158,9 @@ class ArticleCreate(Input):
     questions: ItemList = []
     tags: Annotated[list[Short], Field(max_length=20)] = []
     category: Annotated[Text, Field(max_length=300)] = ""
-    audience: Audience = Audience.PUBLIC
+    audience: ArticleAudience = Audience.PUBLIC
     language: Language = "zh-hans"
-    kind: Kind = Kind.ARTICLE
+    kind: ArticleKind = Kind.ARTICLE
     external_id: Annotated[Text, Field(max_length=200)] | None = None
     status: Literal["draft", "in_review", "published"] = "draft"
 
@@ -170,15 +173,15 @@ class ArticleUpdate(Input):
     questions: ItemList | None = None
     tags: Annotated[list[Short], Field(max_length=20)] | None = None
     category: Annotated[Text, Field(max_length=300)] | None = None
-    audience: Audience | None = None
+    audience: ArticleAudience | None = None
     language: Language | None = None
-    kind: Kind | None = None
+    kind: ArticleKind | None = None
     external_id: Annotated[Text, Field(max_length=200)] | None = None
     note: Annotated[Text, Field(max_length=200)] = ""
 
 
 class TransitionIn(Input):
-    to: Status
+    to: ArticleStatus
 
 
 # --------------------------------------------------------------------------- helpers
@@ -233,8 +236,8 @@ def _article_out(article: Article) -> ArticleOut:
 # --------------------------------------------------------------------------- endpoints
 
 
-@router.get("/search", response={200: list[SearchHit], **ERRORS}, auth=PUBLIC, summary="Search articles")
-def search(request: HttpRequest, params: Query[SearchQuery]):
+@router.get("/search", response={200: list[SearchHit]}, auth=PUBLIC, summary="Search articles")
+def search(request: HttpRequest, params: Query[ArticleSearchQuery]):
     """Customers and anonymous visitors get published public articles only; staff also internal."""
     hits = selectors.search_articles(_viewer(request), params.q, language=params.language, limit=params.limit)
     return [
@@ -252,14 +255,12 @@ def search(request: HttpRequest, params: Query[SearchQuery]):
     ]
 
 
-@router.get(
-    "/articles/{int:article_id}", response={200: ArticleOut, **ERRORS}, auth=PUBLIC, summary="One article"
-)
+@router.get("/articles/{int:article_id}", response={200: ArticleOut}, auth=PUBLIC, summary="One article")
 def get_article(request: HttpRequest, article_id: int):
     return _article_out(selectors.access_article(_viewer(request), article_id))
 
 
-@router.post("/answer", response={200: AnswerOut, **ERRORS}, auth=PUBLIC, summary="Ask the FAQ bot")
+@router.post("/answer", response={200: AnswerOut}, auth=PUBLIC, summary="Ask the FAQ bot")
 @idempotent
 def ask(request: HttpRequest, payload: AnswerIn, response: HttpResponse):
     """answer (confident), suggest (top 3, "did you mean") or handoff (with the transcript of this
@@ -299,7 +300,7 @@ def ask(request: HttpRequest, payload: AnswerIn, response: HttpResponse):
 
 @router.post(
     "/questions/{int:question_id}/feedback",
-    response={200: FeedbackOut, **ERRORS},
+    response={200: FeedbackOut},
     auth=PUBLIC,
     summary="Was the bot's answer helpful?",
 )
@@ -313,7 +314,7 @@ def feedback(request: HttpRequest, question_id: int, payload: FeedbackIn):
     return 200, FeedbackOut(question_id=question_id, helpful=payload.helpful)
 
 
-@router.post("/articles", response={201: ArticleOut, **ERRORS}, summary="Create an article (staff)")
+@router.post("/articles", response={201: ArticleOut}, summary="Create an article (staff)")
 @idempotent
 def create_article(request: HttpRequest, payload: ArticleCreate):
     _require_staff(request.auth)
@@ -325,9 +326,7 @@ def create_article(request: HttpRequest, payload: ArticleCreate):
     return 201, _article_out(article)
 
 
-@router.patch(
-    "/articles/{int:article_id}", response={200: ArticleOut, **ERRORS}, summary="Edit an article (staff)"
-)
+@router.patch("/articles/{int:article_id}", response={200: ArticleOut}, summary="Edit an article (staff)")
 def update_article(request: HttpRequest, article_id: int, payload: ArticleUpdate):
     article = selectors.access_article(request.auth, article_id)
     _require_staff(request.auth)
@@ -343,7 +342,7 @@ def update_article(request: HttpRequest, article_id: int, payload: ArticleUpdate
 
 @router.post(
     "/articles/{int:article_id}/transition",
-    response={200: ArticleOut, **ERRORS},
+    response={200: ArticleOut},
     summary="Move an article: draft → review → published → archived (staff)",
 )
 @idempotent

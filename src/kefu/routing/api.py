@@ -13,11 +13,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.responses import codes_4xx
 from pydantic import ConfigDict
 
 from kefu.accounts.models import Skill, Team, User
-from kefu.core.api_support import ErrorOut, Text
+from kefu.core.api_support import Text
 from kefu.core.errors import NotFound, PermissionDenied
 from kefu.tickets.models import Priority, TicketType
 
@@ -26,7 +25,6 @@ from .errors import RuleInvalid, UntrainedField
 from .models import AgentStatus, AssignmentRule, KeywordRule, Presence, TriageField
 from .services import assignment, rules, training, triage
 
-ERRORS = {codes_4xx: ErrorOut}
 router = Router(tags=["routing"])
 
 MAX_ID = 2**62
@@ -100,13 +98,13 @@ def _keyword_rule(rule_id: int) -> KeywordRule:
     return rule
 
 
-@router.get("/keyword-rules", response={200: list[KeywordRuleOut], **ERRORS}, summary="Keyword rules")
+@router.get("/keyword-rules", response={200: list[KeywordRuleOut]}, summary="Keyword rules")
 def list_keyword_rules(request: HttpRequest):
     _reader(request)
     return [_keyword_out(r) for r in selectors.list_keyword_rules()]
 
 
-@router.post("/keyword-rules", response={201: KeywordRuleOut, **ERRORS}, summary="Add a keyword rule")
+@router.post("/keyword-rules", response={201: KeywordRuleOut}, summary="Add a keyword rule")
 def create_keyword_rule(request: HttpRequest, payload: KeywordRuleIn):
     user = _editor(request)
     rule = rules.save_keyword_rule(
@@ -120,15 +118,13 @@ def create_keyword_rule(request: HttpRequest, payload: KeywordRuleIn):
     return Status(201, _keyword_out(rule))
 
 
-@router.get("/keyword-rules/{rule_id}", response={200: KeywordRuleOut, **ERRORS}, summary="One keyword rule")
+@router.get("/keyword-rules/{rule_id}", response={200: KeywordRuleOut}, summary="One keyword rule")
 def get_keyword_rule(request: HttpRequest, rule_id: int):
     _reader(request)
     return _keyword_out(_keyword_rule(rule_id))
 
 
-@router.patch(
-    "/keyword-rules/{rule_id}", response={200: KeywordRuleOut, **ERRORS}, summary="Change a keyword rule"
-)
+@router.patch("/keyword-rules/{rule_id}", response={200: KeywordRuleOut}, summary="Change a keyword rule")
 def update_keyword_rule(request: HttpRequest, rule_id: int, payload: KeywordRulePatch):
     user = _editor(request)
     rule = _keyword_rule(rule_id)
@@ -148,7 +144,7 @@ def update_keyword_rule(request: HttpRequest, rule_id: int, payload: KeywordRule
     return _keyword_out(rule)
 
 
-@router.delete("/keyword-rules/{rule_id}", response={204: None, **ERRORS}, summary="Delete a keyword rule")
+@router.delete("/keyword-rules/{rule_id}", response={204: None}, summary="Delete a keyword rule")
 def delete_keyword_rule(request: HttpRequest, rule_id: int):
     user = _editor(request)
     rules.delete_rule(_keyword_rule(rule_id), by=user)
@@ -241,17 +237,13 @@ def _named(model: Any, name: str | None, field: str) -> Any:
     return row
 
 
-@router.get(
-    "/assignment-rules", response={200: list[AssignmentRuleOut], **ERRORS}, summary="Assignment rules"
-)
+@router.get("/assignment-rules", response={200: list[AssignmentRuleOut]}, summary="Assignment rules")
 def list_assignment_rules(request: HttpRequest):
     _reader(request)
     return [_assignment_out(r) for r in selectors.list_assignment_rules()]
 
 
-@router.post(
-    "/assignment-rules", response={201: AssignmentRuleOut, **ERRORS}, summary="Add an assignment rule"
-)
+@router.post("/assignment-rules", response={201: AssignmentRuleOut}, summary="Add an assignment rule")
 def create_assignment_rule(request: HttpRequest, payload: AssignmentRuleIn):
     user = _editor(request)
     rule = rules.save_assignment_rule(
@@ -268,9 +260,7 @@ def create_assignment_rule(request: HttpRequest, payload: AssignmentRuleIn):
     return Status(201, _assignment_out(_assignment_rule(rule.pk)))
 
 
-@router.get(
-    "/assignment-rules/{rule_id}", response={200: AssignmentRuleOut, **ERRORS}, summary="One assignment rule"
-)
+@router.get("/assignment-rules/{rule_id}", response={200: AssignmentRuleOut}, summary="One assignment rule")
 def get_assignment_rule(request: HttpRequest, rule_id: int):
     _reader(request)
     return _assignment_out(_assignment_rule(rule_id))
@@ -278,7 +268,7 @@ def get_assignment_rule(request: HttpRequest, rule_id: int):
 
 @router.patch(
     "/assignment-rules/{rule_id}",
-    response={200: AssignmentRuleOut, **ERRORS},
+    response={200: AssignmentRuleOut},
     summary="Change an assignment rule",
 )
 def update_assignment_rule(request: HttpRequest, rule_id: int, payload: AssignmentRulePatch):
@@ -312,9 +302,7 @@ def update_assignment_rule(request: HttpRequest, rule_id: int, payload: Assignme
     return _assignment_out(_assignment_rule(rule.pk))
 
 
-@router.delete(
-    "/assignment-rules/{rule_id}", response={204: None, **ERRORS}, summary="Delete an assignment rule"
-)
+@router.delete("/assignment-rules/{rule_id}", response={204: None}, summary="Delete an assignment rule")
 def delete_assignment_rule(request: HttpRequest, rule_id: int):
     user = _editor(request)
     rules.delete_rule(_assignment_rule(rule_id), by=user)
@@ -389,7 +377,7 @@ def _agent_rows(agents: list[tuple[User, AgentStatus | None]]) -> list[AgentLoad
     return out
 
 
-@router.get("/agents", response={200: list[AgentLoadOut], **ERRORS}, summary="Agents' workload and caps")
+@router.get("/agents", response={200: list[AgentLoadOut]}, summary="Agents' workload and caps")
 def list_agents(request: HttpRequest):
     _reader(request)
     return _agent_rows(selectors.list_agents_with_status())
@@ -404,7 +392,7 @@ def _agent(agent_id: int) -> tuple[User, AgentStatus | None]:
 
 @router.patch(
     "/agents/{agent_id}",
-    response={200: AgentLoadOut, **ERRORS},
+    response={200: AgentLoadOut},
     summary="Change an agent's presence and caps",
 )
 def update_agent(request: HttpRequest, agent_id: int, payload: AgentCapsIn):
@@ -463,7 +451,7 @@ def _label(field: str, value: str) -> str:
     return value
 
 
-@router.post("/predict", response={200: PredictOut, **ERRORS}, summary="Predict the fields of a text")
+@router.post("/predict", response={200: PredictOut}, summary="Predict the fields of a text")
 def predict(request: HttpRequest, payload: PredictIn):
     """Keyword rules first (probability 1), then each field's active model. Nothing is stored.
 

@@ -6,15 +6,12 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.responses import codes_4xx
 
-from kefu.core.api_support import ErrorOut
 from kefu.core.errors import NotFound
 from kefu.tickets import selectors as ticket_selectors
 
 from . import selectors
 
-ERRORS = {codes_4xx: ErrorOut}
 router = Router(tags=["sla"])
 
 
@@ -29,9 +26,7 @@ class TimerOut(Schema):
     text: str = Field(description='What the ticket page shows, e.g. "剩余 35 分钟"')
 
 
-@router.get(
-    "/tickets/{ticket_id}/timers", response={200: list[TimerOut], **ERRORS}, summary="SLA timers of a ticket"
-)
+@router.get("/tickets/{ticket_id}/timers", response={200: list[TimerOut]}, summary="SLA timers of a ticket")
 def ticket_timers(request: HttpRequest, ticket_id: int):
     user = request.auth
     if not getattr(user, "is_agent", False):

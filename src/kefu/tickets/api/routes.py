@@ -21,7 +21,6 @@ from kefu.tickets import selectors, services
 from kefu.tickets.models import Category, Channel, Message, Priority, Ticket, TicketEvent
 
 from .schemas import (
-    ERRORS,
     AttachmentOut,
     CreatedMessage,
     CustomerRef,
@@ -34,12 +33,12 @@ from .schemas import (
     NamedRef,
     ParentIn,
     SearchHitOut,
-    SearchQuery,
     TicketCreate,
     TicketDetail,
     TicketOut,
     TicketPage,
     TicketQuery,
+    TicketSearchQuery,
     TicketUpdate,
     UserRef,
 )
@@ -174,7 +173,7 @@ MAX_FILES = 10
 router = Router(tags=["tickets"])
 
 
-@router.post("", response={201: TicketDetail, **ERRORS}, summary="Open a ticket")
+@router.post("", response={201: TicketDetail}, summary="Open a ticket")
 @idempotent
 def create_ticket(request: HttpRequest, payload: TicketCreate):
     """A customer opens a ticket for themselves; an agent opens one for a customer id or email."""
@@ -194,7 +193,7 @@ def create_ticket(request: HttpRequest, payload: TicketCreate):
     return 201, detail_out(user, created.ticket)
 
 
-@router.get("", response={200: TicketPage, **ERRORS}, summary="List tickets (views, filters, cursor pages)")
+@router.get("", response={200: TicketPage}, summary="List tickets (views, filters, cursor pages)")
 def list_tickets(request: HttpRequest, filters: Query[TicketQuery]):
     """The same views and filters as the agent workspace, newest change first, keyset-paginated."""
     params = {
@@ -209,8 +208,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketQuery]):
     return TicketPage(items=[ticket_out(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/search", response={200: list[SearchHitOut], **ERRORS}, summary="Search tickets")
-def search_tickets(request: HttpRequest, params: Query[SearchQuery]):
+@router.get("/search", response={200: list[SearchHitOut]}, summary="Search tickets")
+def search_tickets(request: HttpRequest, params: Query[TicketSearchQuery]):
     """Ranked full-text search (Chinese and English) among the tickets you may see."""
     hits = selectors.search_tickets(request.auth, params.q, limit=params.limit)
     prefetch_related_objects([h.ticket for h in hits], "tags", "team", "category")
@@ -222,15 +221,13 @@ def search_tickets(request: HttpRequest, params: Query[SearchQuery]):
     ]
 
 
-@router.get(
-    "/{int:ticket_id}", response={200: TicketDetail, **ERRORS}, summary="Get a ticket with its messages"
-)
+@router.get("/{int:ticket_id}", response={200: TicketDetail}, summary="Get a ticket with its messages")
 def get_ticket(request: HttpRequest, ticket_id: int):
     """Customers get public messages only; staff also get internal notes."""
     return detail_out(request.auth, selectors.access_ticket(request.auth, ticket_id))
 
 
-@router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change ticket fields")
+@router.patch("/{int:ticket_id}", response={200: TicketOut}, summary="Change ticket fields")
 def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketUpdate):
     """Compare-and-set on `version`: a stale version answers 409 `stale_version` naming who changed it."""
     user: User = request.auth
@@ -262,9 +259,7 @@ def update_ticket(request: HttpRequest, ticket_id: int, payload: TicketUpdate):
     return ticket_out(ticket)
 
 
-@router.post(
-    "/{int:ticket_id}/replies", response={201: CreatedMessage, **ERRORS}, summary="Post a public reply"
-)
+@router.post("/{int:ticket_id}/replies", response={201: CreatedMessage}, summary="Post a public reply")
 @idempotent
 def reply(request: HttpRequest, ticket_id: int, payload: MessageIn):
     """An agent's reply to the customer, or the customer's follow-up on their own ticket."""
@@ -277,9 +272,7 @@ def reply(request: HttpRequest, ticket_id: int, payload: MessageIn):
     return 201, CreatedMessage(message=message_out(posted.message), rejected_attachments=posted.rejected)
 
 
-@router.post(
-    "/{int:ticket_id}/notes", response={201: CreatedMessage, **ERRORS}, summary="Add an internal note"
-)
+@router.post("/{int:ticket_id}/notes", response={201: CreatedMessage}, summary="Add an internal note")
 @idempotent
 def add_note(request: HttpRequest, ticket_id: int, payload: MessageIn):
     """Staff only; never shown to the customer."""
@@ -292,7 +285,7 @@ def add_note(request: HttpRequest, ticket_id: int, payload: MessageIn):
 
 @router.post(
     "/{int:ticket_id}/messages",
-    response={201: CreatedMessage, **ERRORS},
+    response={201: CreatedMessage},
     summary="Post a reply or note with attachments (multipart)",
 )
 @idempotent
@@ -327,7 +320,7 @@ def post_with_files(
     return 201, CreatedMessage(message=message_out(posted.message), rejected_attachments=posted.rejected)
 
 
-@router.put("/{int:ticket_id}/parent", response={200: TicketOut, **ERRORS}, summary="Set or clear the parent")
+@router.put("/{int:ticket_id}/parent", response={200: TicketOut}, summary="Set or clear the parent")
 @idempotent
 def set_parent(request: HttpRequest, ticket_id: int, payload: ParentIn):
     """Make this ticket a child of `parent` (null clears it). Agents only; both must be visible to you."""
@@ -339,7 +332,7 @@ def set_parent(request: HttpRequest, ticket_id: int, payload: ParentIn):
     return 200, ticket_out(selectors.access_ticket(user, ticket.pk))
 
 
-@router.get("/{int:ticket_id}/children", response={200: list[TicketOut], **ERRORS}, summary="Child tickets")
+@router.get("/{int:ticket_id}/children", response={200: list[TicketOut]}, summary="Child tickets")
 def list_children(request: HttpRequest, ticket_id: int):
     """The children of a ticket that you may see."""
     user: User = request.auth
@@ -354,9 +347,7 @@ def list_children(request: HttpRequest, ticket_id: int):
     return [ticket_out(child) for child in children]
 
 
-@router.post(
-    "/{int:ticket_id}/merge", response={200: TicketOut, **ERRORS}, summary="Merge into another ticket"
-)
+@router.post("/{int:ticket_id}/merge", response={200: TicketOut}, summary="Merge into another ticket")
 @idempotent
 def merge(request: HttpRequest, ticket_id: int, payload: MergeIn):
     """Messages and history move to `into`; this ticket is closed and points to it. Agents only."""
@@ -368,7 +359,7 @@ def merge(request: HttpRequest, ticket_id: int, payload: MergeIn):
     return 200, ticket_out(selectors.access_ticket(user, survivor.pk))
 
 
-@router.post("/{int:ticket_id}/links", response={201: LinkOut, **ERRORS}, summary="Link two tickets")
+@router.post("/{int:ticket_id}/links", response={201: LinkOut}, summary="Link two tickets")
 @idempotent
 def link(request: HttpRequest, ticket_id: int, payload: LinkIn):
     """Agents only; both tickets must be visible to you."""
@@ -380,7 +371,7 @@ def link(request: HttpRequest, ticket_id: int, payload: LinkIn):
     return 201, LinkOut(source_id=item.source_id, target_id=item.target_id)
 
 
-@router.get("/{int:ticket_id}/events", response={200: list[EventOut], **ERRORS}, summary="Ticket history")
+@router.get("/{int:ticket_id}/events", response={200: list[EventOut]}, summary="Ticket history")
 def list_events(request: HttpRequest, ticket_id: int):
     """The append-only audit trail (staff only)."""
     user: User = request.auth
@@ -405,8 +396,17 @@ def _event_out(event: TicketEvent) -> EventOut:
 attachments_router = Router(tags=["tickets"])
 
 
+DOWNLOAD = {
+    "description": "The file as stored, always as a download (`Content-Disposition: attachment`)",
+    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
 @attachments_router.get(
-    "/{int:attachment_id}", summary="Download an attachment", url_name="download_attachment"
+    "/{int:attachment_id}",
+    summary="Download an attachment",
+    url_name="download_attachment",
+    openapi_extra={"responses": {200: DOWNLOAD}},
 )
 def download_attachment(request: HttpRequest, attachment_id: int):
     """Always a download (never shown inline on kefu's origin), for people who may see the ticket."""

@@ -4,16 +4,20 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from ninja.responses import codes_4xx
 from pydantic import ConfigDict
 
-from kefu.core.api_support import ErrorOut, Text
+from kefu.core.api_support import ComponentName, Text
 from kefu.customers.models import Tier
 from kefu.tickets import selectors, services
 from kefu.tickets.models import Channel, Priority, TicketType
 from kefu.tickets.states import Status
 
-ERRORS = {codes_4xx: ErrorOut}
+# Published under names of their own: the knowledge base has a `Status` too (issue 13).
+TicketStatus = Annotated[Status, ComponentName("TicketStatus")]
+TicketPriority = Annotated[Priority, ComponentName("TicketPriority")]
+TicketChannel = Annotated[Channel, ComponentName("TicketChannel")]
+CustomerTier = Annotated[Tier, ComponentName("CustomerTier")]
+
 SUBJECT_MAX = services.SUBJECT_MAX
 BODY_MAX = services.BODY_MAX
 TagName = Annotated[Text, Field(min_length=1, max_length=50)]
@@ -37,7 +41,7 @@ class CustomerRef(Schema):
     id: int
     name: str
     email: str
-    tier: Tier
+    tier: CustomerTier
 
 
 class NamedRef(Schema):
@@ -49,10 +53,10 @@ class TicketOut(Schema):
     id: int
     number: str
     subject: str
-    status: Status
-    priority: Priority
+    status: TicketStatus
+    priority: TicketPriority
     type: TicketType
-    channel: Channel
+    channel: TicketChannel
     customer: CustomerRef
     assignee: UserRef | None
     team: NamedRef | None
@@ -82,7 +86,7 @@ class MessageOut(Schema):
     kind: str = Field(description="public, internal (staff only) or system")
     author: UserRef | None
     from_customer: bool
-    channel: Channel
+    channel: TicketChannel
     body_text: str
     body_html: str = Field(description="Sanitised HTML (nh3 allow-list); safe to insert into a page")
     created_at: datetime
@@ -133,8 +137,8 @@ class TicketCreate(Input):
     subject: Text = Field(min_length=1, max_length=SUBJECT_MAX)
     body: Text = Field(min_length=1, max_length=BODY_MAX)
     type: TicketType = TicketType.CONSULTATION
-    priority: Priority | None = Field(None, description="Staff only")
-    channel: Channel | None = Field(None, description="Staff only; default api")
+    priority: TicketPriority | None = Field(None, description="Staff only")
+    channel: TicketChannel | None = Field(None, description="Staff only; default api")
     customer: int | None = Field(None, ge=1, description="Staff only: the customer's id")
     customer_email: Text | None = Field(
         None,
@@ -153,8 +157,8 @@ class MessageIn(Input):
 
 class TicketUpdate(Input):
     version: int = Field(ge=1, description="The version you read; a stale one answers 409")
-    status: Status | None = None
-    priority: Priority | None = None
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
     type: TicketType | None = None
     subject: Text | None = Field(None, min_length=1, max_length=SUBJECT_MAX)
     assignee: int | None = Field(None, ge=1, description="An agent's id; null to unassign")
@@ -177,11 +181,11 @@ class LinkIn(Input):
 
 class TicketQuery(Schema):
     view: Literal[selectors.VIEWS] = "all"  # type: ignore[valid-type]
-    status: Status | None = None
-    priority: Priority | None = None
-    channel: Channel | None = None
+    status: TicketStatus | None = None
+    priority: TicketPriority | None = None
+    channel: TicketChannel | None = None
     type: TicketType | None = None
-    tier: Tier | None = None
+    tier: CustomerTier | None = None
     team: int | None = Field(None, ge=1)
     assignee: int | None = Field(None, ge=1)
     category: int | None = Field(None, ge=1)
@@ -192,7 +196,7 @@ class TicketQuery(Schema):
     limit: int = Field(50, ge=1, le=100)
 
 
-class SearchQuery(Schema):
+class TicketSearchQuery(Schema):
     q: Text = Field(
         min_length=1, max_length=200, description="Words in Chinese or English, or a ticket number"
     )
