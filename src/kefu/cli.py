@@ -1,5 +1,6 @@
 """The `kefu` command: Django's manage.py plus kefu's own commands (up, demo, seed, createadmin…)."""
 
+import ipaddress
 import os
 import sys
 
@@ -44,8 +45,39 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+def trusted_proxies(value: str) -> str:
+    """KEFU_TRUSTED_PROXIES ("10.0.0.5, 10.1.0.0/16") checked and written the way uvicorn reads it.
+
+    Raises ValueError naming an entry that is neither an IP address nor a network."""
+    entries = [item.strip() for item in value.split(",") if item.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"KEFU_TRUSTED_PROXIES: {entry!r} is not an IP address or network (e.g. 10.0.0.5 or 10.1.0.0/16)"
+            ) from None
+    return ",".join(entries)
+
+
+def trust_only_configured_proxies() -> None:
+    """Only the proxies in KEFU_TRUSTED_PROXIES may say who the client is (FAULTS X4).
+
+    uvicorn believes `X-Forwarded-For` / `X-Forwarded-Proto` from the peers in FORWARDED_ALLOW_IPS,
+    127.0.0.1 when unset: any local process (or anything a local reverse proxy passes through
+    untouched) could then pick the address that rate limits and the login lockout count. Every
+    uvicorn kefu starts (`kefu web`, and `kefu up` through it) reads the list from here, in this
+    process and the worker processes it spawns; empty = trust no one, the socket address counts.
+    """
+    os.environ["FORWARDED_ALLOW_IPS"] = trusted_proxies(os.environ.get("KEFU_TRUSTED_PROXIES", ""))
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+    try:
+        trust_only_configured_proxies()
+    except ValueError as error:
+        sys.exit(str(error))
     from django.core.management import execute_from_command_line
 
     argv = sys.argv[:]
