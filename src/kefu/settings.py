@@ -153,7 +153,8 @@ AXES_COOLOFF_TIME = 0.25
 # Lock an account that fails from many addresses, and an address that tries many accounts.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The client address is the socket's unless a trusted proxy is configured: a client-sent
-# X-Forwarded-For / X-Real-IP never decides lockouts (FAULTS X4).
+# X-Forwarded-For / X-Real-IP never decides lockouts (FAULTS X4). REMOTE_ADDR is the peer, or the
+# client a proxy listed in KEFU_TRUSTED_PROXIES forwarded for (uvicorn, set up in kefu.cli).
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("KEFU_CLIENT_IP_HEADERS", default=["REMOTE_ADDR"])
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
@@ -255,6 +256,10 @@ DEFAULT_FROM_EMAIL = env.str("KEFU_FROM_EMAIL", default="kefu@example.com")
 # Limits (bad input gets a clear 4xx, never a 500).
 KEFU_MAX_REQUEST_BYTES = env.int("KEFU_MAX_REQUEST_BYTES", default=30 * 1024 * 1024)
 KEFU_MAX_JSON_BYTES = env.int("KEFU_MAX_JSON_BYTES", default=1024 * 1024)
+# A request body that stalls this long (no bytes) or is not in after the total is answered 408
+# (kefu.core.asgi_limits, before Django reads the body).
+KEFU_BODY_TIMEOUT_SECONDS = env.float("KEFU_BODY_TIMEOUT_SECONDS", default=20.0)
+KEFU_BODY_TOTAL_SECONDS = env.float("KEFU_BODY_TOTAL_SECONDS", default=300.0)
 KEFU_ATTACHMENT_MAX_BYTES = env.int("KEFU_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 KEFU_API_RATE = env.str("KEFU_API_RATE", default="120/60")  # requests / seconds per token
 KEFU_API_RATE_PER_IP = env.str("KEFU_API_RATE_PER_IP", default="300/60")
