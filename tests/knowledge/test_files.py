@@ -12,6 +12,8 @@ from PIL import Image
 from kefu.knowledge import services
 from kefu.knowledge.models import ArticleFile
 
+from .images import many_frame_gif, peak_memory
+
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -205,3 +207,53 @@ def test_animated_gif_keeps_its_frames(client, kb, agent_li):
     stored = _stored(ArticleFile.objects.get())
     clean = Image.open(io.BytesIO(stored))
     assert clean.format == "GIF" and clean.n_frames == 3 and b"tracker" not in stored
+
+
+# --------------------------------------------------------------------------- animation bombs (F4)
+
+
+def test_a_300_frame_gif_bomb_is_refused_before_decoding_with_a_clear_message(client, kb, agent_li):
+    bomb = many_frame_gif(400, 400, 300)  # 7 KB that decode to 300 canvases of 400 × 400
+    assert len(bomb) < 10_000
+    with peak_memory() as peak:
+        response = _upload(client, agent_li, kb["track"], "动图.gif", bomb, "image/gif")
+    assert response.status_code == 302 and ArticleFile.objects.count() == 0
+    assert peak["mb"] < 40, f"the upload took {peak['mb']} MB"  # decoding it took ~190 MB
+    page = client.get(reverse("kb:edit", args=[kb["track"].pk])).content.decode()
+    assert "动图.gif" in page and "300" in page and "16" in page  # the name and both limits
+
+
+def test_the_api_refuses_an_animation_bomb_with_a_422(kb, agent_li):
+    from kefu.tickets.errors import AttachmentRejected
+    from kefu.tickets.services import Upload
+
+    with peak_memory() as peak, pytest.raises(AttachmentRejected) as err:
+        services.add_file(
+            kb["track"], by=agent_li, upload=Upload(name="loop.gif", content=many_frame_gif(500, 500, 120))
+        )
+    assert err.value.status == 422 and "loop.gif" in err.value.message
+    assert peak["mb"] < 40, f"refusing took {peak['mb']} MB"
+
+
+def test_frames_growing_past_a_tiny_screen_are_counted_at_their_real_size(kb, agent_li):
+    from kefu.tickets.errors import AttachmentRejected
+    from kefu.tickets.services import Upload
+
+    # a 1 × 1 screen and first frame, then frames of 3000 × 3000: 27 million pixels to decode
+    sneaky = many_frame_gif(3000, 3000, 3, first=(1, 1))
+    with peak_memory() as peak, pytest.raises(AttachmentRejected):
+        services.add_file(kb["track"], by=agent_li, upload=Upload(name="tiny.gif", content=sneaky))
+    assert peak["mb"] < 40, f"refusing took {peak['mb']} MB"
+    assert ArticleFile.objects.count() == 0
+
+
+def test_a_modest_animation_is_kept_with_its_frames_in_bounded_memory(kb, agent_li):
+    from kefu.tickets.services import Upload
+
+    with peak_memory() as peak:
+        item = services.add_file(
+            kb["track"], by=agent_li, upload=Upload(name="操作步骤.gif", content=many_frame_gif(200, 150, 60))
+        )
+    assert peak["mb"] < 80, f"re-encoding took {peak['mb']} MB"
+    clean = Image.open(io.BytesIO(_stored(item)))
+    assert item.is_image and clean.format == "GIF" and clean.n_frames == 60 and clean.size == (200, 150)

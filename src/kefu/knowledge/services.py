@@ -503,6 +503,56 @@ RASTER_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "i
 RASTER_EXTENSIONS = {".png", ".jpg", ".jpeg", ".jfif", ".gif", ".webp"}
 MAX_IMAGE_PIXELS = 40_000_000  # ~ 8000 × 5000; beyond this an upload is treated as a decompression bomb
 MAX_IMAGE_FRAMES = 300
+# Every frame of an animation is decoded to a whole canvas and all are held to write it anew, so
+# the frames together are bounded too (about 4 bytes each): a 7 KB GIF of 300 frames of 400 × 400
+# would otherwise take 190 MB, one of 300 × 720 × 720 over 600 MB. 100 frames of 400 × 400 fit.
+MAX_ANIMATION_PIXELS = 16_000_000
+
+
+class _TooManyFrames(Exception):
+    """An animation past MAX_IMAGE_FRAMES or MAX_ANIMATION_PIXELS (refused before decoding)."""
+
+
+def _gif_extent(content: bytes, limit: int) -> tuple[int, int, int]:
+    """(frames, width, height) of a GIF read from its block structure, no pixel decoded; counting
+    stops past `limit` frames. Walks the blocks as Pillow does (an unknown byte is skipped), and
+    the canvas is the largest frame: Pillow grows the image when a frame reaches past the screen."""
+    import struct
+
+    size = len(content)
+    if size < 13:
+        return 0, 0, 0
+    width, height, flags = struct.unpack_from("<HHB", content, 6)
+    pos = 13 + ((3 << ((flags & 7) + 1)) if flags & 0x80 else 0)
+
+    def past_sub_blocks(at: int) -> int:
+        while at < size and content[at]:
+            at += content[at] + 1
+        return at + 1
+
+    frames = 0
+    while pos < size and frames <= limit:
+        tag = content[pos]
+        pos += 1
+        if tag == 0x3B:  # trailer
+            break
+        if tag == 0x21:  # extension: a label, then sub-blocks
+            pos = past_sub_blocks(pos + 1)
+        elif tag == 0x2C and pos + 9 <= size:  # image: descriptor, colour table, code size, data
+            left, top, w, h, image_flags = struct.unpack_from("<HHHHB", content, pos)
+            width, height = max(width, left + w), max(height, top + h)
+            pos += 9 + ((3 << ((image_flags & 7) + 1)) if image_flags & 0x80 else 0)
+            frames += 1
+            pos = past_sub_blocks(pos + 1)
+        elif tag == 0x2C:
+            frames += 1
+            break
+    return frames, width, height
+
+
+def _check_frames(frames: int, width: int, height: int) -> None:
+    if frames > MAX_IMAGE_FRAMES or (frames > 1 and frames * width * height > MAX_ANIMATION_PIXELS):
+        raise _TooManyFrames
 
 
 def sniff_image(content: bytes) -> str:
@@ -552,12 +602,20 @@ def reencode_image(content: bytes, kind: str, name: str) -> bytes:
                 if probe.width * probe.height > MAX_IMAGE_PIXELS:
                     raise Image.DecompressionBombError("too many pixels")
                 probe.verify()  # structure and checksums, without decoding the pixels
+            if fmt == "GIF":  # counted from the blocks: Pillow's n_frames walks every frame
+                frames, width, height = _gif_extent(content, MAX_IMAGE_FRAMES)
+                if width * height > MAX_IMAGE_PIXELS:  # a frame reaching far past a tiny screen
+                    raise Image.DecompressionBombError("too many pixels")
+                _check_frames(frames, width, height)
             with Image.open(io.BytesIO(content), formats=[fmt]) as img:
-                frames = getattr(img, "n_frames", 1)
-                if frames > MAX_IMAGE_FRAMES or img.width * img.height * frames > MAX_IMAGE_PIXELS * 4:
-                    raise Image.DecompressionBombError("too many frames")
-                frames_out, durations = [], []
-                for frame in ImageSequence.Iterator(img):
+                frames = getattr(img, "n_frames", 1)  # PNG, WebP: from the header
+                _check_frames(frames, img.width, img.height)
+                frames_out, durations, decoded = [], [], 0
+                for index, frame in enumerate(ImageSequence.Iterator(img)):
+                    # checked again before each frame's pixels are decoded, whatever was counted
+                    decoded += frame.width * frame.height
+                    if index and (index >= MAX_IMAGE_FRAMES or decoded > MAX_ANIMATION_PIXELS):
+                        raise _TooManyFrames
                     durations.append(int(frame.info.get("duration") or 100))
                     frames_out.append(
                         _pixels_only(ImageOps.exif_transpose(frame) if fmt == "JPEG" else frame, fmt)
@@ -574,6 +632,15 @@ def reencode_image(content: bytes, kind: str, name: str) -> bytes:
                     first.save(out, "WEBP", quality=90)
                 else:
                     first.save(out, fmt, optimize=True)
+    except _TooManyFrames:
+        raise AttachmentRejected(
+            _(
+                "%(name)s: the animation is too large (at most %(frames)s frames and "
+                "%(pixels)s million pixels over all its frames)."
+            )
+            % {"name": name, "frames": MAX_IMAGE_FRAMES, "pixels": MAX_ANIMATION_PIXELS // 1_000_000},
+            field="files",
+        ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise AttachmentRejected(
             _("%(name)s: the image is too large (at most %(pixels)s million pixels).")
