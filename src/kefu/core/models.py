@@ -40,3 +40,21 @@ class EventHandlerRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler}@{self.event_id}"
+
+
+class RateCounter(models.Model):
+    """Requests counted in one fixed window of a rate limit, where the cache cannot count atomically
+    (embedded mode's file cache): one row per (bucket, window), raised by a single upsert."""
+
+    bucket = models.CharField(max_length=200)  # e.g. "user:<id>", "ip:<address>"
+    window_start = models.BigIntegerField()  # Unix seconds
+    hits = models.PositiveIntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)  # Unix seconds: the row is useless after it
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "window_start"], name="uniq_rate_counter_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}@{self.window_start}: {self.hits}"
