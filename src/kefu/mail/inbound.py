@@ -344,8 +344,13 @@ def automatic_reason(parsed: ParsedMail) -> str:
 
 
 def is_bounce(parsed: ParsedMail) -> bool:
+    """A delivery report, or a plain-text bounce from MAILER-DAEMON/postmaster about a mail kefu
+    sent. Any other mail from those senders (a quota warning, a notice) is automatic mail: kept on
+    a ticket, never answered (FAULTS E1), rather than dropped as a bounce about nothing."""
+    if parsed.is_dsn:
+        return True
     local = parsed.from_email.partition("@")[0]
-    return parsed.is_dsn or bool(BOUNCE_LOCAL_RE.match(local)) or (not parsed.from_email and parsed.is_dsn)
+    return bool(BOUNCE_LOCAL_RE.match(local)) and sent_mail_of(parsed) is not None
 
 
 THREAD_IDS = 60  # In-Reply-To + References ids looked up per mail
