@@ -246,6 +246,13 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("KEFU_TASKS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Webhook receivers are the slow outside world: their tasks go to a queue of their own, consumed by
+# a worker of their own (`kefu worker -Q webhooks`; `kefu up` starts one), so a receiver that hangs
+# never holds up SLA sweeps, mail or notifications on the default queue (ADR 0007).
+CELERY_TASK_ROUTES = {
+    "kefu.automation.tasks.send_webhook": {"queue": "webhooks"},
+    "kefu.automation.tasks.sweep_webhooks": {"queue": "webhooks"},
+}
 
 EMAIL_BACKEND = env.str("KEFU_EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = str(DATA_DIR / "outbox-mail")

@@ -121,7 +121,8 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
         children = subprocess.run(
             ["ps", "-o", "pid=", "--ppid", str(parent.pid)], capture_output=True, text=True
         ).stdout.split()
-        assert len(children) == 3  # web + worker (with its embedded beat) + mail receiver
+        # web + worker (with its embedded beat) + webhooks worker + mail receiver
+        assert len(children) == 4
         parent.send_signal(signal.SIGINT)
         assert parent.wait(timeout=30) == 0
         for pid in children:

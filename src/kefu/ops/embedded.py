@@ -55,6 +55,35 @@ def kefu_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "kefu.cli", *args]
 
 
+WEBHOOK_THREADS = 4
+
+
+def worker_commands() -> dict[str, list[str]]:
+    """The background workers of `kefu up`: one for the default queue (SLA sweeps, mail,
+    notifications, event handlers) with the scheduler, and one for the webhooks queue.
+
+    A webhook receiver may take up to its deadline to answer; on a worker of their own (threads, so
+    one slow receiver does not hold up another) webhooks can never stall the rest (ADR 0007)."""
+    from kefu.celery import WEBHOOK_QUEUE, default_queue
+
+    return {
+        "worker": kefu_command(
+            "worker", "--beat", "--pool", "solo", "--queues", default_queue(), "--hostname", "kefu@%h"
+        ),
+        "webhooks": kefu_command(
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(WEBHOOK_THREADS),
+            "--queues",
+            WEBHOOK_QUEUE,
+            "--hostname",
+            "webhooks@%h",
+        ),
+    }
+
+
 class Supervisor:
     """Run child processes until one exits or we are asked to stop; then stop them all."""
 

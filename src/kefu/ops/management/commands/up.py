@@ -5,7 +5,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kefu.ops.embedded import Supervisor, kefu_command, prepare
+from kefu.ops.embedded import Supervisor, kefu_command, prepare, worker_commands
 
 from .demo import print_logins
 
@@ -61,8 +61,8 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.\n")
         self.stdout.flush()
         commands = {"web": kefu_command("web", "--host", host, "--port", str(port))}
-        if not no_worker:
-            commands["worker"] = kefu_command("worker", "--beat", "--pool", "solo")
+        if not no_worker:  # the default queue with the scheduler, and the webhooks queue apart
+            commands.update(worker_commands())
         if mail_port:
             commands["mail"] = kefu_command("mail-receiver", "--listen", f"127.0.0.1:{mail_port}")
         sys.exit(Supervisor(commands).run())
