@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from kefu.mail.inbound import ingest
@@ -109,3 +112,41 @@ def test_admin_adds_a_mailbox_with_an_encrypted_password(client, admin_user, tea
     assert response.status_code == 302, response.content.decode()[:2000]
     box = Mailbox.objects.get(address="presales@yunshan.example")
     assert "s3cret-imap" not in box.imap_password_encrypted and imap_password(box) == "s3cret-imap"
+
+
+def _policy(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    directives = (part.strip().split() for part in header.split(";") if part.strip())
+    return {words[0]: words[1:] for words in directives}
+
+
+def test_show_remote_images_lets_this_page_load_them_and_nothing_else(client, mailbox, agent_li):
+    """The button used to do nothing: the page's CSP blocked the images it let through (issue 13)."""
+    raw = (
+        b"From: a@example.cn\r\nTo: service@yunshan.example\r\nSubject: newsletter\r\nMessage-ID: <nl@x>\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b'<p>promo</p><img src="https://cdn.example/banner.png"><img src="http://img.example/a.gif">'
+        b"<script>alert(1)</script>"
+    )
+    ingest(raw, mailbox=mailbox, source="t")
+    mail = InboundMail.objects.get()
+    client.force_login(agent_li)
+
+    blocked = client.get(f"/agent/mail/mails/{mail.pk}/")
+    policy = _policy(blocked)
+    assert not {"https:", "http:", "*"} & set(policy["img-src"])  # remote images stay blocked
+    assert "cdn.example" not in blocked.content.decode()
+
+    button = re.search(r'href="([^"]+)" data-testid="show-images"', blocked.content.decode()).group(1)
+    shown = client.get(f"/agent/mail/mails/{mail.pk}/" + html.unescape(button))
+    page = shown.content.decode()
+    assert 'src="https://cdn.example/banner.png"' in page and 'src="http://img.example/a.gif"' in page
+    policy = _policy(shown)
+    assert {"https:", "http:"} <= set(policy["img-src"])  # what the button asked for
+    assert policy["script-src"] == ["'self'"] and "<script>alert" not in page  # still no script
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
+    assert shown["Referrer-Policy"] == "no-referrer"  # the sender does not learn the agent's page
+
+    # only that response: the next page, and the same mail without asking, block them again
+    assert not {"https:", "http:"} & set(_policy(client.get(f"/agent/mail/mails/{mail.pk}/"))["img-src"])
+    assert not {"https:", "http:"} & set(_policy(client.get("/agent/"))["img-src"])

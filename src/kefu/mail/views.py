@@ -62,11 +62,18 @@ def original(request: HttpRequest, pk: int) -> HttpResponse:
             return f'src="{reverse("agent:attachment", args=[att])}"' if att else 'src=""'
 
         html = CID_RE.sub(to_url, html)
-    return render(
+    response = render(
         request,
         "mail/original.html",
         {"mail": mail, "parsed": parsed, "html": html, "images_allowed": allow},
     )
+    if allow:
+        # The agent asked for this mail's remote images: this one response may load images from
+        # any web address (the rest of the policy stands: no script, no frames, no forms out);
+        # every other page keeps blocking them (FAULTS E9). No Referer tells the sender where.
+        response._csp_update = {"img-src": ["https:", "http:"]}  # type: ignore[attr-defined]
+        response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @login_required
