@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import time
 
@@ -135,3 +136,25 @@ def test_the_parse_time_limit_holds_in_the_receiver_threads(receiver, settings, 
     slow = InboundMail.objects.get(message_id="slow-smtp@example.cn")
     assert slow.reason == "parse timeout: more than 0.5 s" and slow.ticket_id is None
     assert wait_for(lambda: Ticket.objects.filter(subject="正常的邮件").exists(), timeout=30)
+
+
+@pytest.mark.fault("E7")
+def test_a_client_that_does_not_declare_the_size_gets_552_at_the_end_of_data_and_can_go_on(receiver):
+    """SIZE is advertised; a client that ignores it (no SIZE= on MAIL FROM) sends the whole mail
+    and gets 552 after DATA, nothing stored, and the same connection delivers the next mail."""
+    big = raw_mail(message_id="<big-nosize@example.cn>", body="大" * (1024 * 1024))
+    big = re.sub(rb"(?<!\r)\n", b"\r\n", big)  # as an MTA sends it: CRLF lines
+    with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
+        client.ehlo()
+        assert int(client.esmtp_features["size"]) == 1024 * 1024
+        assert client.mail("xiaoming@example.cn")[0] == 250  # no SIZE= given
+        assert client.rcpt(ADDRESS)[0] == 250
+        code, _message = client.data(big)
+        assert code == 552
+        client.rset()
+        refused = client.sendmail(
+            "xiaoming@example.cn", [ADDRESS], raw_mail(message_id="<after-big@example.cn>")
+        )
+        assert refused == {}
+    assert wait_for(lambda: Ticket.objects.count() == 1)
+    assert list(InboundMail.objects.values_list("message_id", flat=True)) == ["after-big@example.cn"]

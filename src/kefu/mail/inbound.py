@@ -572,6 +572,17 @@ def _bounce(parsed: ParsedMail) -> Outcome:
     )
 
 
+IMPORTED = (Decision.NEW_TICKET, Decision.FOLLOW_UP, Decision.AUTO_REPLY_SUPPRESSED)
+
+
+def defect_note(parsed: ParsedMail) -> str:
+    """What was wrong with a mail that was imported all the same (FAULTS E6: a broken boundary,
+    truncated base64, 10,000 parts…), for its reason: "" for a well-formed mail."""
+    if not parsed.defects:
+        return ""
+    return ("defects: " + ", ".join(dict.fromkeys(d[:200] for d in parsed.defects)))[:1000]
+
+
 def decide(
     parsed: ParsedMail,
     *,
@@ -588,7 +599,39 @@ def decide(
     """What would happen to this mail. Reads only. `ours`: our_addresses(), if the caller has it;
     `lookups`: the batch's lookups (an archive import), read instead of the per-mail queries;
     `sender_check=False`: an admin re-processes a quarantined mail and vouches for it (a From that
-    failed DMARC or names several senders, a Message-ID an earlier mail holds)."""
+    failed DMARC or names several senders, a Message-ID an earlier mail holds). A mail imported
+    despite defects says so in its reason (`defect_note`)."""
+    outcome = _decide(
+        parsed,
+        mailbox=mailbox,
+        digest=digest,
+        size=size,
+        exclude_mail=exclude_mail,
+        memory=memory,
+        loop_check=loop_check,
+        ours=ours,
+        lookups=lookups,
+        sender_check=sender_check,
+    )
+    note = defect_note(parsed) if outcome.decision in IMPORTED else ""
+    if note:
+        outcome.reason = f"{outcome.reason}; {note}"
+    return outcome
+
+
+def _decide(
+    parsed: ParsedMail,
+    *,
+    mailbox: Mailbox | None,
+    digest: str,
+    size: int,
+    exclude_mail: int | None,
+    memory: DryRunMemory | None,
+    loop_check: bool,
+    ours: set[str] | None,
+    lookups: Lookups | None,
+    sender_check: bool,
+) -> Outcome:
     limit = mailbox.max_message_bytes if mailbox else default_limit()
     if size > limit:
         return Outcome(Decision.QUARANTINED, f"too large: {size} bytes, limit {limit}", parsed=parsed)
