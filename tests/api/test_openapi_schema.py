@@ -188,3 +188,20 @@ def test_errors_the_api_answers_are_documented_as_answered(
     response = api.call(user, method, path.format(t=ticket_x.pk), body, headers=headers)
     assert response.status_code == status, response.content[:300]
     assert_matches(schema, method, doc_path, status, response.json())
+
+
+def test_the_public_help_centre_is_documented_as_needing_no_token(schema, api, agent_li):
+    """Search, articles and the bot also answer anonymous visitors: the schema says so (`{}` in
+    `security`), so generated clients do not insist on a token; everything else needs one."""
+    public = {("get", "/api/kb/search"), ("get", "/api/kb/articles/{article_id}"), ("post", "/api/kb/answer")}
+    for method, path in public:
+        assert {} in operation(schema, method, path)["security"], (method, path)
+    assert {} not in operation(schema, "get", "/api/tickets")["security"]
+    assert {} not in operation(schema, "post", "/api/kb/articles")["security"]
+    article = kb.create_article(
+        by=agent_li, title="退货运费谁出", body="质量问题由我们承担。", status="published"
+    )
+    anonymous = api.get(None, f"/kb/articles/{article.pk}")
+    assert anonymous.status_code == 200
+    assert_matches(schema, "GET", "/api/kb/articles/{article_id}", 200, anonymous.json())
+    assert api.get(None, "/tickets").status_code == 401

@@ -142,7 +142,8 @@ class ComponentNameClash(ImproperlyConfigured):
 class CheckedOpenAPISchema(OpenAPISchema):
     """ninja's schema builder, except that a component name reused by a different definition is an
     error naming both, instead of the last one silently winning (clients would then reject real
-    answers). Rename one: a distinct class name, or `ComponentName` for an enum."""
+    answers; rename one: a distinct class name, or `ComponentName` for an enum), and operations that
+    also answer anonymous callers say so in their `security`."""
 
     def add_schema_definitions(self, definitions: dict) -> None:
         for name, definition in definitions.items():
@@ -155,6 +156,16 @@ class CheckedOpenAPISchema(OpenAPISchema):
                     "Give one a distinct name (rename the schema class, or ComponentName for an enum)."
                 )
         super().add_schema_definitions(definitions)
+
+    def operation_security(self, operation: Any) -> list[dict[str, Any]] | None:
+        security = super().operation_security(operation)
+        if security and any(
+            not hasattr(auth, "openapi_security_schema") for auth in operation.auth_callbacks
+        ):
+            # An auth callback without a security scheme lets callers in without credentials (the public
+            # help centre): say so, or generated clients would insist on a token.
+            security.append({})
+        return security
 
 
 # --------------------------------------------------------------------------- OpenAPI: every error documented

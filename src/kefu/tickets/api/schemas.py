@@ -18,6 +18,7 @@ TicketPriority = Annotated[Priority, ComponentName("TicketPriority")]
 TicketChannel = Annotated[Channel, ComponentName("TicketChannel")]
 CustomerTier = Annotated[Tier, ComponentName("CustomerTier")]
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
 SUBJECT_MAX = services.SUBJECT_MAX
 BODY_MAX = services.BODY_MAX
 TagName = Annotated[Text, Field(min_length=1, max_length=50)]
@@ -143,8 +144,9 @@ class TicketCreate(Input):
     customer_email: Text | None = Field(
         None,
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+$",
+        pattern=EMAIL_PATTERN,
         description="Staff only: found or created by email",
+        json_schema_extra={"pattern": EMAIL_PATTERN},  # pydantic leaves it out next to Text's validator
     )
     customer_name: Text = Field("", max_length=200, description="Staff only: name for a new customer")
     team: int | None = Field(None, ge=1, description="Staff only")
