@@ -13,6 +13,8 @@ import pytest
 
 from tests.core.live import live_template, read_response, serving  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.fault("A1")
+
 LIMIT = 1_000_000
 IDLE = 1.0
 TOTAL = 3.0

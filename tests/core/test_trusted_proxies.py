@@ -15,6 +15,8 @@ import pytest
 from kefu.cli import trusted_proxies
 from tests.core.live import ROOT, embedded_env, live_template, serving  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.fault("X4", "A4")
+
 PASSWORD = "kefu-pass-123"
 LIMITS = {"KEFU_API_RATE_PER_IP": "4/3600", "KEFU_LOGIN_FAILURE_LIMIT": "3"}
 

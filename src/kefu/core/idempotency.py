@@ -1,15 +1,20 @@
 """`Idempotency-Key` for API POSTs, and a short duplicate window for POSTs sent without one.
 
-With a key: the first successful answer is stored in `IdempotencyRecord` (scope = the user,
+With a key: the first successful answer is stored in `IdempotencyRecord` (scope = the caller,
 fingerprint = sha256 of method, path and body). A repeat with the same body gets the same
 status and body back and changes nothing; the same key with another body is a 409; a repeat
 that arrives while the first is still running waits briefly, then gets a 409 "in progress".
 The unique (scope, key) constraint makes sure only one of concurrent requests does the work.
 Failed requests (4xx) are not stored, so the client can fix the request and retry with the key.
 
-Without a key: the same user posting the same body to the same path within
+Without a key: the same caller posting the same body to the same path within
 `KEFU_API_DUPLICATE_WINDOW` seconds (10 by default) gets the first answer again instead of
-creating a second ticket or message (a double-click, a flaky client retrying).
+creating a second ticket or message (a double-click, a flaky client retrying). The window is
+claimed the same way, in the database — scope `window:<caller>`, the fingerprint as the key,
+rows older than the window deleted first — so concurrent repeats make one, whatever the cache.
+
+The caller is the authenticated user; an anonymous caller is its client address together with
+the help centre's visitor cookie, so two visitors never get each other's answers.
 """
 
 from __future__ import annotations
@@ -19,23 +24,25 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
 from ninja import Status
 
+from .clock import now
 from .errors import Conflict, ValidationFailed
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 255
 WAIT_SECONDS = 3.0
-_PENDING = "__pending__"
+# The help centre's anonymous visitor cookie (set by kefu.knowledge.bot_sessions); read, never set here.
+VISITOR_COOKIE = "kefu_visitor"
 
 Result = tuple[int, Any]
 
@@ -108,27 +115,21 @@ def _with_key(scope: str, key: str, print_: str, run: Callable[[], Result]) -> R
 
 def _with_window(scope: str, print_: str, run: Callable[[], Result]) -> Result:
     window = getattr(settings, "KEFU_API_DUPLICATE_WINDOW", 10)
-    cache_key = f"kefu:dup:{scope}:{print_}"
-    if cache.add(cache_key, _PENDING, timeout=window):
-        try:
-            status, data = run()
-        except BaseException:
-            cache.delete(cache_key)
-            raise
-        data = _as_json(data)
-        cache.set(cache_key, json.dumps([status, data], ensure_ascii=False), timeout=window)
-        return status, data
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        stored = cache.get(cache_key)
-        if stored is None:
-            raise _in_progress()
-        if stored != _PENDING:
-            status, data = json.loads(stored)
-            return status, data
-        if time.monotonic() > deadline:
-            raise _in_progress()
-        time.sleep(0.05)
+    claim = f"window:{scope}"
+    IdempotencyRecord.objects.filter(
+        scope=claim, key=print_, created_at__lt=now() - timedelta(seconds=window)
+    ).delete()
+    return _with_key(claim, print_, print_, run)
+
+
+def scope_of(request: HttpRequest) -> str:
+    """`api:<user id>`, or for an anonymous caller a digest of its address and visitor cookie."""
+    user = getattr(request, "auth", None)
+    pk = getattr(user, "pk", None)
+    if pk:
+        return f"api:{pk}"
+    caller = f"{request.META.get('REMOTE_ADDR', '')}\n{request.COOKIES.get(VISITOR_COOKIE, '')}"
+    return "api:anon:" + hashlib.sha256(caller.encode()).hexdigest()[:40]
 
 
 def idempotent(view: Callable[..., Result]) -> Callable[..., Status]:
@@ -136,8 +137,7 @@ def idempotent(view: Callable[..., Result]) -> Callable[..., Status]:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Status:
-        user = getattr(request, "auth", None)
-        scope = f"api:{getattr(user, 'pk', None) or 'anonymous'}"
+        scope = scope_of(request)
         key = request.headers.get(HEADER, "").strip()
         if len(key) > KEY_MAX:
             raise ValidationFailed(
@@ -154,10 +154,6 @@ def idempotent(view: Callable[..., Result]) -> Callable[..., Status]:
 
 def purge_expired(*, older_than_hours: int = 24) -> int:
     """Forget keys older than the replay window (clients retry within minutes, not days)."""
-    from datetime import timedelta
-
-    from .clock import now
-
     deleted, _ = IdempotencyRecord.objects.filter(
         created_at__lt=now() - timedelta(hours=older_than_hours)
     ).delete()
