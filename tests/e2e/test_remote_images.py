@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT, login
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.fault("E9")]
 WAIT = 10_000  # ms
 
 

@@ -212,6 +212,7 @@ def test_animated_gif_keeps_its_frames(client, kb, agent_li):
 # --------------------------------------------------------------------------- animation bombs (F4)
 
 
+@pytest.mark.fault("F4")
 def test_a_300_frame_gif_bomb_is_refused_before_decoding_with_a_clear_message(client, kb, agent_li):
     bomb = many_frame_gif(400, 400, 300)  # 7 KB that decode to 300 canvases of 400 × 400
     assert len(bomb) < 10_000
@@ -223,6 +224,7 @@ def test_a_300_frame_gif_bomb_is_refused_before_decoding_with_a_clear_message(cl
     assert "动图.gif" in page and "300" in page and "16" in page  # the name and both limits
 
 
+@pytest.mark.fault("F4")
 def test_the_api_refuses_an_animation_bomb_with_a_422(kb, agent_li):
     from kefu.tickets.errors import AttachmentRejected
     from kefu.tickets.services import Upload
@@ -235,6 +237,7 @@ def test_the_api_refuses_an_animation_bomb_with_a_422(kb, agent_li):
     assert peak["mb"] < 40, f"refusing took {peak['mb']} MB"
 
 
+@pytest.mark.fault("F4")
 def test_frames_growing_past_a_tiny_screen_are_counted_at_their_real_size(kb, agent_li):
     from kefu.tickets.errors import AttachmentRejected
     from kefu.tickets.services import Upload
@@ -247,6 +250,7 @@ def test_frames_growing_past_a_tiny_screen_are_counted_at_their_real_size(kb, ag
     assert ArticleFile.objects.count() == 0
 
 
+@pytest.mark.fault("F4")
 def test_a_modest_animation_is_kept_with_its_frames_in_bounded_memory(kb, agent_li):
     from kefu.tickets.services import Upload
 

@@ -120,6 +120,7 @@ def _policy(response) -> dict[str, list[str]]:
     return {words[0]: words[1:] for words in directives}
 
 
+@pytest.mark.fault("E9")
 def test_show_remote_images_lets_this_page_load_them_and_nothing_else(client, mailbox, agent_li):
     """The button used to do nothing: the page's CSP blocked the images it let through (issue 13)."""
     raw = (

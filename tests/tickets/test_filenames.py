@@ -23,7 +23,7 @@ from kefu.tickets import services
 from kefu.tickets.models import Attachment, Ticket
 from kefu.tickets.services import Upload
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.fault("F3")]
 
 CJK = "中文 文件名（发票）.pdf"
 STORED = re.compile(r"^attachments/\d+/[0-9a-f]{16}/[0-9a-f]{64}(\.[a-z0-9]{1,10})?$")

@@ -11,7 +11,7 @@ from kefu.tickets import services
 from kefu.tickets.services import Upload
 from tests.knowledge.images import many_frame_gif, peak_memory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.fault("F4")]
 
 
 def test_an_animation_bomb_on_a_ticket_is_stored_and_downloaded_without_decoding(
