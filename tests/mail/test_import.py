@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import io
 import json
 import mailbox as mailboxes
 import os
+import signal
+import subprocess
+import sys
 import time
 from email import policy
 from email.parser import BytesParser
@@ -479,3 +483,81 @@ def test_new_tickets_of_a_batch_written_together_keep_replies_repeats_followers_
     assert _matches("批量") == set(Ticket.objects.exclude(subject="exe").values_list("pk", flat=True))
     marked = set(EventHandlerRun.objects.filter(handler=events.MUTED).values_list("event_id", flat=True))
     assert marked == set(TicketEvent.objects.values_list("pk", flat=True))
+
+
+# --------------------------------------------------------------------------- stopping (issue 13 item 8)
+
+
+@pytest.fixture(scope="module")
+def import_home(tmp_path_factory):
+    """An embedded kefu of its own (migrated SQLite in ./var) and a folder of 2,000 .eml files."""
+    home = tmp_path_factory.mktemp("import-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    subprocess.run(
+        [sys.executable, "-m", "kefu.cli", "migrate", "-v0"], cwd=home, env=env, check=True, timeout=300
+    )
+    folder = home / "mails"
+    folder.mkdir()
+    for n in range(2000):
+        (folder / f"{n:05d}.eml").write_bytes(
+            raw_mail(message_id=f"<stop-{n}@example.cn>", sender=f"客户{n} <c{n}@example.cn>")
+        )
+    return home, env
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def _until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize(
+    "signals",
+    [
+        pytest.param([signal.SIGINT], id="ctrl-c"),
+        pytest.param([signal.SIGINT, signal.SIGINT], id="ctrl-c-twice"),
+        pytest.param([signal.SIGTERM], id="sigterm"),
+    ],
+)
+def test_stopping_an_import_stops_its_parsing_processes(import_home, signals):
+    """After Ctrl-C (or a SIGTERM from a service manager), no parser process of `kefu mail import
+    --parse-workers 2` is left running as an orphan."""
+    home, env = import_home
+    command = [sys.executable, "-m", "kefu.cli", "mail", "import", "mails", "--parse-workers", "2"]
+    with (home / "import.log").open("wb") as log:
+        parent = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        # the two parsing processes (and multiprocessing's resource tracker) are at work
+        assert _until(lambda: len(_children(parent.pid)) >= 3, 60), (home / "import.log").read_text()
+        time.sleep(1)
+        children = _children(parent.pid)
+        assert parent.poll() is None, "the import ended before it could be interrupted"
+        for signum in signals:
+            parent.send_signal(signum)
+            time.sleep(0.05)
+        assert parent.wait(timeout=30) != 0
+        for pid in children:
+            assert _until(lambda pid=pid: _gone(pid), 15), f"process {pid} outlived the import"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for pid in _children(parent.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

@@ -7,10 +7,13 @@ import logging
 import mailbox as mailboxes
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -170,11 +173,27 @@ def _read_chunk(pending: Iterator[tuple[str, bytes]], batch: int) -> tuple[Chunk
     return chunk, None
 
 
+class Stopped(SystemExit):
+    """The import was asked to stop (SIGTERM, SIGHUP): unwinds like Ctrl-C's KeyboardInterrupt, so
+    the batch being written rolls back and the parsing processes are stopped on the way out."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(128 + signum)
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 class _Parsing:
     """Parses batches ahead in worker processes (`parse_many`), or here when that is not possible.
 
     Parsing is a pure function of the bytes, so where it runs changes nothing but the time. A
     worker that dies or cannot start only means the batch is parsed here.
+
+    The workers stop with the import: a normal end waits for them; Ctrl-C (KeyboardInterrupt),
+    SIGTERM or SIGHUP (turned into `Stopped` while the pool may run) or any error terminates them
+    at once, with a second Ctrl-C ignored meanwhile, so none is left running as an orphan.
     """
 
     def __init__(self, workers: int, limit: int, seconds: float = 0) -> None:
@@ -182,13 +201,47 @@ class _Parsing:
         self.limit = limit  # larger mails are quarantined unparsed, as in process()
         self.seconds = seconds  # the time limit of one mail ("parse timeout")
         self.pool: ProcessPoolExecutor | None = None
+        self._handlers: dict[int, Any] = {}  # the handlers to restore
 
     def __enter__(self) -> _Parsing:
+        if self.workers > 0 and threading.current_thread() is threading.main_thread():
+            for signum in STOP_SIGNALS:
+                self._handlers[signum] = signal.signal(signum, _stop)
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        pool, self.pool = self.pool, None
+        try:
+            if pool is None:
+                return
+            if exc_type is None:
+                pool.shutdown(wait=True, cancel_futures=True)
+            else:
+                self._terminate(pool)
+        finally:
+            for signum, handler in self._handlers.items():
+                signal.signal(signum, handler)
+            self._handlers.clear()
+
+    @staticmethod
+    def _terminate(pool: ProcessPoolExecutor) -> None:
+        """Stop the workers now: what they parse is of no use once the import stops."""
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None  # a second Ctrl-C
+        try:
+            processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+            for process in processes:
+                process.join(5)
+                if process.is_alive():
+                    process.kill()
+                    process.join(5)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def _raws(self, chunk: Chunk) -> list[bytes]:
         return [raw if len(raw) <= self.limit else b"" for _source, raw in chunk]
