@@ -140,12 +140,6 @@ def test_a_storm_of_automatic_mail_on_a_solved_ticket_does_not_reopen_it_nor_pin
 
 
 @pytest.mark.fault("E1")
-@pytest.mark.xfail(
-    strict=True,
-    reason="tickets.customer_follow_up(reopen=False) still writes a plain CUSTOMER_REPLIED event, so "
-    "'customer replied' triggers (and the SLA next-response timer) react to out-of-office mail; "
-    "the event needs to say the message is automatic (tickets/automation, not the mail app)",
-)
 def test_a_storm_of_automatic_mail_fires_no_customer_replied_notices(
     mailbox, smtp_sink, agent_li, lead_zhao, django_capture_on_commit_callbacks
 ):

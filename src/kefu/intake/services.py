@@ -262,7 +262,7 @@ def _customer_follow_up(inbound: InboundMessage, *, customer: Customer) -> Recei
         body_text_html=inbound.body_text_html,
         attachments=inbound.attachments,
         external_id=inbound.external_id,
-        reopen=not inbound.automatic,  # an out-of-office answer is kept but reopens nothing
+        automatic=inbound.automatic,  # an out-of-office answer is kept but reopens and triggers nothing
     )
     return Received(ticket=ticket, message=posted.message, created=True, rejected=posted.rejected)
 

@@ -233,6 +233,7 @@ class EventKind(models.TextChoices):
     REPLIED = "replied", _("Replied")
     NOTED = "noted", _("Internal note")
     CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+    AUTO_RECEIVED = "auto_received", _("Automatic mail received")  # out-of-office: kept, never answered
     ASSIGNED = "assigned", _("Assigned")
     MERGED = "merged", _("Merged")
     MERGED_IN = "merged_in", _("Merged in")

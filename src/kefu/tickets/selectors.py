@@ -309,7 +309,7 @@ def list_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
 def last_change(ticket: Ticket) -> TicketEvent | None:
     return (
         ticket.events.select_related("actor")
-        .exclude(kind__in=["replied", "noted", "customer_replied"])
+        .exclude(kind__in=["replied", "noted", "customer_replied", "auto_received"])
         .order_by("-created_at", "-pk")
         .first()
     )

@@ -338,12 +338,14 @@ def customer_follow_up(
     body_text_html: str = "",
     attachments: Sequence[Upload] = (),
     external_id: str = "",
-    reopen: bool = True,
+    automatic: bool = False,
 ) -> Posted:
     """A public message from the ticket's customer who has no login (an email, a chat line, a call).
 
-    `reopen=False` for automatic mail (an out-of-office answer): it is kept on the ticket but does
-    not reopen it (RFC 3834, FAULTS E1). `body_html_clean`, `body_text_html`: as for `open_ticket`.
+    `automatic` for automatic mail (an out-of-office answer): it is kept on the ticket but neither
+    reopens it nor counts as the customer's reply — its event is AUTO_RECEIVED, so "customer
+    replied" triggers and the next-response clock ignore it (RFC 3834, FAULTS E1).
+    `body_html_clean`, `body_text_html`: as for `open_ticket`.
     """
     body = _check_text(body, field="body", maximum=BODY_MAX)
     _not_merged(ticket)
@@ -357,7 +359,8 @@ def customer_follow_up(
         body_text_html=body_text_html,
         attachments=attachments,
         external_id=external_id,
-        reopen=reopen,
+        reopen=not automatic,
+        automatic=automatic,
     )
 
 
@@ -379,6 +382,7 @@ def _customer_message(
     body_html_clean: bool = False,
     body_text_html: str = "",
     submission: str = "",
+    automatic: bool = False,
 ) -> Posted:
     message, repeated = _insert(
         submission,
@@ -394,7 +398,8 @@ def _customer_message(
     if repeated:
         return Posted(message, [], repeated=True)
     changes: dict[str, Any] = {"last_message_at": now()}
-    _event(ticket, EventKind.CUSTOMER_REPLIED, by=author, message=message)
+    kind = EventKind.AUTO_RECEIVED if automatic else EventKind.CUSTOMER_REPLIED
+    _event(ticket, kind, by=author, message=message)
     if reopen and ticket.status in (Status.PENDING, Status.SOLVED, Status.CLOSED):
         changes["status"] = Status.OPEN
         _event(ticket, EventKind.CHANGED, by=author, field="status", old=ticket.status, new=Status.OPEN)
