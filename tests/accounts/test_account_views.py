@@ -21,6 +21,7 @@ def client_for(user) -> Client:
     return client
 
 
+@pytest.mark.fault("X2")
 def test_token_page_creates_shows_secret_once_and_revokes(agent_li):
     client = client_for(agent_li)
     created = client.post(reverse("accounts:tokens"), {"name": "CRM 同步", "expires_in_days": "90"})
@@ -46,6 +47,7 @@ def test_token_name_is_required(agent_li):
     assert not ApiToken.objects.exists()
 
 
+@pytest.mark.fault("A2")
 def test_someone_elses_token_cannot_be_revoked(agent_li, agent_wang):
     token, secret = create_api_token(user=agent_wang, name="王芳的脚本")
     assert client_for(agent_li).post(reverse("accounts:revoke_token", args=[token.pk])).status_code == 404
@@ -64,6 +66,7 @@ def test_login_works_and_lands_on_the_workspace(agent_li):
     assert client.get(response.url, follow=True).request["PATH_INFO"] == reverse("agent:queue")
 
 
+@pytest.mark.fault("X1")
 def test_five_failed_logins_lock_the_account(agent_li):
     client = client_for(None)
     url = reverse("accounts:login")

@@ -1,5 +1,6 @@
 """Notices for people (SLA warnings, failed deliveries): written once, shown with an unread count."""
 
+import pytest
 from django.urls import reverse
 
 from kefu.accounts.services import notify
@@ -30,6 +31,7 @@ def test_a_notice_is_written_once_per_key_and_shown_with_the_unread_count(client
     assert 'data-testid="unread-count"' not in page
 
 
+@pytest.mark.fault("D2")
 def test_each_person_sees_only_their_own_notices(client, agent_li, agent_wang):
     notify([agent_wang], kind="mention", text="王芳的私人提醒")
     client.force_login(agent_li)

@@ -48,6 +48,7 @@ def test_the_login_page_offers_it(client):
     assert FORGOT in client.get(reverse("accounts:login")).content.decode()
 
 
+@pytest.mark.fault("E2", "X2")
 def test_a_known_address_gets_a_link_that_sets_a_new_password_once(client, agent_li, mailoutbox):
     answer = ask(client, agent_li.email.upper())
     assert answer.status_code == 302 and answer.url == reverse("accounts:password_reset_sent")
@@ -80,6 +81,7 @@ def test_a_known_address_gets_a_link_that_sets_a_new_password_once(client, agent
     assert agent_li.check_password("brand-new-pass-42")
 
 
+@pytest.mark.fault("X1")
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, agent_li, mailoutbox):
     known = Client().post(FORGOT, {"email": agent_li.email}, follow=True)
     unknown = Client().post(FORGOT, {"email": "nobody@example.cn"}, follow=True)
@@ -88,6 +90,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, agent_li, m
     assert [m.to for m in mailoutbox] == [[agent_li.email]]
 
 
+@pytest.mark.fault("X2")
 def test_the_old_password_s_sessions_and_api_tokens_stop_working(agent_li, mailoutbox):
     elsewhere = Client()
     elsewhere.force_login(agent_li)
@@ -100,6 +103,7 @@ def test_the_old_password_s_sessions_and_api_tokens_stop_working(agent_li, mailo
         authenticate_token(secret)
 
 
+@pytest.mark.fault("X2")
 def test_a_link_expires(agent_li, mailoutbox, settings):
     settings.PASSWORD_RESET_TIMEOUT = 1
     ask(Client(), agent_li.email)
@@ -110,18 +114,21 @@ def test_a_link_expires(agent_li, mailoutbox, settings):
     assert agent_li.check_password(PASSWORD)
 
 
+@pytest.mark.fault("X1")
 def test_mails_to_one_address_are_capped(agent_li, mailoutbox):
     for _ in range(6):
         assert ask(Client(), agent_li.email).status_code == 302
     assert len(mailoutbox) == 3
 
 
+@pytest.mark.fault("X1")
 def test_one_client_asking_too_often_is_told_to_wait(db):
     client = Client()
     answers = [ask(client, f"someone{i}@example.cn").status_code for i in range(21)]
     assert answers[:20] == [302] * 20 and answers[20] == 429
 
 
+@pytest.mark.fault("X1")
 def test_a_deactivated_account_gets_nothing(mailoutbox):
     gone = UserFactory(username="gone", role=Role.AGENT, email="gone@example.cn", is_active=False)
     ask(Client(), gone.email)

@@ -19,6 +19,7 @@ def calls():
     events._handlers.update(saved)
 
 
+@pytest.mark.fault("B1")
 @pytest.mark.django_db(transaction=True)
 def test_rolled_back_transaction_enqueues_nothing(calls, monkeypatch):
     enqueued = []
@@ -32,6 +33,7 @@ def test_rolled_back_transaction_enqueues_nothing(calls, monkeypatch):
     assert enqueued == [2]
 
 
+@pytest.mark.fault("B1")
 @pytest.mark.django_db
 def test_handler_runs_once_even_when_the_task_is_delivered_twice(calls):
     assert events.run_handlers(7) == ["test.record"]
@@ -40,6 +42,7 @@ def test_handler_runs_once_even_when_the_task_is_delivered_twice(calls):
     assert EventHandlerRun.objects.filter(event_id=7, handler="test.record").count() == 1
 
 
+@pytest.mark.fault("B1")
 @pytest.mark.django_db
 def test_failing_handler_is_not_marked_done_and_runs_again(calls):
     attempts = []
@@ -72,6 +75,7 @@ def test_muted_history_enqueues_nothing(calls, monkeypatch):
     assert enqueued == [4]
 
 
+@pytest.mark.fault("B1", "B3")
 @pytest.mark.django_db
 def test_the_sweeper_reruns_events_whose_handlers_never_completed(
     calls, customer_x, make_ticket, monkeypatch
@@ -120,6 +124,7 @@ def test_one_failing_handler_does_not_hold_back_the_others(calls):
         events._handlers.pop("a.broken", None)
 
 
+@pytest.mark.fault("B1")
 @pytest.mark.django_db
 def test_when_a_concurrent_run_recorded_the_handler_first_our_effects_are_rolled_back(calls, customer_x):
     from kefu.customers.models import Customer

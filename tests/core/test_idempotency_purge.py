@@ -3,6 +3,7 @@
 import pytest
 
 
+@pytest.mark.fault("A3")
 @pytest.mark.django_db
 def test_idempotency_keys_are_forgotten_after_a_day():
     from datetime import timedelta

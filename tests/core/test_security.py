@@ -5,12 +5,14 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kefu.tickets.models import Ticket
 
 
+@pytest.mark.fault("U1", "U2")
 def test_agent_pages_forbid_inline_script_and_framing(client, agent_li):
     client.force_login(agent_li)
     response = client.get(reverse("agent:queue"))
@@ -23,6 +25,7 @@ def test_agent_pages_forbid_inline_script_and_framing(client, agent_li):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.fault("U2")
 def test_only_the_embedded_contact_form_may_be_framed(client):
     embedded = client.get(reverse("contact:form") + "?embed=1")
     assert "X-Frame-Options" not in embedded.headers
@@ -31,6 +34,7 @@ def test_only_the_embedded_contact_form_may_be_framed(client):
     assert normal.headers["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.fault("U2")
 def test_production_settings_pass_djangos_deploy_checks(tmp_path):
     env = {
         **os.environ,
@@ -50,6 +54,7 @@ def test_production_settings_pass_djangos_deploy_checks(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.fault("X1", "X4")
 def test_lockout_counts_failures_per_account_whatever_the_address(client, agent_li):
     # Five failures from five different "addresses" (spoofed headers, one real socket address).
     for i in range(5):
@@ -68,6 +73,7 @@ def test_lockout_counts_failures_per_account_whatever_the_address(client, agent_
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.fault("X1", "X4")
 def test_forwarded_for_header_cannot_dodge_the_address_lockout(client, agent_li, agent_wang):
     for i in range(5):
         client.post(
@@ -84,6 +90,7 @@ def test_forwarded_for_header_cannot_dodge_the_address_lockout(client, agent_li,
     assert answer.status_code == 429
 
 
+@pytest.mark.fault("F4")
 def test_more_than_a_hundred_files_is_a_clear_400_not_a_crash(client, customer_x):
     client.force_login(customer_x.user)
     files = [SimpleUploadedFile(f"f{i}.txt", b"x") for i in range(101)]

@@ -46,6 +46,7 @@ def ticket(clients):
     return created.json()
 
 
+@pytest.mark.fault("D1")
 def test_one_of_ten_simultaneous_edits_wins(clients, ticket):
     agents = [clients["agent_li"], clients["agent_wang"]]
     priorities = ["low", "high", "urgent", "low", "high", "urgent", "low", "high", "urgent", "low"]
@@ -65,6 +66,7 @@ def test_one_of_ten_simultaneous_edits_wins(clients, ticket):
     assert [e["field"] for e in events].count("priority") == 1  # no gaps, no duplicates
 
 
+@pytest.mark.fault("D1")
 def test_twenty_simultaneous_replies_are_all_stored_once(clients, ticket):
     agents = [clients["agent_li"], clients["agent_wang"]]
 
@@ -81,6 +83,7 @@ def test_twenty_simultaneous_replies_are_all_stored_once(clients, ticket):
     assert sorted(b for b in bodies if b.startswith("第 ")) == sorted(f"第 {i} 条回复" for i in range(20))
 
 
+@pytest.mark.fault("A3", "D1")
 def test_double_clicked_send_posts_one_reply(clients, ticket):
     key = uuid.uuid4().hex
     agent = clients["agent_wang"]

@@ -54,6 +54,7 @@ def ticket_id(url: str) -> str:
 # --------------------------------------------------------------------------- the main journey
 
 
+@pytest.mark.fault("D1")
 def test_request_reply_and_stale_edit(server, new_page, tmp_path):
     """Customer → portal request with a file; 李娜 takes and answers it; 王芳's stale edit is refused."""
     order = order_number()

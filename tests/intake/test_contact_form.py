@@ -45,6 +45,7 @@ def link_path(message) -> str:
     return urlsplit(url).path
 
 
+@pytest.mark.fault("E2")
 def test_contact_form_opens_ticket_mails_link_and_confirmation_shows_it(client, lead_zhao):
     page = post_contact(client, attachments=[SimpleUploadedFile("运单.pdf", b"%PDF-1.4 ok")])
     assert page.status_code == 302
@@ -88,6 +89,7 @@ def test_contact_form_opens_ticket_mails_link_and_confirmation_shows_it(client, 
     assert "快递一直没到" in page.content.decode()
 
 
+@pytest.mark.fault("X2")
 def test_link_works_once(client):
     post_contact(client)
     path = link_path(mail.outbox[0])
@@ -100,6 +102,7 @@ def test_link_works_once(client):
     assert client.get(path).status_code == 302
 
 
+@pytest.mark.fault("X2")
 @pytest.mark.parametrize("mangle", ["forged", "tampered", "expired"])
 def test_bad_link_is_a_clear_400(client, mangle):
     post_contact(client)
@@ -137,6 +140,7 @@ def test_honeypot_stores_nothing_but_looks_fine(client):
     assert not Ticket.objects.exists() and not mail.outbox
 
 
+@pytest.mark.fault("A4")
 def test_rate_limit_per_ip(client, settings):
     settings.KEFU_CONTACT_RATE = "3/600"
     for i in range(3):
@@ -149,6 +153,7 @@ def test_rate_limit_per_ip(client, settings):
     assert post_contact(Client(REMOTE_ADDR="10.1.2.3"), subject="别人的").status_code == 302
 
 
+@pytest.mark.fault("U2")
 def test_embed_is_frameable_without_csrf_cookie_while_the_page_is_not(db):
     browser = Client(enforce_csrf_checks=True)
     page = browser.get(reverse("contact:form"))
@@ -171,6 +176,7 @@ def test_form_errors_are_shown_and_nothing_is_stored(client):
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.fault("F4")
 def test_bad_attachment_is_reported_while_the_ticket_is_kept(client):
     page = post_contact(client, attachments=[SimpleUploadedFile("tool.exe", b"MZ..")], follow=True)
     assert "tool.exe: this file type is not allowed." in page.content.decode()
@@ -184,6 +190,7 @@ def test_email_is_in_the_customers_language(client):
     assert "Please confirm your request" in mail.outbox[0].subject
 
 
+@pytest.mark.fault("U1")
 def test_script_in_subject_and_message_is_escaped_after_confirmation(client):
     post_contact(client, subject="<script>alert(1)</script>", message="<img src=x onerror=alert(2)>")
     page = client.post(link_path(mail.outbox[0]), follow=True)
@@ -192,6 +199,7 @@ def test_script_in_subject_and_message_is_escaped_after_confirmation(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+@pytest.mark.fault("X3")
 def test_link_for_a_staff_email_never_logs_staff_in(client, agent_li):
     post_contact(client, email=agent_li.email)
     page = client.post(link_path(mail.outbox[0]))
@@ -199,6 +207,7 @@ def test_link_for_a_staff_email_never_logs_staff_in(client, agent_li):
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.fault("X3")
 def test_existing_portal_customer_is_logged_in_by_the_link(client, customer_x):
     post_contact(client, email=customer_x.email, subject="老用户从官网留言")
     page = client.post(link_path(mail.outbox[0]), follow=True)
@@ -215,6 +224,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]  # nothing listens here once the socket is closed
 
 
+@pytest.mark.fault("B4")
 def test_a_mail_server_that_is_down_delays_the_link_but_never_loses_it(client, settings, monkeypatch):
     from datetime import timedelta
 

@@ -66,6 +66,7 @@ def test_anonymous_search_finds_public_article_with_highlight(api, kb):
     assert r.json()[0]["url"].startswith("/help/")
 
 
+@pytest.mark.fault("D2")
 @pytest.mark.parametrize("who", ["anonymous", "customer_x"])
 def test_d2_internal_article_never_reaches_customers(api, kb, customer_x, who):
     user = customer_x.user if who == "customer_x" else None
@@ -87,6 +88,7 @@ def test_d2_staff_see_internal_articles(api, kb, agent_li):
     assert r.status_code == 200 and r.json()["audience"] == "internal"
 
 
+@pytest.mark.fault("D2")
 def test_draft_and_archived_articles_are_hidden_from_customers(api, kb, customer_x, agent_li):
     from kefu.knowledge import services
 
@@ -96,6 +98,7 @@ def test_draft_and_archived_articles_are_hidden_from_customers(api, kb, customer
     assert api.get(agent_li, f"/articles/{draft.pk}").status_code == 200
 
 
+@pytest.mark.fault("U1")
 def test_public_article_page_renders_markdown_safely(api, kb, agent_li):
     r = api.post(
         agent_li,
@@ -108,6 +111,7 @@ def test_public_article_page_renders_markdown_safely(api, kb, agent_li):
     assert "<script>" not in page["body_html"]
 
 
+@pytest.mark.fault("A1")
 @pytest.mark.parametrize(
     "query",
     [
@@ -131,6 +135,7 @@ def test_search_survives_bad_queries(api, kb, query):
         assert "<img" not in hit["snippet_html"]
 
 
+@pytest.mark.fault("A1")
 @pytest.mark.parametrize(
     "path",
     [
@@ -154,6 +159,7 @@ def test_a_bad_token_is_401_not_anonymous(api, kb):
     assert r.status_code == 401
 
 
+@pytest.mark.fault("A4")
 def test_anonymous_callers_are_rate_limited(api, kb, settings):
     settings.KEFU_KB_ANON_RATE = "3/60"
     codes = [api.get(None, "/search?q=退款").status_code for _ in range(5)]
@@ -197,6 +203,7 @@ def test_signed_in_customer_handoff_opens_a_ticket_with_the_transcript(api, kb, 
     assert text.index("怎么查物流") < text.index("转人工")
 
 
+@pytest.mark.fault("A1")
 @pytest.mark.parametrize(
     "payload",
     [
@@ -215,11 +222,13 @@ def test_bot_bad_bodies_are_4xx_json(api, kb, payload):
     assert r.json()["code"] == "invalid"
 
 
+@pytest.mark.fault("A1")
 def test_bot_malformed_json_is_4xx(api, kb):
     r = api.post(None, "/answer", raw="{not json")
     assert 400 <= r.status_code < 500 and "code" in r.json()
 
 
+@pytest.mark.fault("A1")
 @pytest.mark.parametrize("question", ["", "   ", "x" * 10_000, "🙂\x07", "<b>退款</b>' OR 1=1"])
 def test_bot_odd_questions_never_error(api, kb, question):
     r = api.post(None, "/answer", {"question": question})
@@ -285,6 +294,7 @@ def test_customers_cannot_write(api, kb, customer_x):
     assert api.post(None, "/articles", {"title": "x"}).status_code == 401
 
 
+@pytest.mark.fault("A1")
 @pytest.mark.parametrize(
     "payload",
     [

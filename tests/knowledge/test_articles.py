@@ -25,6 +25,7 @@ def test_edit_keeps_history_diff_and_restore(agent_li, lead_zhao):
     assert article.version == 3 and article.versions.count() == 3
 
 
+@pytest.mark.fault("D1")
 def test_stale_edit_is_refused(agent_li, agent_wang):
     article = services.create_article(by=agent_li, title="发票", body="a")
     services.update_article(article, by=agent_li, body="b", version=1)
@@ -63,6 +64,7 @@ def test_validation(agent_li):
     assert Article.objects.count() == 1
 
 
+@pytest.mark.fault("U1")
 def test_markdown_is_rendered_safely():
     html = render_markdown(
         "**粗体** <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n| a |\n|---|\n| b |"
@@ -95,6 +97,7 @@ def test_demo_is_idempotent_and_answers_real_questions():
         assert result.articles and result.articles[0].external_id == key, (question, result)
 
 
+@pytest.mark.fault("B5")
 def test_stale_articles_remind_once_even_when_run_twice(agent_li, lead_zhao):
     from datetime import timedelta
 

@@ -147,6 +147,7 @@ def test_english_customer_gets_the_english_article(kb):
     assert result.articles and result.articles[0].external_id == "en-refund"
 
 
+@pytest.mark.fault("D2")
 def test_internal_articles_never_reach_the_bot(kb):
     for q in ["退款补偿多少钱", "退款慢了赔多少", "内部：退款补偿标准"]:
         result = ask(q)

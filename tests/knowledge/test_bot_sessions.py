@@ -64,6 +64,7 @@ def _handoff_ticket(answer):
 # ----------------------------------------------------------------- someone else's session id
 
 
+@pytest.mark.fault("D2")
 def test_a_session_id_the_caller_names_opens_nobody_elses_conversation(kb, customer_x, customer_y):
     """The probe's attack: customer A names her session; whoever names it too got her conversation."""
     mine = Caller(customer_x.user).ask(REFUND, session="conv-1")  # an old client naming its own id
@@ -100,6 +101,7 @@ def test_one_visitors_session_is_useless_to_another_visitor(kb):
     assert visitor.ask(FOLLOW_UP, session=first["session"])["articles"][0]["external_id"] == "refund-time"
 
 
+@pytest.mark.fault("D2")
 def test_another_customers_token_cannot_file_a_conversation_on_their_ticket(kb, customer_x, customer_y):
     a, b = Caller(customer_x.user), Caller(customer_y.user)
     one = a.ask("怎么查物流")

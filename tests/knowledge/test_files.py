@@ -27,6 +27,7 @@ def _upload(client, user, article, name, content, content_type="application/octe
     )
 
 
+@pytest.mark.fault("F2")
 def test_staff_upload_image_and_embed_it_in_the_body(client, kb, agent_li):
     article = kb["track"]
     response = _upload(client, agent_li, article, "物流截图.png", PNG, "image/png")
@@ -49,6 +50,7 @@ def test_staff_upload_image_and_embed_it_in_the_body(client, kb, agent_li):
     assert not image["Content-Disposition"].startswith("attachment")
 
 
+@pytest.mark.fault("F2")
 @pytest.mark.parametrize(
     "name,content,claimed",
     [
@@ -72,6 +74,7 @@ def test_other_files_are_sandboxed_downloads(client, kb, agent_li, name, content
     assert response["Content-Security-Policy"].startswith("sandbox")
 
 
+@pytest.mark.fault("F1")
 def test_files_of_internal_articles_are_staff_only(client, kb, agent_li, customer_x):
     _upload(client, agent_li, kb["internal-comp"], "标准.pdf", b"%PDF-1.4 internal", "application/pdf")
     item = ArticleFile.objects.get()
@@ -84,6 +87,7 @@ def test_files_of_internal_articles_are_staff_only(client, kb, agent_li, custome
     assert client.get(reverse("help:file", args=[999999, "x.pdf"])).status_code == 404
 
 
+@pytest.mark.fault("F1")
 def test_files_of_drafts_are_hidden_until_published(client, agent_li, kb):
     draft = services.create_article(by=agent_li, title="草稿", body="x")
     _upload(client, agent_li, draft, "a.png", PNG, "image/png")
@@ -92,6 +96,7 @@ def test_files_of_drafts_are_hidden_until_published(client, agent_li, kb):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.fault("F4")
 def test_forbidden_and_oversized_uploads_are_refused(client, kb, agent_li, settings):
     settings.KEFU_ATTACHMENT_MAX_BYTES = 100
     _upload(client, agent_li, kb["track"], "setup.exe", b"MZ\x90\x00", "application/octet-stream")
@@ -125,6 +130,7 @@ def _jpeg_with_gps() -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.fault("F2")
 def test_photo_location_and_hidden_data_are_stripped(client, kb, agent_li):
     """A phone photo's EXIF (GPS position, camera) and a JPEG comment never reach readers, nor
     bytes smuggled after the image's end marker; the picture itself is kept."""
@@ -145,6 +151,7 @@ def test_photo_location_and_hidden_data_are_stripped(client, kb, agent_li):
     assert r > 150 and g < 80 and b < 80  # still the same red picture
 
 
+@pytest.mark.fault("F2")
 def test_png_text_chunks_are_stripped(client, kb, agent_li):
     from PIL import PngImagePlugin
 
@@ -159,6 +166,7 @@ def test_png_text_chunks_are_stripped(client, kb, agent_li):
     assert clean.size == (8, 8) and clean.mode == "RGBA" and "Author" not in clean.info
 
 
+@pytest.mark.fault("F4")
 def test_decompression_bomb_is_refused_with_a_clear_message(client, kb, agent_li):
     out = io.BytesIO()
     Image.new("1", (20000, 20000)).save(out, "PNG")  # a few KB that would unpack to 400 Mpixels
@@ -170,6 +178,7 @@ def test_decompression_bomb_is_refused_with_a_clear_message(client, kb, agent_li
     assert "bomb.png" in page and "40" in page  # the name and the pixel limit
 
 
+@pytest.mark.fault("F2")
 @pytest.mark.parametrize(
     "name,content,claimed",
     [
@@ -188,6 +197,7 @@ def test_non_images_labelled_as_images_are_refused(client, kb, agent_li, name, c
     assert name in page
 
 
+@pytest.mark.fault("F4")
 def test_image_refusals_are_clear_4xx_through_the_service(kb, agent_li):
     from kefu.tickets.errors import AttachmentRejected
     from kefu.tickets.services import Upload

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from kefu.knowledge.models import BotQuestion, Feedback, Outcome
 from kefu.tickets.models import Ticket
 
@@ -33,6 +35,7 @@ def test_a_follow_up_uses_the_previous_question(client, kb):
     assert len(rows) == 2 and rows[0].session == rows[1].session and rows[1].context_question
 
 
+@pytest.mark.fault("D2")
 def test_two_visitors_do_not_share_a_conversation(client, kb, django_user_model):
     from django.test import Client
 
@@ -80,11 +83,13 @@ def test_feedback_on_someone_elses_question_is_404(client, kb):
     assert BotQuestion.objects.get(pk=qid).feedback == Feedback.NONE
 
 
+@pytest.mark.fault("D2")
 def test_internal_articles_never_reach_the_help_centre_bot(client, kb):
     html = ask(client, "退款补偿多少钱").content.decode()
     assert "内部" not in html and "20 元优惠券" not in html
 
 
+@pytest.mark.fault("U1")
 def test_bad_input_gets_a_clear_reply_never_an_error(client, kb):
     for question in ["", "   ", "🙂🙂", "<script>alert(1)</script>", "' OR 1=1 --", "退" * 10_000, "a\x00b"]:
         response = ask(client, question)
@@ -99,6 +104,7 @@ def test_without_javascript_the_form_posts_and_returns_to_the_page(client, kb):
     assert "订单完成后" in client.get("/help/").content.decode()
 
 
+@pytest.mark.fault("A4")
 def test_a_flood_of_questions_is_rate_limited_with_a_message(client, kb, settings):
     settings.KEFU_HELP_BOT_RATE = "2/3600"  # a window the test cannot straddle in practice
     assert ask(client, "怎么退货").status_code == 200

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 
+
+@pytest.mark.fault("D2")
 def test_internal_only_categories_are_not_named_to_customers(client, kb):
     from kefu.knowledge import services
 

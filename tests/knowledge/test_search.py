@@ -33,6 +33,7 @@ def test_english_is_stemmed(kb):
     assert top("refunds taking long", language="en") == "en-refund"
 
 
+@pytest.mark.fault("D2")
 def test_customers_never_see_internal_articles(kb, customer_x, agent_li):
     for q in ["退款补偿多少钱", "内部 退款补偿标准", "退款慢了赔多少"]:
         ids = [h.article.external_id for h in selectors.search_articles(customer_x.user, q)]
@@ -42,6 +43,7 @@ def test_customers_never_see_internal_articles(kb, customer_x, agent_li):
     assert selectors.search_articles(agent_li, "退款慢了赔多少")[0].article.external_id == "internal-comp"
 
 
+@pytest.mark.fault("U1")
 def test_highlights_are_escaped(kb):
     services.create_article(
         by=None,

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from kefu.knowledge import services
@@ -136,6 +137,7 @@ def test_case_from_ticket_is_an_anonymised_internal_draft(
     assert Article.objects.filter(kind=Kind.CASE).count() == 1
 
 
+@pytest.mark.fault("A2")
 def test_case_from_a_ticket_you_cannot_see_is_404(
     client, agent_tech, customer_x, make_ticket, team_aftersales
 ):

@@ -14,6 +14,7 @@ from .mails import raw_mail
 TRUSTED = ["mx.yunshan.example"]
 
 
+@pytest.mark.fault("X3")
 def test_a_dmarc_fail_from_our_mta_names_the_domain():
     header = (
         "mx.yunshan.example; spf=fail smtp.mailfrom=evil.example; "
@@ -24,6 +25,7 @@ def test_a_dmarc_fail_from_our_mta_names_the_domain():
     )
 
 
+@pytest.mark.fault("X3")
 def test_a_verdict_written_by_anyone_else_is_ignored():
     # a forger writes their own header; only our MTA's authserv-id counts
     forged = "mx.attacker.example; dmarc=fail header.from=vip.example.cn"
@@ -51,6 +53,7 @@ def test_comments_and_version_are_read_past():
 # ---------------------------------------------------------------- through the pipeline
 
 
+@pytest.mark.fault("E5", "X3")
 @pytest.mark.django_db
 def test_a_forged_customer_mail_is_quarantined_and_an_admin_can_release_it(mailbox, settings):
     """FAULTS X3: our MTA says DMARC failed for the customer's domain: the mail does not land on the
@@ -70,6 +73,7 @@ def test_a_forged_customer_mail_is_quarantined_and_an_admin_can_release_it(mailb
     assert released.decision == Decision.FOLLOW_UP and ticket.messages.count() == 2
 
 
+@pytest.mark.fault("X3")
 @pytest.mark.django_db
 def test_a_passing_or_untrusted_verdict_changes_nothing(mailbox, settings):
     settings.KEFU_MAIL_TRUSTED_AUTHSERV_IDS = TRUSTED

@@ -35,6 +35,7 @@ def _victim_ticket(mailbox) -> Ticket:
     return Ticket.objects.get(customer__email="xiaoming@example.cn")
 
 
+@pytest.mark.fault("E5", "E9", "X3")
 def test_an_encoded_display_name_holding_an_address_never_becomes_the_sender(mailbox):
     """The probe's mail: the decoded display name reads "张晓明 <xiaoming@example.cn>", the address is
     the attacker's. It must not land on her ticket as her words, nor open one under her name."""
@@ -56,6 +57,7 @@ def test_an_encoded_display_name_holding_an_address_never_becomes_the_sender(mai
     assert auto.ticket_id == theirs.pk and auto.to == "attacker@evil.example"
 
 
+@pytest.mark.fault("E5")
 @pytest.mark.parametrize(
     "header",
     [
@@ -71,6 +73,7 @@ def test_a_display_name_with_an_address_in_it_is_a_plain_name(header):
     assert "xiaoming@example.cn" in parsed.from_name  # shown as the name it is, not read as an address
 
 
+@pytest.mark.fault("E5")
 @pytest.mark.parametrize(
     ("header", "problem"),
     [
@@ -98,6 +101,7 @@ def test_a_from_naming_several_senders_credits_none_of_them(mailbox, header, pro
     assert OutboxMail.objects.count() == 1  # her auto-reply only: nothing sent to either address
 
 
+@pytest.mark.fault("E6")
 def test_a_very_long_from_header_follows_the_same_rule():
     """Past a few thousand characters (FAULTS E6: 100 kB header lines) the header is read by one
     parser only: one mailbox is credited, several credit nobody, as for a short header."""
@@ -131,6 +135,7 @@ def test_several_from_addresses_show_in_the_failed_view_and_a_reprocess_credits_
     assert Ticket.objects.get().customer.email == "lilei@example.cn"  # the Sender, as RFC 5322 says
 
 
+@pytest.mark.fault("E5")
 def test_reply_to_sender_and_cc_take_the_address_never_the_decoded_name(mailbox):
     raw = raw_mail(
         sender="客户 <customer@example.cn>",
@@ -148,6 +153,7 @@ def test_reply_to_sender_and_cc_take_the_address_never_the_decoded_name(mailbox)
     assert list(Follower.objects.values_list("email", flat=True)) == ["colleague@example.cn"]
 
 
+@pytest.mark.fault("E7")
 def test_a_too_large_mail_is_bounced_to_its_real_address_not_the_one_in_its_display_name(mailbox):
     """The row stored before parsing reads its sender the same way: the polite "too large" note
     goes to the attacker, never to the customer named in the display name."""
@@ -179,6 +185,7 @@ def _dsn(recipient: str, original: str, *, message_id: str = "<dsn-x@mx.evil.exa
     ).encode()
 
 
+@pytest.mark.fault("E3")
 def test_a_forged_bounce_for_mail_kefu_never_sent_marks_no_address(client, mailbox, agent_li):
     hers = _victim_ticket(mailbox)
     Ticket.objects.filter(pk=hers.pk).update(assignee=agent_li)
@@ -196,6 +203,7 @@ def test_a_forged_bounce_for_mail_kefu_never_sent_marks_no_address(client, mailb
     assert 'data-testid="mail-panel"' in page and "is undeliverable" not in page
 
 
+@pytest.mark.fault("E3")
 def test_a_bounce_quoting_a_real_mail_of_ours_for_someone_else_marks_no_address(mailbox):
     """The attacker got an auto-reply of their own (a real Message-ID of ours) and quotes it in a
     forged bounce naming the customer: she was not a recipient of that mail, so nothing is marked."""
@@ -214,6 +222,7 @@ def test_a_bounce_quoting_a_real_mail_of_ours_for_someone_else_marks_no_address(
     assert theirs.state != "failed"
 
 
+@pytest.mark.fault("E3")
 def test_a_real_bounce_found_by_in_reply_to_marks_the_recipient(mailbox):
     """A bounce without the original's headers still counts when its In-Reply-To is a mail we sent."""
     _victim_ticket(mailbox)
@@ -231,6 +240,7 @@ def test_a_real_bounce_found_by_in_reply_to_marks_the_recipient(mailbox):
 # --------------------------------------------------------------------------- Message-ID reuse
 
 
+@pytest.mark.fault("E4")
 def test_a_different_mail_reusing_a_message_id_is_kept_in_failed_mail_and_can_be_imported(
     client, mailbox, lead_zhao
 ):
@@ -292,6 +302,7 @@ def test_the_reasons_are_written_in_the_install_language(settings, mailbox):
     assert outcome.reason.startswith("发件人（From）头含有 2 个地址（a@example.cn, b@example.cn）")
 
 
+@pytest.mark.fault("E4")
 def test_a_different_mail_with_the_message_id_of_one_written_meanwhile_is_not_a_duplicate(mailbox):
     """Two mails with one Message-ID delivered at the same moment: both were decided before either
     was written (the SMTP receiver's threads, two IMAP pollers); the second to write is kept in

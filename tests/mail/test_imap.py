@@ -53,6 +53,7 @@ def server_state(dovecot, folder="INBOX"):
         return [(m.uid, m.flags) for m in client.fetch(mark_seen=False, headers_only=True)]
 
 
+@pytest.mark.fault("E4")
 @pytest.mark.django_db
 def test_poll_imports_flags_after_commit_and_never_twice(dovecot, imap_box):
     deliver(
@@ -71,6 +72,7 @@ def test_poll_imports_flags_after_commit_and_never_twice(dovecot, imap_box):
     assert Ticket.objects.count() == 3
 
 
+@pytest.mark.fault("E4", "B1")
 @pytest.mark.django_db
 def test_worker_killed_after_commit_before_flag_gives_no_duplicate(dovecot, imap_box):
     deliver(dovecot, raw_mail(message_id="<k1@example.cn>"))
@@ -92,6 +94,7 @@ def test_worker_killed_after_commit_before_flag_gives_no_duplicate(dovecot, imap
     assert all("\\Seen" in flags for _uid, flags in server_state(dovecot))
 
 
+@pytest.mark.fault("E4", "B1")
 @pytest.mark.django_db
 def test_killed_before_commit_leaves_mail_on_server_and_next_poll_imports(dovecot, imap_box):
     deliver(dovecot, raw_mail(message_id="<b1@example.cn>"))
@@ -110,6 +113,7 @@ def test_killed_before_commit_leaves_mail_on_server_and_next_poll_imports(doveco
     assert Ticket.objects.count() == 1
 
 
+@pytest.mark.fault("E7")
 @pytest.mark.django_db
 def test_move_action_and_too_large_mail_not_downloaded(dovecot, imap_box):
     Mailbox.objects.filter(pk=imap_box.pk).update(
@@ -147,6 +151,7 @@ def test_stored_password_is_encrypted_and_used(dovecot, imap_box):
     assert "AUTHENTICATIONFAILED" in imap_box.last_error or "failed" in imap_box.last_error.lower()
 
 
+@pytest.mark.fault("B5")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_polls_of_one_mailbox_run_once(dovecot, imap_box):
     deliver(dovecot, *[raw_mail(message_id=f"<c{i}@example.cn>", subject=f"并发 {i}") for i in range(3)])

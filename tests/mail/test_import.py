@@ -55,6 +55,7 @@ def run(*args: str) -> list[dict]:
     return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
 
 
+@pytest.mark.fault("E1")
 def test_dry_run_json_lines_for_eml_mbox_and_maildir_write_nothing(tmp_path):
     eml = tmp_path / "one.eml"
     eml.write_bytes(raw_mail(message_id="<a@example.cn>"))
@@ -86,6 +87,7 @@ def test_dry_run_json_lines_for_eml_mbox_and_maildir_write_nothing(tmp_path):
     assert not InboundMail.objects.exists() and not Ticket.objects.exists()
 
 
+@pytest.mark.fault("E4")
 def test_import_writes_once_and_sends_no_auto_replies(tmp_path, mailbox):
     path = tmp_path / "archive.mbox"
     box = mailboxes.mbox(str(path))
@@ -117,6 +119,7 @@ def _squash(text: str) -> str:
     return "".join(text.replace("\x00", "").split())
 
 
+@pytest.mark.fault("E6", "E8")
 @pytest.mark.skipif(not CORPUS, reason="the shared mail corpus is not on this machine")
 def test_corpus_every_message_dry_run_no_exception_nothing_lost():
     lines = run("--dry-run", "--json", *CORPUS)
@@ -179,6 +182,7 @@ def test_corpus_every_message_dry_run_no_exception_nothing_lost():
     assert lost == []
 
 
+@pytest.mark.fault("E4", "B1")
 def test_batched_import_crash_mid_batch_loses_nothing_and_rerun_gives_the_same_result(tmp_path, mailbox):
     mails = [
         (f"archive:{i}", raw_mail(message_id=f"<batch{i}@example.cn>", subject=f"批次 {i}")) for i in range(5)
@@ -319,6 +323,7 @@ def test_batched_writes_skip_what_a_savepoint_rolled_back(mailbox):
     assert _matches("新的工单") == {live.ticket_id}
 
 
+@pytest.mark.fault("E6")
 def test_a_failing_mail_in_a_batch_is_quarantined_and_the_next_mail_of_its_new_sender_still_works(
     mailbox, monkeypatch
 ):
@@ -354,6 +359,7 @@ def test_a_failing_mail_in_a_batch_is_quarantined_and_the_next_mail_of_its_new_s
     assert Ticket.objects.count() == 2 and Customer.objects.filter(email="first@newcomer.cn").count() == 1
 
 
+@pytest.mark.fault("E9")
 def test_a_mail_html_is_sanitised_once_for_its_ticket_as_the_two_passes_did_before(mailbox):
     html = (
         '<div><font color="red">加急</font><center>订单 8899</center><table><tr>'
@@ -373,6 +379,7 @@ def test_a_mail_html_is_sanitised_once_for_its_ticket_as_the_two_passes_did_befo
     assert "<center>" in parse(raw).html
 
 
+@pytest.mark.fault("E6")
 def test_a_mail_that_takes_too_long_to_parse_is_quarantined_and_the_import_goes_on(
     mailbox, settings, monkeypatch
 ):

@@ -23,6 +23,7 @@ def parsed(raw: bytes):
     return message_from_bytes(raw, policy=policy.default)
 
 
+@pytest.mark.fault("E2")
 def test_full_conversation_in_the_customers_thread(
     mailbox, smtp_sink, agent_li, django_capture_on_commit_callbacks
 ):
@@ -62,6 +63,7 @@ def test_full_conversation_in_the_customers_thread(
     assert ticket.messages.count() == 3
 
 
+@pytest.mark.fault("B4")
 def test_4xx_is_retried_with_back_off_then_sent_once(
     mailbox, smtp_sink, agent_li, django_capture_on_commit_callbacks
 ):
@@ -89,6 +91,7 @@ def test_4xx_is_retried_with_back_off_then_sent_once(
     assert parsed(smtp_sink.received[0])["Message-ID"] == f"<{row.message_id}>"
 
 
+@pytest.mark.fault("B4")
 def test_5xx_is_final_shown_on_ticket_and_agent_notified(
     mailbox, smtp_sink, agent_li, client, django_capture_on_commit_callbacks
 ):
@@ -108,6 +111,7 @@ def test_5xx_is_final_shown_on_ticket_and_agent_notified(
     assert 'data-testid="outbox-failed"' in page and "550 5.1.1 User unknown" in page
 
 
+@pytest.mark.fault("B4")
 def test_smtp_down_is_retried_not_lost(mailbox, settings, agent_li, django_capture_on_commit_callbacks):
     from .servers import free_port
 
@@ -131,6 +135,7 @@ def test_replies_on_non_email_tickets_send_nothing(
     assert not OutboxMail.objects.exists()
 
 
+@pytest.mark.fault("E2")
 def test_auto_reply_caps_per_ticket(mailbox):
     ingest(raw_mail(), mailbox=mailbox, source="t")
     ticket = Ticket.objects.get()
@@ -143,6 +148,7 @@ def test_auto_reply_caps_per_ticket(mailbox):
     )
 
 
+@pytest.mark.fault("E2")
 def test_a_flood_from_many_senders_stops_automatic_mail_at_the_install_wide_cap(
     mailbox, settings, admin_user
 ):
@@ -165,6 +171,7 @@ def test_a_flood_from_many_senders_stops_automatic_mail_at_the_install_wide_cap(
     assert OutboxMail.objects.filter(kind=OutboxKind.AUTO_REPLY, to="sender9@example.cn").exists()
 
 
+@pytest.mark.fault("B1")
 def test_a_claimed_mail_is_not_sent_by_a_second_worker(mailbox, smtp_sink):
     ingest(raw_mail(), mailbox=mailbox, source="t")
     row = OutboxMail.objects.get()

@@ -46,6 +46,7 @@ def wait_for(condition, timeout=10.0):
     return False
 
 
+@pytest.mark.fault("E4", "E7")
 def test_mail_from_a_real_client_becomes_a_ticket(receiver, team_aftersales):
     with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
         client.ehlo()
@@ -65,6 +66,7 @@ def test_mail_from_a_real_client_becomes_a_ticket(receiver, team_aftersales):
     assert wait_for(lambda: Ticket.objects.count() == 1)
 
 
+@pytest.mark.fault("E7")
 def test_too_large_gets_552_and_unknown_recipient_550(receiver):
     big = raw_mail(body="大" * (1024 * 1024))
     with smtplib.SMTP("127.0.0.1", receiver, timeout=10) as client:
@@ -84,6 +86,7 @@ def test_plus_address_recipient_reaches_its_mailbox(receiver):
     assert InboundMail.objects.filter(mailbox__address=ADDRESS).count() == 1
 
 
+@pytest.mark.fault("E2")
 def test_done_when_real_client_to_receiver_auto_reply_agent_answer_customer_answer(
     receiver, smtp_sink, team_aftersales, agent_li
 ):
@@ -110,6 +113,7 @@ def test_done_when_real_client_to_receiver_auto_reply_agent_answer_customer_answ
     assert Ticket.objects.count() == 1 and len(smtp_sink.received) == 2  # no auto-reply to a follow-up
 
 
+@pytest.mark.fault("E6")
 def test_the_parse_time_limit_holds_in_the_receiver_threads(receiver, settings, monkeypatch):
     """The receiver parses in worker threads, where no timer signal reaches: a mail that would
     take forever to parse is parsed in a parsing process, quarantined at the limit, and the

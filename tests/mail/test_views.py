@@ -16,6 +16,7 @@ from .mails import raw_mail
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.fault("E6")
 def test_failed_mail_view_and_reprocess_after_a_fix(client, mailbox, lead_zhao, agent_li):
     mailbox.max_message_bytes = 2000
     mailbox.save()
@@ -39,6 +40,7 @@ def test_failed_mail_view_and_reprocess_after_a_fix(client, mailbox, lead_zhao, 
     assert Ticket.objects.count() == 1
 
 
+@pytest.mark.fault("E9", "A2", "F1", "F2")
 def test_original_mail_blocks_remote_images_until_asked_and_is_access_checked(
     client, mailbox, agent_li, agent_tech
 ):

@@ -60,6 +60,7 @@ def test_anonymous_landing_offers_request_login_signup_and_hotline(client, setti
         assert reverse(name) in html
 
 
+@pytest.mark.fault("F2")
 def test_sign_up_log_in_by_email_submit_with_attachment_and_see_it_listed(client, db, mailoutbox):
     page = client.post(reverse("portal:signup"), {"name": "王小红", "email": "xiaohong@example.cn"})
     assert page.status_code == 200 and "Check your mailbox" in page.content.decode()
@@ -96,6 +97,7 @@ def test_sign_up_log_in_by_email_submit_with_attachment_and_see_it_listed(client
     assert "Received" in listing  # the customer's word for "new"
 
 
+@pytest.mark.fault("A2", "F1")
 def test_another_customers_ticket_and_attachment_are_404(client, customer_x, customer_y):
     client.force_login(customer_x.user)
     submit(client, subject="张小明的订单", files=[pdf()])
@@ -112,6 +114,7 @@ def test_another_customers_ticket_and_attachment_are_404(client, customer_x, cus
     assert ticket.status == Status.NEW and ticket.messages.count() == 1
 
 
+@pytest.mark.fault("F1")
 def test_customer_never_sees_internal_notes(x_client, customer_x, agent_li, make_ticket):
     ticket = make_ticket(customer_x)
     note = services.add_note(
@@ -182,6 +185,7 @@ def test_double_submit_with_the_same_form_token_creates_one_ticket(x_client):
     assert first.url == second.url
 
 
+@pytest.mark.fault("F4")
 def test_forbidden_attachment_is_rejected_with_a_message_and_the_ticket_saved(x_client):
     virus = SimpleUploadedFile("setup.exe", b"MZ\x90\x00evil", content_type="application/octet-stream")
     page = submit(x_client, subject="安装包打不开", files=[virus, pdf("ok.pdf")])
@@ -191,6 +195,7 @@ def test_forbidden_attachment_is_rejected_with_a_message_and_the_ticket_saved(x_
     assert list(ticket.attachments.values_list("filename", flat=True)) == ["ok.pdf"]
 
 
+@pytest.mark.fault("F4")
 def test_oversized_attachment_is_rejected_with_a_message_and_the_ticket_saved(x_client, settings):
     settings.KEFU_ATTACHMENT_MAX_BYTES = 1000
     page = submit(
@@ -202,6 +207,7 @@ def test_oversized_attachment_is_rejected_with_a_message_and_the_ticket_saved(x_
     assert list(ticket.attachments.values_list("filename", flat=True)) == ["small.pdf"]
 
 
+@pytest.mark.fault("U1")
 def test_script_in_subject_and_body_is_shown_escaped(x_client):
     page = submit(
         x_client, subject="<script>alert('s')</script>", description="<script>alert('b')</script><b>x</b>"
@@ -223,6 +229,7 @@ def test_missing_fields_get_form_errors(x_client):
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.fault("X3")
 def test_staff_and_anonymous_stay_out_of_portal_pages(client, agent_li, customer_x, make_ticket):
     ticket = make_ticket(customer_x)
     url = reverse("portal:ticket", args=[ticket.pk])

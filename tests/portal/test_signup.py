@@ -38,6 +38,7 @@ def sign_up(client, email: str, name: str = "某人"):
     return client.post(reverse("portal:signup"), {"name": name, "email": email})
 
 
+@pytest.mark.fault("E2", "X1", "X3")
 def test_typing_a_customers_address_shows_nothing_of_theirs(client, earlier_mail_ticket, mailoutbox):
     page = sign_up(client, "old@example.cn", name="陌生人")
     assert page.status_code == 200
@@ -52,6 +53,7 @@ def test_typing_a_customers_address_shows_nothing_of_theirs(client, earlier_mail
     assert mailoutbox[0].extra_headers["Auto-Submitted"] == "auto-generated"
 
 
+@pytest.mark.fault("X3")
 def test_the_mailbox_owner_finishes_and_sees_the_earlier_tickets(client, earlier_mail_ticket, mailoutbox):
     sign_up(client, "old@example.cn", name="老顾客")
     owner = Client()
@@ -70,6 +72,7 @@ def test_the_mailbox_owner_finishes_and_sees_the_earlier_tickets(client, earlier
     )
 
 
+@pytest.mark.fault("X2")
 def test_a_link_works_once(client, earlier_mail_ticket, mailoutbox):
     sign_up(client, "old@example.cn")
     path = link_in(mailoutbox[-1])
@@ -80,6 +83,7 @@ def test_a_link_works_once(client, earlier_mail_ticket, mailoutbox):
     assert User.objects.get(email="old@example.cn").check_password("fapiao-2024x")
 
 
+@pytest.mark.fault("X2")
 def test_a_forged_or_mangled_link_is_refused(client, mailoutbox):
     sign_up(client, "new@example.cn")
     path = link_in(mailoutbox[-1])
@@ -91,6 +95,7 @@ def test_a_forged_or_mangled_link_is_refused(client, mailoutbox):
     assert not User.objects.filter(email__in=["new@example.cn", "victim@example.cn"]).exists()
 
 
+@pytest.mark.fault("X1")
 def test_an_address_with_an_account_gets_the_same_answer_and_a_note_instead_of_a_link(
     client, customer_x, mailoutbox
 ):
@@ -117,6 +122,7 @@ def test_an_address_with_an_account_gets_the_same_answer_and_a_note_instead_of_a
     assert User.objects.filter(email__iexact=customer_x.user.email).count() == 1
 
 
+@pytest.mark.fault("X1")
 def test_mails_to_one_address_are_capped(client, mailoutbox):
     for _ in range(6):
         assert sign_up(client, "flood@example.cn").status_code == 200
@@ -132,6 +138,7 @@ def test_a_weak_or_mistyped_password_is_refused_on_the_links_page(client, mailou
     assert not User.objects.filter(email="a@example.cn").exists()
 
 
+@pytest.mark.fault("B4")
 def test_a_mail_server_that_is_down_is_said_plainly(client, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
@@ -140,6 +147,7 @@ def test_a_mail_server_that_is_down_is_said_plainly(client, settings):
     assert "We could not send the mail just now" in page.content.decode()
 
 
+@pytest.mark.fault("X2")
 @pytest.mark.django_db(transaction=True)
 def test_one_link_used_twice_at_once_makes_one_account(mailoutbox):
     """Real threads with their own connections. On PostgreSQL they run at once; SQLite's in-memory test

@@ -52,6 +52,7 @@ def test_a_supervisor_adds_changes_and_deletes_a_keyword_rule(as_lead, warehouse
     assert as_lead.get(f"{KW}/{rule_id}").json() == {"code": "not_found", "message": "No such keyword rule."}
 
 
+@pytest.mark.fault("A1")
 def test_a_bad_keyword_rule_is_refused_with_code_message_and_field(as_lead):
     unknown_field = as_lead.post(
         KW, {"keywords": ["发票"], "field": "colour", "value": "red"}, content_type="application/json"
@@ -88,6 +89,7 @@ def test_a_bad_keyword_rule_is_refused_with_code_message_and_field(as_lead):
     assert KeywordRule.objects.count() == 1
 
 
+@pytest.mark.fault("A2")
 def test_agents_read_but_do_not_edit_and_customers_see_nothing(client, agent_li, customer_x, invoice_rule):
     client.force_login(agent_li)
     assert [r["value"] for r in client.get(KW).json()] == ["财务"]

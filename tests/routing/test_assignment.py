@@ -185,6 +185,7 @@ def test_a_waiting_ticket_goes_to_the_agent_who_comes_online(
     assert AgentLoad.objects.get(agent=agent_li, day=today()).assigned == 1  # it counts against the cap
 
 
+@pytest.mark.fault("B5")
 def test_the_periodic_retry_logs_nobody_available_once_and_leaves_deliberate_unassigns_alone(
     agent_li, agent_wang, customer_x, customer_y, route, team_aftersales
 ):

@@ -73,6 +73,7 @@ def _assign(ticket_id):
     auto_assign(Ticket.objects.get(pk=ticket_id))
 
 
+@pytest.mark.fault("B5")
 @pytest.mark.django_db(transaction=True)
 def test_parallel_workers_never_exceed_the_daily_cap():
     team = TeamFactory(name="售后服务")
@@ -90,6 +91,7 @@ def test_parallel_workers_never_exceed_the_daily_cap():
     assert AssignmentLog.objects.filter(reason="unassigned").count() == 5
 
 
+@pytest.mark.fault("B5", "D1")
 @pytest.mark.django_db(transaction=True)
 def test_parallel_workers_on_one_ticket_assign_it_once():
     team = TeamFactory(name="售后服务")

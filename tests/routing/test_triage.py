@@ -165,6 +165,7 @@ def test_a_suggestion_offers_the_next_likeliest_values_and_an_agent_picks_one(
     assert TriagePrediction.objects.get(pk=prediction.pk).state == SuggestionState.ACCEPTED
 
 
+@pytest.mark.fault("A2")
 def test_suggestion_of_someone_elses_ticket_is_404(
     lead_zhao, agent_tech, customer_x, route, client, team_aftersales
 ):
@@ -226,6 +227,7 @@ def test_untrained_field_and_broken_model_still_route_the_ticket(
     assert ticket.assignee == agent_li  # routed by the assignment rules anyway
 
 
+@pytest.mark.fault("B5")
 def test_nightly_retrain_runs_once_when_started_twice(db):
     from kefu.routing.models import RetrainRun
     from kefu.routing.tasks import retrain_nightly

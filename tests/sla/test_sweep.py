@@ -99,6 +99,7 @@ def test_the_celery_task_runs_the_sweep(escalating, opened):
     assert tasks.sweep.delay().get() == {"warned": 1, "breached": 0}
 
 
+@pytest.mark.fault("B5")
 @pytest.mark.django_db(transaction=True)
 def test_three_workers_sweeping_at_once_escalate_once(escalating, make_ticket, customer_x, lead_zhao, senior):
     """FAULTS B5: three workers start the sweep in the same minute (threads, real DB connections)."""

@@ -148,6 +148,7 @@ def test_acknowledgement_targets_are_per_channel(opened):
     assert Metric.ACKNOWLEDGEMENT not in timers(opened())
 
 
+@pytest.mark.fault("B1")
 @pytest.mark.parametrize("kind", ["created", "replied"])
 def test_the_handler_is_idempotent(clock_policy, opened, kind, agent_li):
     from kefu.sla.timers import on_event

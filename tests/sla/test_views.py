@@ -186,6 +186,7 @@ def test_the_demo_is_idempotent(db, team_aftersales, make_ticket, customer_x, ag
     }
 
 
+@pytest.mark.fault("A2")
 def test_the_api_lists_a_tickets_timers_and_hides_others(
     clock_policy, opened, client, agent_li, agent_tech, team_aftersales
 ):

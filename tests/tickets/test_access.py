@@ -20,6 +20,7 @@ def sees(user, ticket) -> bool:
         return False
 
 
+@pytest.mark.fault("A2")
 def test_persona_matrix(
     aftersales_ticket,
     agent_li,
@@ -41,6 +42,7 @@ def test_persona_matrix(
     assert not sees(dept_chen, t)  # not shared with the warehouse yet
 
 
+@pytest.mark.fault("A2")
 def test_missing_and_foreign_look_the_same(aftersales_ticket, customer_y):
     with pytest.raises(TicketNotFound) as foreign:
         selectors.access_ticket(customer_y.user, aftersales_ticket.pk)
@@ -49,6 +51,7 @@ def test_missing_and_foreign_look_the_same(aftersales_ticket, customer_y):
     assert foreign.value.as_dict() == missing.value.as_dict()
 
 
+@pytest.mark.fault("D2")
 def test_department_sees_only_what_is_shared(
     aftersales_ticket, dept_chen, warehouse, agent_li, customer_x, make_ticket
 ):
@@ -88,12 +91,14 @@ def test_organisation_sharing(customer_x, make_ticket, db):
     assert colleague.pk != customer_x.pk
 
 
+@pytest.mark.fault("A2")
 def test_role_downgrade_loses_access_at_once(aftersales_ticket, agent_li):
     assert sees(agent_li, aftersales_ticket)
     change_role(agent_li, role="customer", by=agent_li)
     assert not sees(agent_li, aftersales_ticket)
 
 
+@pytest.mark.fault("A2")
 def test_inactive_or_anonymous_see_nothing(aftersales_ticket, agent_li):
     from django.contrib.auth.models import AnonymousUser
 

@@ -59,10 +59,12 @@ def test_queue_shows_each_agent_their_teams_tickets(ticket_a, ticket_b, agent_li
     assert ticket_a.subject in lead and ticket_b.subject in lead
 
 
+@pytest.mark.fault("A2")
 def test_agent_of_another_team_gets_404_on_the_ticket(ticket_a, agent_tech):
     assert client_for(agent_tech).get(ticket_url(ticket_a)).status_code == 404
 
 
+@pytest.mark.fault("D2")
 def test_department_member_sees_only_shared_tickets_and_may_only_note(
     ticket_a, ticket_b, dept_chen, warehouse, agent_li
 ):
@@ -91,6 +93,7 @@ def test_department_member_sees_only_shared_tickets_and_may_only_note(
     assert not ticket_a.messages.filter(author=dept_chen, kind=MessageKind.PUBLIC).exists()
 
 
+@pytest.mark.fault("A2")
 def test_customers_and_strangers_are_kept_out(ticket_a, customer_x):
     customer = client_for(customer_x.user)
     assert customer.get("/agent/").url == "/portal/"
@@ -189,6 +192,7 @@ def test_search_ranks_and_highlights(make_ticket, customer_x, team_aftersales, a
     )
 
 
+@pytest.mark.fault("U1")
 def test_search_escapes_what_it_shows(make_ticket, customer_x, team_aftersales, agent_li):
     make_ticket(customer_x, subject="<script>alert(1)</script> 发票问题", team=team_aftersales)
     body = page(client_for(agent_li).get("/agent/search/?q=发票"))
@@ -213,6 +217,7 @@ def test_ticket_page_shows_conversation_notes_customer_and_history(
     assert "王芳" in history and "Priority" in history and "High" in history
 
 
+@pytest.mark.fault("F1", "F2")
 def test_reply_note_and_attachment_flow(ticket_a, agent_li, customer_y):
     li = client_for(agent_li)
     sent = li.post(
@@ -276,6 +281,7 @@ def test_empty_reply_is_refused_with_a_message(ticket_a, agent_li):
     assert ticket_a.messages.count() == 1
 
 
+@pytest.mark.fault("D1")
 def test_stale_save_shows_the_conflict_banner_and_overwrites_nothing(ticket_a, agent_li, agent_wang):
     li = client_for(agent_li)
     form_version = li.get(ticket_url(ticket_a)).context["ticket"].version
@@ -383,6 +389,7 @@ def test_presence_shows_who_else_is_viewing_and_replying(ticket_a, agent_li, age
     assert "李娜" in page(wang.post(ticket_url(ticket_a, "agent:presence"), {"replying": "1"}))
 
 
+@pytest.mark.fault("A2")
 def test_presence_heartbeat_needs_access(ticket_a, agent_tech):
     assert client_for(agent_tech).post(ticket_url(ticket_a, "agent:presence")).status_code == 404
 
@@ -408,6 +415,7 @@ def test_keyboard_shortcuts_are_wired(ticket_a, agent_li):
         assert key in script
 
 
+@pytest.mark.fault("U2")
 def test_get_never_changes_state(ticket_a, agent_li):
     li = client_for(agent_li)
     for name in ("agent:assign_me", "agent:update", "agent:reply", "agent:merge"):
@@ -416,12 +424,14 @@ def test_get_never_changes_state(ticket_a, agent_li):
     assert ticket_a.assignee is None
 
 
+@pytest.mark.fault("U2")
 def test_post_without_csrf_token_is_refused(ticket_a, agent_li):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(agent_li)
     assert strict.post(ticket_url(ticket_a, "agent:assign_me"), {"version": 1}).status_code == 403
 
 
+@pytest.mark.fault("X2")
 def test_inactive_agent_is_out(ticket_a, team_aftersales):
     gone = UserFactory(username="gone", role=Role.AGENT, teams=[team_aftersales], is_active=False)
     client = Client()

@@ -44,6 +44,7 @@ def hostile_tickets(make_ticket, lead_zhao):
     return made
 
 
+@pytest.mark.fault("D3")
 def test_a_supervisor_exports_the_view_with_its_filters_as_csv(
     make_ticket, customer_x, customer_y, lead_zhao
 ):
@@ -69,6 +70,7 @@ def test_a_supervisor_exports_the_view_with_its_filters_as_csv(
     }
 
 
+@pytest.mark.fault("D3")
 def test_formula_like_text_is_inert_in_csv_and_excel(hostile_tickets, lead_zhao):
     browser = signed_in(lead_zhao)
     _header, *rows = csv_rows(browser.post(EXPORT, {"format": "csv"}))
@@ -84,6 +86,7 @@ def test_formula_like_text_is_inert_in_csv_and_excel(hostile_tickets, lead_zhao)
     assert all(cell.value.startswith("'") for cell in cells if cell.column == 2)
 
 
+@pytest.mark.fault("D3")
 def test_a_leading_tab_or_carriage_return_is_neutralised_too():
     # Intake trims subjects and names; a field written another way (a tag, an API value) may keep them.
     assert exports.safe_cell("\tTAB") == "'\tTAB" and exports.safe_cell("\rCR") == "'\rCR"
@@ -100,6 +103,7 @@ def test_excel_export_reads_back_in_chinese_for_a_chinese_supervisor(make_ticket
     assert row[:3] == [ticket.number, "发票抬头写错了", customer_x.name]
 
 
+@pytest.mark.fault("A2", "D2")
 @pytest.mark.parametrize("persona", ["agent_li", "dept_chen"])
 def test_agents_and_departments_may_not_export(persona, request, make_ticket, customer_x):
     make_ticket(customer_x)
@@ -109,6 +113,7 @@ def test_agents_and_departments_may_not_export(persona, request, make_ticket, cu
     assert not AuditEntry.objects.exists()
 
 
+@pytest.mark.fault("A2", "U2", "D2")
 def test_customers_and_strangers_get_nothing(client, customer_x, make_ticket):
     make_ticket(customer_x)
     assert client.post(EXPORT, {"format": "csv"}).status_code == 302  # to the login page
@@ -176,6 +181,7 @@ DISGUISED = [
 ]
 
 
+@pytest.mark.fault("D3")
 def test_formulas_behind_spaces_invisible_characters_or_full_width_signs_are_inert(
     make_ticket, customer_x, lead_zhao
 ):
@@ -196,6 +202,7 @@ def test_formulas_behind_spaces_invisible_characters_or_full_width_signs_are_ine
     assert sorted(cell.value for cell in subjects) == read_back
 
 
+@pytest.mark.fault("D3")
 def test_ordinary_text_keeps_its_first_character():
     for text in ("订单 -2", " 订单", "\u200b订单", "ＡＢＣ", "", "   ", "email@example.cn", "3-2"):
         assert exports.safe_cell(text) == text

@@ -85,6 +85,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.fault("F3")
 @pytest.mark.parametrize(("sent", "shown"), HOSTILE, ids=[repr(s)[:24] for s, _ in HOSTILE])
 def test_a_hostile_or_chinese_name_is_shown_and_downloaded_safely_and_never_stored(
     ticket, agent_li, sent, shown
@@ -103,6 +104,7 @@ def test_a_hostile_or_chinese_name_is_shown_and_downloaded_safely_and_never_stor
     assert b"".join(response.streaming_content) == b"%PDF-1.4 1"
 
 
+@pytest.mark.fault("F3")
 def test_the_chinese_name_downloads_exactly_with_an_ascii_fallback(ticket, agent_li, customer_x):
     posted = services.reply(ticket, body="发票", by=agent_li, attachments=[Upload(CJK, b"%PDF-1.4 cjk")])
     attachment = posted.message.attachments.get()
@@ -115,6 +117,7 @@ def test_the_chinese_name_downloads_exactly_with_an_ascii_fallback(ticket, agent
         assert ascii_fallback(header) == "attachment.pdf"  # for clients that ignore filename*
 
 
+@pytest.mark.fault("F3")
 def test_a_right_to_left_override_cannot_disguise_an_executable(ticket, agent_li):
     posted = services.reply(
         ticket, body="照片", by=agent_li, attachments=[Upload("照片\u202egpj.exe", b"%PDF not really")]
@@ -124,6 +127,7 @@ def test_a_right_to_left_override_cannot_disguise_an_executable(ticket, agent_li
     assert not any(ch in posted.rejected[0] for ch in BIDI)
 
 
+@pytest.mark.fault("F3")
 def test_a_300_character_name_is_capped_keeping_its_start_and_extension(ticket, agent_li):
     sent = "很长的文件名" * 50 + ".pdf"
     posted = services.reply(ticket, body="长", by=agent_li, attachments=[Upload(sent, b"%PDF-1.4 long")])
@@ -133,6 +137,7 @@ def test_a_300_character_name_is_capped_keeping_its_start_and_extension(ticket, 
     assert_stored_under_a_key(attachment, sent)
 
 
+@pytest.mark.fault("F3")
 @given(st.text(max_size=300))
 def test_any_name_comes_out_safe_and_cleaning_twice_changes_nothing(name):
     clean = clean_filename(name)
@@ -150,6 +155,7 @@ def _exact(attachment: Attachment, sent: str) -> None:
     assert_stored_under_a_key(attachment, sent)
 
 
+@pytest.mark.fault("F3")
 def test_the_agent_reply_form_keeps_the_chinese_name(ticket, agent_li):
     li = Client()
     li.force_login(agent_li)
@@ -164,6 +170,7 @@ def test_the_agent_reply_form_keeps_the_chinese_name(ticket, agent_li):
     assert CJK in page
 
 
+@pytest.mark.fault("F3")
 def test_the_portal_request_and_reply_keep_the_chinese_name(customer_x):
     client = Client()
     client.force_login(customer_x.user)
@@ -197,6 +204,7 @@ def test_the_portal_request_and_reply_keep_the_chinese_name(customer_x):
     assert disposition_name(header) == reply_name
 
 
+@pytest.mark.fault("F3")
 def test_the_contact_form_keeps_the_chinese_name(client):
     page = client.get(reverse("contact:form")).content.decode()
     token = re.search(r'name="token" value="([0-9a-f]{32})"', page).group(1)
@@ -215,6 +223,7 @@ def test_the_contact_form_keeps_the_chinese_name(client):
     _exact(Ticket.objects.get(subject="发票没收到").attachments.get(), CJK)
 
 
+@pytest.mark.fault("F3")
 def test_a_mailed_attachment_keeps_its_chinese_name(team_aftersales, lead_zhao):
     mailbox = Mailbox.objects.create(name="客服", address="service@yunshan.example", team=team_aftersales)
     mail = EmailMessage()

@@ -34,6 +34,7 @@ def replies(ticket, body=REPLY):
     return ticket.messages.filter(kind=MessageKind.PUBLIC, from_customer=False, body_text=body)
 
 
+@pytest.mark.fault("D1")
 def test_the_same_reply_form_posted_twice_makes_one_reply(ticket_a, agent_li):
     li = browser(agent_li)
     token = form_token(li, ticket_a, "reply-form")
@@ -51,6 +52,7 @@ def test_the_same_reply_form_posted_twice_makes_one_reply(ticket_a, agent_li):
     assert shown.count(REPLY) == 1 and "Reply sent." in shown
 
 
+@pytest.mark.fault("D1")
 def test_the_same_note_form_posted_twice_makes_one_note(ticket_a, agent_li):
     li = browser(agent_li)
     token = form_token(li, ticket_a, "note-form")
@@ -70,6 +72,7 @@ def test_each_rendered_form_has_its_own_token(ticket_a, agent_li):
     assert replies(ticket_a).count() == 2
 
 
+@pytest.mark.fault("D1")
 def test_a_used_token_with_another_text_keeps_the_text_and_posts_nothing(ticket_a, agent_li):
     li = browser(agent_li)
     token = form_token(li, ticket_a, "reply-form")
@@ -104,6 +107,7 @@ def test_a_refused_post_does_not_use_up_the_token(ticket_a, agent_li):
     assert replies(ticket_a).count() == 1
 
 
+@pytest.mark.fault("D1")
 def test_another_agent_cannot_replay_a_token(ticket_a, agent_li, agent_wang):
     token = form_token(browser(agent_li), ticket_a, "reply-form")
     url = reverse("agent:reply", args=[ticket_a.pk])
@@ -112,6 +116,7 @@ def test_another_agent_cannot_replay_a_token(ticket_a, agent_li, agent_wang):
     assert sorted(replies(ticket_a).values_list("author__username", flat=True)) == ["agent_li", "agent_wang"]
 
 
+@pytest.mark.fault("D1")
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_posts_of_one_reply_form_make_one_reply(ticket_a, agent_li):
     token = form_token(browser(agent_li), ticket_a, "reply-form")
@@ -123,6 +128,7 @@ def test_ten_concurrent_posts_of_one_reply_form_make_one_reply(ticket_a, agent_l
     assert ticket_a.events.filter(kind=EventKind.REPLIED).count() == 1
 
 
+@pytest.mark.fault("D1")
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_posts_of_one_note_form_make_one_note(ticket_a, agent_li):
     token = form_token(browser(agent_li), ticket_a, "note-form")

@@ -46,6 +46,7 @@ def portal_sees_nothing_of_a(customer, ticket_a, ticket_b) -> None:
     assert client.get(reverse("portal:ticket", args=[ticket_a.pk])).status_code == 404
 
 
+@pytest.mark.fault("F1")
 def test_the_service_refuses_with_a_typed_error_naming_the_field(ticket_a, ticket_b, agent_li):
     with pytest.raises(MergeAcrossCustomers) as refused:
         services.merge(ticket_a, into=ticket_b, by=agent_li)

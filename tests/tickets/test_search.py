@@ -56,6 +56,7 @@ def test_all_terms_must_match(corpus, agent_li):
     assert selectors.search_tickets(agent_li, "退款 发票") == []
 
 
+@pytest.mark.fault("D2")
 def test_search_respects_access_and_internal_notes(corpus, customer_x, agent_li, agent_tech):
     services.add_note(corpus["refund_body"], body="内部：疑似恶意退款", by=agent_li)
     mine = {h.ticket.pk for h in selectors.search_tickets(customer_x.user, "发票")}
@@ -107,6 +108,7 @@ def test_narrowly_scoped_agents_still_find_their_old_matches(
     assert {h.ticket.pk for h in selectors.search_tickets(lead_zhao, "退款")} == {newer[-1].pk, newer[-2].pk}
 
 
+@pytest.mark.fault("D2")
 def test_customers_get_every_match_of_their_own_tickets_ranked(
     tiny_bounds, monkeypatch, customer_x, customer_y, make_ticket, lead_zhao
 ):
@@ -120,6 +122,7 @@ def test_customers_get_every_match_of_their_own_tickets_ranked(
     assert "<mark>退款</mark>" in hits[1].snippet_html
 
 
+@pytest.mark.fault("D2")
 def test_a_ticket_moved_to_another_team_is_found_by_its_new_team_only(
     tiny_bounds, customer_x, make_ticket, team_aftersales, team_tech, agent_li, agent_tech, lead_zhao
 ):
@@ -203,6 +206,7 @@ def test_newest_matches_are_found_across_id_blocks(
     assert [h.ticket.pk for h in selectors.search_tickets(agent_tech, "退款")] == [made["b"].pk, made["a"].pk]
 
 
+@pytest.mark.fault("D2")
 def test_a_ticket_whose_search_row_outlives_its_visibility_is_never_shown(
     tiny_bounds, customer_x, make_ticket, team_aftersales, agent_li, lead_zhao
 ):

@@ -28,6 +28,7 @@ def test_first_contact_owner_is_the_first_agent_who_replied_and_stays(ticket, ag
     assert ticket.first_response_at is not None
 
 
+@pytest.mark.fault("D1")
 def test_every_change_is_one_event_with_old_and_new(ticket, agent_li):
     services.update_ticket(ticket, by=agent_li, version=ticket.version, priority="high", type="after_sales")
     rows = list(ticket.events.filter(kind=EventKind.CHANGED).values_list("field", "old_value", "new_value"))
@@ -40,6 +41,7 @@ def test_every_change_is_one_event_with_old_and_new(ticket, agent_li):
     assert ticket.events.filter(kind=EventKind.CHANGED, field="priority").count() == 1
 
 
+@pytest.mark.fault("D1")
 def test_stale_edit_is_refused_with_who_and_when(ticket, agent_li, agent_wang):
     li_copy = Ticket.objects.get(pk=ticket.pk)
     wang_copy = Ticket.objects.get(pk=ticket.pk)
@@ -108,6 +110,7 @@ def test_link_and_parent(customer_x, make_ticket, agent_li):
         services.set_parent(a, parent=b, by=agent_li)
 
 
+@pytest.mark.fault("F3", "F4")
 def test_attachments_are_stored_and_bad_ones_rejected_while_the_reply_is_saved(ticket, agent_li, settings):
     settings.KEFU_ATTACHMENT_MAX_BYTES = 1000
     posted = services.reply(
@@ -128,6 +131,7 @@ def test_attachments_are_stored_and_bad_ones_rejected_while_the_reply_is_saved(t
     assert ticket.events.filter(kind=EventKind.ATTACHMENT_REJECTED).count() == 2
 
 
+@pytest.mark.fault("U1")
 def test_script_and_javascript_links_are_sanitised(ticket, agent_li):
     posted = services.reply(
         ticket,
