@@ -22,12 +22,12 @@ def test_same_key_same_body_replays_the_first_201_and_creates_nothing(api, custo
     assert IdempotencyRecord.objects.count() == 1
 
 
-def test_same_key_different_body_is_409(api, customer_x):
+def test_same_key_different_body_is_422(api, customer_x):
     api.post(customer_x.user, "/tickets", NEW, headers={"Idempotency-Key": "k-2"})
     other = api.post(
         customer_x.user, "/tickets", {**NEW, "body": "另一件事"}, headers={"Idempotency-Key": "k-2"}
     )
-    assert other.status_code == 409
+    assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
     assert other.json()["field"] == "Idempotency-Key"
     assert Ticket.objects.count() == 1

@@ -2,7 +2,7 @@
 
 With a key: the first successful answer is stored in `IdempotencyRecord` (scope = the caller,
 fingerprint = sha256 of method, path and body). A repeat with the same body gets the same
-status and body back and changes nothing; the same key with another body is a 409; a repeat
+status and body back and changes nothing; the same key with another body is a 422; a repeat
 that arrives while the first is still running waits briefly, then gets a 409 "in progress".
 The unique (scope, key) constraint makes sure only one of concurrent requests does the work.
 Failed requests (4xx) are not stored, so the client can fix the request and retry with the key.
@@ -83,7 +83,8 @@ def _replay(scope: str, key: str, print_: str) -> Result:
         if record is None:  # the first request failed and gave the key back
             raise _in_progress()
         if record.fingerprint != print_:
-            raise Conflict(
+            # 422 as the IETF Idempotency-Key draft and FAULTS A3 ask: the request is wrong, not racing
+            raise ValidationFailed(
                 _("This Idempotency-Key was already used with a different request."),
                 code="idempotency_key_reused",
                 field=HEADER,
