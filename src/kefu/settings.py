@@ -290,6 +290,9 @@ KEFU_AUTOMATION_EXPECTED_HOURS = env.int("KEFU_AUTOMATION_EXPECTED_HOURS", defau
 # Tests only: private addresses a webhook may call. Deliberately not read from the environment,
 # so no deployment can switch the SSRF guard off by configuration.
 KEFU_WEBHOOK_ALLOWED_PRIVATE_IPS: list[str] = []
+# The longest one webhook attempt may take (connect + send + the whole answer); past it the
+# attempt is cut, recorded as "deadline exceeded" and retried later.
+KEFU_WEBHOOK_DEADLINE_SECONDS = env.float("KEFU_WEBHOOK_DEADLINE_SECONDS", default=30.0)
 KEFU_COMPANY = env.str("KEFU_COMPANY", default="kefu 客服中心")
 
 LOGGING = {
@@ -302,9 +305,6 @@ LOGGING = {
     },
 }
 CELERY_BEAT_SCHEDULE = {
-# The longest one webhook attempt may take (connect + send + the whole answer); past it the
-# attempt is cut, recorded as "deadline exceeded" and retried later.
-KEFU_WEBHOOK_DEADLINE_SECONDS = env.float("KEFU_WEBHOOK_DEADLINE_SECONDS", default=30.0)
     "purge-idempotency-records": {"task": "kefu.core.tasks.purge_idempotency_records", "schedule": 3600.0},
     "sweep-events": {"task": "kefu.core.tasks.sweep_events", "schedule": 60.0},
 }
