@@ -418,6 +418,7 @@ def test_https_to_the_pinned_address_still_checks_the_certificate_for_the_host_n
     assert receiver.requests[-1]["headers"]["Host"] == f"hooks.example.com:{receiver.port}"
 
 
+@pytest.mark.fault("A6")
 def test_a_receiver_dripping_its_headers_hits_the_overall_deadline(
     lead_zhao, customer_x, make_ticket, receiver, allow_loopback, monkeypatch, settings
 ):
@@ -489,6 +490,7 @@ def drip_receiver():
     r.close()
 
 
+@pytest.mark.fault("A6")
 def test_a_receiver_dripping_a_200_answer_is_cut_at_the_deadline_and_not_marked_delivered(
     client, lead_zhao, customer_x, make_ticket, drip_receiver, allow_loopback, settings
 ):
@@ -518,6 +520,7 @@ def test_a_receiver_dripping_a_200_answer_is_cut_at_the_deadline_and_not_marked_
     assert delivery.state == DeliveryState.FAILED and delivery.delivered_at is None
 
 
+@pytest.mark.fault("A6")
 def test_a_quick_answer_well_inside_the_deadline_is_delivered(
     lead_zhao, customer_x, make_ticket, allow_loopback, settings
 ):
@@ -611,6 +614,7 @@ def _html_text(response, selector):
 DOORS = {"api": _api_save, "agent page": _page_save, "django admin": _admin_save}
 
 
+@pytest.mark.fault("A5")
 @pytest.mark.parametrize(("url", "secret", "field", "reason"), BAD_INPUTS)
 def test_every_door_refuses_the_same_webhook_with_the_same_reason(
     client, lead_zhao, admin_user, url, secret, field, reason
@@ -631,6 +635,7 @@ def test_every_door_refuses_the_same_webhook_with_the_same_reason(
     assert not Webhook.objects.exists()
 
 
+@pytest.mark.fault("A5")
 def test_every_door_saves_a_public_webhook_with_a_good_secret(client, lead_zhao, admin_user):
     for door, save in DOORS.items():
         user = admin_user if door == "django admin" else lead_zhao
@@ -644,6 +649,7 @@ def test_every_door_saves_a_public_webhook_with_a_good_secret(client, lead_zhao,
     assert set(secrets_.values()) == {PUBLIC_URL}
 
 
+@pytest.mark.fault("A5")
 def test_the_admin_keeps_the_secret_when_left_blank_and_refuses_a_weak_new_one(client, lead_zhao, admin_user):
     hook = services.save_webhook(by=lead_zhao, name="订单系统", url=PUBLIC_URL)
     assert len(hook.secret) >= webhooks.SECRET_MIN

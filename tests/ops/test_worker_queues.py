@@ -17,6 +17,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 from kefu.celery import app
 
 from .test_up import _free_port, _healthy, _wait, _zombie
@@ -82,6 +84,7 @@ def _succeeded(log, task: str) -> list[str]:
     return re.findall(re.escape(task) + r"\[[0-9a-f-]+\] succeeded in [0-9.]+s: (.*)", log.read_text())
 
 
+@pytest.mark.fault("A6")
 def test_a_hanging_webhook_receiver_does_not_hold_up_sla_and_mail_work_in_kefu_up(tmp_path):
     receiver = HangingReceiver()
     port = _free_port()
