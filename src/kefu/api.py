@@ -23,7 +23,8 @@ browser session (send `X-CSRFToken` on writes). A revoked or expired token answe
 the same as in the web UI: a ticket you may not see answers 404, exactly like a missing one.
 
 **Idempotency.** Every POST accepts an `Idempotency-Key` header. A repeat with the same body gets
-the first answer back and creates nothing; the same key with a different body answers 409.
+the first answer back and creates nothing; the same key with a different body answers 422, and a
+repeat that arrives while the first is still running answers 409.
 Without a key, the same user posting the same body to the same URL within 10 seconds also gets the
 first answer back (protection against double submits and blind client retries).
 

@@ -176,10 +176,11 @@ ERROR_RESPONSES: dict[int, str] = {
     401: "Missing, malformed, revoked or expired credentials (`WWW-Authenticate: Bearer`).",
     403: "Not allowed for your role, a field only staff may set, or a failed CSRF check (session).",
     404: "Not found, or not visible to you: both answer the same 404.",
-    409: "Conflicts with the current state: a stale `version`, an `Idempotency-Key` reused with "
-    "another body or still in progress, or a duplicate.",
+    409: "Conflicts with the current state: a stale `version`, a request with the same "
+    "`Idempotency-Key` still in progress, or a duplicate.",
     413: "The request body is larger than the limit.",
-    422: "Invalid input; `field` names it. Also text with NUL characters or lone surrogates.",
+    422: "Invalid input; `field` names it. Also text with NUL characters or lone surrogates, and an "
+    "`Idempotency-Key` reused with another body.",
     429: "Rate limit exceeded: retry after `Retry-After` seconds (`RateLimit-*` headers).",
     503: "The database is briefly unavailable; retry shortly.",
 }
@@ -363,7 +364,7 @@ class KefuAPI(NinjaAPI):
             "required": False,
             "description": (
                 "Any unique string (e.g. a UUID). A repeat with the same body returns the first answer and "
-                "creates nothing; the same key with a different body answers 409."
+                "creates nothing; the same key with a different body answers 422."
             ),
             "schema": {"type": "string", "maxLength": 255},
         }
