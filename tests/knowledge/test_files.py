@@ -271,3 +271,15 @@ def test_a_modest_animation_is_kept_with_its_frames_in_bounded_memory(kb, agent_
     assert peak["mb"] < 80, f"re-encoding took {peak['mb']} MB"
     clean = Image.open(io.BytesIO(_stored(item)))
     assert item.is_image and clean.format == "GIF" and clean.n_frames == 60 and clean.size == (200, 150)
+
+
+@pytest.mark.fault("F3")
+def test_a_chinese_file_name_downloads_exactly_with_an_ascii_fallback(client, kb, agent_li):
+    from urllib.parse import unquote
+
+    name = "退货 流程（图解）.pdf"
+    _upload(client, agent_li, kb["track"], name, b"%PDF-1.4 guide", "application/pdf")
+    item = ArticleFile.objects.get()
+    header = client.get(reverse("help:file", args=[item.pk, item.filename]))["Content-Disposition"]
+    assert header.isascii() and header.startswith('attachment; filename="')
+    assert unquote(header.split("filename*=UTF-8''", 1)[1]) == name

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.api import client_ip
+from kefu.core.filenames import content_disposition
 from kefu.core.ratelimit import RateLimited, hit
 
 from . import bot_sessions, selectors, services
@@ -109,6 +110,8 @@ def file(request: HttpRequest, pk: int, name: str = "") -> HttpResponse:
         filename=item.filename,
         content_type=item.content_type if item.is_image else "application/octet-stream",
     )
+    # the exact name (CJK included) as RFC 5987 filename*, with an ASCII filename for old clients
+    response["Content-Disposition"] = content_disposition(item.filename, inline=item.is_image)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store" if not item.article.is_public else "public, max-age=300"

@@ -25,10 +25,10 @@ from kefu.accounts.models import Department
 from kefu.accounts.selectors import list_agents, list_teams
 from kefu.core import extensions
 from kefu.core.errors import PermissionDenied, ValidationFailed
-from kefu.core.filenames import content_disposition
 from kefu.customers.models import Tier
 
 from . import presence, selectors, services
+from .downloads import attachment_response
 from .errors import FormAlreadySent, StaleVersion, TicketNotFound
 from .models import Category, Channel, Priority, Ticket, TicketType, ascii_digits
 from .services.exports import can_export
@@ -73,12 +73,9 @@ CHOICE_LABELS = {
     "type": dict(TicketType.choices),
     "channel": dict(Channel.choices),
 }
+
+
 # Served with their own type; anything else goes out as an opaque download.
-SAFE_DOWNLOAD_TYPES = frozenset(
-    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
-)
-
-
 def is_staff(user: Any) -> bool:
     return bool(user.is_authenticated and (user.is_agent or user.is_department_member))
 
@@ -496,16 +493,4 @@ def heartbeat(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_only()
 @require_GET
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
-    item = selectors.access_attachment(request.user, pk)
-    content_type = (
-        item.content_type if item.content_type in SAFE_DOWNLOAD_TYPES else "application/octet-stream"
-    )
-    response = FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.filename, content_type=content_type
-    )
-    # the exact name (CJK included) as RFC 5987 filename*, with an ASCII filename for old clients
-    response["Content-Disposition"] = content_disposition(item.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(selectors.access_attachment(request.user, pk))

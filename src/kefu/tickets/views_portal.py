@@ -14,14 +14,14 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.core.errors import DomainError, PermissionDenied
-from kefu.core.filenames import content_disposition
+from kefu.tickets.downloads import attachment_response
 
 from . import services
 from .models import TicketType, ascii_digits
@@ -200,23 +200,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @customer_required
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
-    item = access_attachment(request.user, pk)
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=item.filename,
-        content_type=item.content_type or "application/octet-stream",
-    )
-    # the exact name (CJK included) as RFC 5987 filename*, with an ASCII filename for old clients
-    response["Content-Disposition"] = content_disposition(item.filename)
-    # Never rendered on our origin, whatever the file claims to be.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
+    return attachment_response(access_attachment(request.user, pk))
 
 
 @customer_required

@@ -4,7 +4,7 @@ reached only through `access_ticket` / `visible_tickets`, so "not yours" is the 
 from typing import Literal
 
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router
@@ -18,6 +18,7 @@ from kefu.customers import selectors as customers
 from kefu.customers.models import Customer
 from kefu.customers.services import find_or_create_customer
 from kefu.tickets import selectors, services
+from kefu.tickets.downloads import attachment_response
 from kefu.tickets.models import Category, Channel, Message, Priority, Ticket, TicketEvent
 
 from .schemas import (
@@ -410,14 +411,4 @@ DOWNLOAD = {
 )
 def download_attachment(request: HttpRequest, attachment_id: int):
     """Always a download (never shown inline on kefu's origin), for people who may see the ticket."""
-    attachment = selectors.access_attachment(request.auth, attachment_id)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(selectors.access_attachment(request.auth, attachment_id))
