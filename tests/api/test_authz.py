@@ -85,6 +85,7 @@ def run_matrix(api, user, ticket, other, attachment):
     return got
 
 
+@pytest.mark.fault("A2", "F1")
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_every_endpoint_for_every_persona(request, api, setup, name):
     ticket, other, attachment = setup
@@ -101,6 +102,7 @@ def test_every_endpoint_for_every_persona(request, api, setup, name):
         assert got["attachment"].json() == api.get(user, "/attachments/99999999").json()
 
 
+@pytest.mark.fault("A2", "D2")
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_search_and_list_show_only_visible_tickets(request, api, setup, name):
     ticket, _other, _attachment = setup
@@ -116,6 +118,7 @@ def test_search_and_list_show_only_visible_tickets(request, api, setup, name):
     assert (ticket.pk in [t["id"] for t in listing.json()["items"]]) is sees
 
 
+@pytest.mark.fault("A2")
 def test_department_member_sees_a_shared_ticket_and_may_only_add_notes(
     api, setup, dept_chen, warehouse, agent_li
 ):
@@ -134,6 +137,7 @@ def test_department_member_sees_a_shared_ticket_and_may_only_add_notes(
     }
 
 
+@pytest.mark.fault("A2")
 def test_merge_into_a_ticket_you_cannot_see_is_404(
     api, customer_y, agent_tech, team_tech, make_ticket, setup
 ):
@@ -145,6 +149,7 @@ def test_merge_into_a_ticket_you_cannot_see_is_404(
     assert Ticket.objects.get(pk=mine.pk).merged_into_id is None
 
 
+@pytest.mark.fault("D2")
 def test_customers_internal_notes_never_reach_the_customer(api, setup, customer_x, agent_li):
     ticket, _other, _attachment = setup
     services.add_note(ticket, body="客户情绪激动，注意措辞", by=agent_li)
@@ -155,6 +160,7 @@ def test_customers_internal_notes_never_reach_the_customer(api, setup, customer_
     assert any(m["kind"] == "internal" for m in staff["messages"])
 
 
+@pytest.mark.fault("A2")
 def test_customer_records(api, customer_x, customer_y, agent_li, dept_chen):
     path = f"/customers/{customer_x.pk}"
     assert api.get(customer_x.user, path).json()["email"] == "xiaoming@example.cn"
@@ -167,6 +173,7 @@ def test_customer_records(api, customer_x, customer_y, agent_li, dept_chen):
     assert [c["id"] for c in found] == [customer_x.pk]
 
 
+@pytest.mark.fault("A2")
 @pytest.mark.parametrize("path", ["/agents", "/teams"])
 def test_agents_and_teams_are_for_staff(api, path, agent_li, dept_chen, customer_x):
     assert api.get(agent_li, path).status_code == 200
@@ -175,6 +182,7 @@ def test_agents_and_teams_are_for_staff(api, path, agent_li, dept_chen, customer
     assert api.get(None, path).status_code == 401
 
 
+@pytest.mark.fault("A2")
 def test_role_downgrade_takes_effect_on_the_next_request(api, setup, agent_li, admin_user):
     ticket, _other, _attachment = setup
     session = api.client.__class__()
@@ -190,6 +198,7 @@ def test_role_downgrade_takes_effect_on_the_next_request(api, setup, agent_li, a
     assert session.get(f"/api/tickets/{ticket.pk}").status_code == 404
 
 
+@pytest.mark.fault("A2", "X2")
 def test_revoked_expired_and_unknown_tokens_answer_401(api, setup, agent_li):
     ticket, _other, _attachment = setup
     path = f"/api/tickets/{ticket.pk}"
@@ -204,6 +213,7 @@ def test_revoked_expired_and_unknown_tokens_answer_401(api, setup, agent_li):
     assert api.client.get(path).json()["code"] == "unauthenticated"
 
 
+@pytest.mark.fault("A2", "X2")
 def test_inactive_user_token_answers_401(api, setup, agent_li):
     ticket, _other, _attachment = setup
     token = api.token(agent_li)
@@ -213,6 +223,7 @@ def test_inactive_user_token_answers_401(api, setup, agent_li):
     assert response.status_code == 401
 
 
+@pytest.mark.fault("F2", "F3")
 def test_attachment_is_always_a_download(api, setup, customer_x):
     _ticket, _other, attachment = setup
     response = api.get(customer_x.user, f"/attachments/{attachment.pk}")
@@ -225,6 +236,7 @@ def test_attachment_is_always_a_download(api, setup, customer_x):
     assert b"".join(response.streaming_content) == b"%PDF-1.4 receipt"
 
 
+@pytest.mark.fault("X2")
 def test_a_password_change_ends_old_api_tokens_and_other_sessions(api, setup, customer_x):
     """FAULTS X2: after a password change, the old token and a replayed session cookie are dead."""
     from django.test import Client

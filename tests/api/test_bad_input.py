@@ -10,12 +10,14 @@ from kefu.tickets.models import Message, Ticket
 NEW = {"subject": "发票抬头开错了", "body": "请帮我把发票抬头改成公司名称。"}
 
 
+@pytest.mark.fault("A1")
 def test_malformed_json_is_400(api, customer_x):
     response = api.post(customer_x.user, "/tickets", raw='{"subject": "a", "body": ')
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
 
 
+@pytest.mark.fault("A1")
 def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(api, agent_li, ticket_x):
     response = api.call(agent_li, "PUT", f"/tickets/{ticket_x.pk}", {"subject": "x"})
     assert response.status_code == 405
@@ -24,6 +26,7 @@ def test_a_wrong_method_is_a_json_405_naming_the_allowed_ones(api, agent_li, tic
     assert "PATCH" in body["message"] and "PATCH" in response["Allow"]
 
 
+@pytest.mark.fault("A1")
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
@@ -50,12 +53,14 @@ def test_invalid_ticket_fields_are_422_naming_the_field(api, agent_li, customer_
     assert Ticket.objects.count() == 0
 
 
+@pytest.mark.fault("A1")
 def test_blank_subject_is_named(api, customer_x):
     response = api.post(customer_x.user, "/tickets", {**NEW, "subject": "   "})
     assert response.status_code == 422
     assert response.json()["field"] == "subject"
 
 
+@pytest.mark.fault("A1")
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -75,6 +80,7 @@ def test_bad_list_filters_are_422_naming_the_parameter(api, agent_li, query, fie
     assert "sql" not in response.content.decode().lower()
 
 
+@pytest.mark.fault("A1")
 def test_array_style_params_and_odd_search_text_do_not_break(api, agent_li, ticket_x):
     assert api.get(agent_li, "/tickets?status[]=open&key[]=x").status_code in (200, 422)
     for q in ["' OR 1=1 --", '"unbalanced', "NEAR(a b)", "*", "字" * 200, "退货 AND"]:
@@ -90,6 +96,7 @@ def test_customer_cannot_set_staff_fields(api, customer_x, customer_y):
     assert response.json()["field"] == "customer"
 
 
+@pytest.mark.fault("U1")
 def test_script_is_stored_and_returned_escaped(api, customer_x, agent_li):
     evil = '<script>alert(1)</script><a href="javascript:alert(2)">点我</a>'
     created = api.post(customer_x.user, "/tickets", {"subject": "<img src=x onerror=alert(1)>", "body": evil})
@@ -107,6 +114,7 @@ def test_script_is_stored_and_returned_escaped(api, customer_x, agent_li):
     assert hits[0]["ticket"]["id"] == ticket_id
 
 
+@pytest.mark.fault("D1")
 def test_stale_version_is_409_naming_who_changed_it(api, ticket_x, agent_li, agent_wang):
     version = api.get(agent_li, f"/tickets/{ticket_x.pk}").json()["version"]
     assert (
@@ -122,6 +130,7 @@ def test_stale_version_is_409_naming_who_changed_it(api, ticket_x, agent_li, age
     assert Ticket.objects.get(pk=ticket_x.pk).priority == "high"
 
 
+@pytest.mark.fault("A1")
 def test_patch_needs_a_version(api, ticket_x, agent_li):
     response = api.patch(agent_li, f"/tickets/{ticket_x.pk}", {"priority": "high"})
     assert response.status_code == 422
@@ -183,6 +192,7 @@ def test_agent_opens_a_ticket_for_a_customer_by_email(api, agent_li):
     assert (body["priority"], body["channel"]) == ("high", "phone")
 
 
+@pytest.mark.fault("U2")
 def test_session_writes_need_the_csrf_token(ticket_x, agent_li):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(agent_li)

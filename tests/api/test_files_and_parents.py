@@ -1,5 +1,6 @@
 """Attachments through the API (multipart) and parent/child tickets."""
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kefu.tickets.models import Message, Ticket
@@ -44,6 +45,7 @@ def test_the_customer_follows_up_with_a_photo_but_cannot_post_a_note(api, custom
     assert not Message.objects.filter(body_text="偷偷写备注").exists()
 
 
+@pytest.mark.fault("A2", "F4")
 def test_too_many_files_and_someone_elses_ticket_are_refused(api, customer_y, agent_li, ticket_x):
     files = [SimpleUploadedFile(f"{i}.txt", b"x", content_type="text/plain") for i in range(11)]
     response = _multipart(api, agent_li, ticket_x, {"body": "很多文件", "files": files})
@@ -69,12 +71,14 @@ def test_parent_and_children(api, agent_li, customer_x, make_ticket, team_afters
     assert child.events.filter(field="parent").count() == 2  # set, then cleared: both in the history
 
 
+@pytest.mark.fault("A2")
 def test_customers_cannot_rearrange_tickets(api, customer_x, make_ticket):
     a = make_ticket(customer_x, subject="订单一")
     b = make_ticket(customer_x, subject="订单二")
     assert api.call(customer_x.user, "PUT", f"/tickets/{a.pk}/parent", {"parent": b.pk}).status_code == 403
 
 
+@pytest.mark.fault("A3")
 def test_a_retried_upload_with_the_same_key_creates_one_message(api, agent_li, ticket_x):
     def send():
         return api.client.post(

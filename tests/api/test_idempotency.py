@@ -13,6 +13,7 @@ from kefu.tickets.models import Message, Ticket
 NEW = {"subject": "快递显示已签收但我没收到", "body": "快递单号 SF123，显示签收了，但我没有收到包裹。"}
 
 
+@pytest.mark.fault("A3")
 def test_same_key_same_body_replays_the_first_201_and_creates_nothing(api, customer_x):
     first = api.post(customer_x.user, "/tickets", NEW, headers={"Idempotency-Key": "k-1"})
     again = api.post(customer_x.user, "/tickets", NEW, headers={"Idempotency-Key": "k-1"})
@@ -22,6 +23,7 @@ def test_same_key_same_body_replays_the_first_201_and_creates_nothing(api, custo
     assert IdempotencyRecord.objects.count() == 1
 
 
+@pytest.mark.fault("A3")
 def test_same_key_different_body_is_422(api, customer_x):
     api.post(customer_x.user, "/tickets", NEW, headers={"Idempotency-Key": "k-2"})
     other = api.post(
@@ -33,6 +35,7 @@ def test_same_key_different_body_is_422(api, customer_x):
     assert Ticket.objects.count() == 1
 
 
+@pytest.mark.fault("A3")
 def test_keys_belong_to_one_user(api, customer_x, customer_y):
     api.post(customer_x.user, "/tickets", NEW, headers={"Idempotency-Key": "shared"})
     theirs = api.post(customer_y.user, "/tickets", NEW, headers={"Idempotency-Key": "shared"})
@@ -41,6 +44,7 @@ def test_keys_belong_to_one_user(api, customer_x, customer_y):
     assert Ticket.objects.count() == 2
 
 
+@pytest.mark.fault("A3")
 def test_a_failed_request_does_not_burn_the_key(api, customer_x):
     bad = api.post(customer_x.user, "/tickets", {**NEW, "subject": "   "}, headers={"Idempotency-Key": "k-3"})
     assert bad.status_code == 422
@@ -48,6 +52,7 @@ def test_a_failed_request_does_not_burn_the_key(api, customer_x):
     assert good.status_code == 201
 
 
+@pytest.mark.fault("A3")
 def test_reply_with_key_posts_one_message(api, ticket_x, customer_x):
     path = f"/tickets/{ticket_x.pk}/replies"
     before = Message.objects.filter(ticket=ticket_x).count()
@@ -57,6 +62,7 @@ def test_reply_with_key_posts_one_message(api, ticket_x, customer_x):
     assert Message.objects.filter(ticket=ticket_x).count() == before + 1
 
 
+@pytest.mark.fault("A3")
 def test_without_a_key_the_same_body_within_the_window_is_one_message(api, ticket_x, customer_x):
     path = f"/tickets/{ticket_x.pk}/replies"
     before = Message.objects.filter(ticket=ticket_x).count()
@@ -68,6 +74,7 @@ def test_without_a_key_the_same_body_within_the_window_is_one_message(api, ticke
     assert Message.objects.filter(ticket=ticket_x).count() == before + 2
 
 
+@pytest.mark.fault("A3")
 def test_after_the_window_the_same_body_posts_again(api, ticket_x, customer_x, settings):
     settings.KEFU_API_DUPLICATE_WINDOW = 0.01
     path = f"/tickets/{ticket_x.pk}/replies"
@@ -80,12 +87,14 @@ def test_after_the_window_the_same_body_posts_again(api, ticket_x, customer_x, s
     assert Message.objects.filter(ticket=ticket_x).count() == before + 2
 
 
+@pytest.mark.fault("A3")
 def test_too_long_key_is_422(api, customer_x):
     response = api.post(customer_x.user, "/tickets", NEW, headers={"Idempotency-Key": "k" * 300})
     assert response.status_code == 422
     assert response.json()["field"] == "Idempotency-Key"
 
 
+@pytest.mark.fault("A3")
 def test_a_repeat_while_the_first_is_still_running_answers_409_in_progress(api, customer_x, rf, monkeypatch):
     monkeypatch.setattr(idempotency, "WAIT_SECONDS", 0.1)
     body = json.dumps(NEW)
@@ -99,6 +108,7 @@ def test_a_repeat_while_the_first_is_still_running_answers_409_in_progress(api, 
     assert Ticket.objects.count() == 0
 
 
+@pytest.mark.fault("A3")
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_requests_with_one_key_make_one_ticket(api, customer_x):
     token = api.token(customer_x.user)

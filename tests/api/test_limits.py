@@ -9,6 +9,7 @@ def tight(settings):
     settings.KEFU_API_RATE_PER_IP = "10000/3600"
 
 
+@pytest.mark.fault("A4")
 def test_user_over_the_limit_gets_429_while_another_user_is_served(api, tight, agent_li, agent_wang):
     remaining = []
     for _ in range(3):
@@ -26,6 +27,7 @@ def test_user_over_the_limit_gets_429_while_another_user_is_served(api, tight, a
     assert api.get(agent_wang, "/tickets").status_code == 200
 
 
+@pytest.mark.fault("A4")
 def test_a_new_token_does_not_reset_the_users_limit(api, tight, agent_li):
     for _ in range(3):
         api.get(agent_li, "/tickets")
@@ -33,6 +35,7 @@ def test_a_new_token_does_not_reset_the_users_limit(api, tight, agent_li):
     assert api.get(agent_li, "/tickets").status_code == 429
 
 
+@pytest.mark.fault("A4", "X4")
 def test_per_ip_limit_covers_anonymous_and_ignores_forwarded_headers(api, settings, agent_li, agent_wang):
     settings.KEFU_API_RATE_PER_IP = "4/3600"
     from_a = {"REMOTE_ADDR": "10.0.0.1"}
@@ -46,6 +49,7 @@ def test_per_ip_limit_covers_anonymous_and_ignores_forwarded_headers(api, settin
     assert api.get(agent_wang, "/tickets", REMOTE_ADDR="10.0.0.2").status_code == 200
 
 
+@pytest.mark.fault("A1")
 def test_json_body_over_the_limit_is_413(api, customer_x):
     huge = {"subject": "大" * (5 * 1024 * 1024), "body": "x"}
     response = api.post(customer_x.user, "/tickets", huge)

@@ -23,6 +23,7 @@ def ticket_b(customer_y, team_aftersales, make_ticket):
     return make_ticket(customer_y, subject="发票问题", body="我的发票也有问题。", team=team_aftersales)
 
 
+@pytest.mark.fault("A2", "F1")
 def test_merging_another_customers_ticket_is_refused(api, agent_li, customer_y, ticket_a, ticket_b):
     response = api.post(agent_li, f"/tickets/{ticket_a.pk}/merge", {"into": ticket_b.pk})
     assert response.status_code == 422
@@ -39,6 +40,7 @@ def test_merging_another_customers_ticket_is_refused(api, agent_li, customer_y, 
     assert api.get(customer_y.user, f"/attachments/{attachment.pk}").status_code == 404
 
 
+@pytest.mark.fault("A1")
 def test_the_answer_is_in_chinese_for_a_chinese_agent(api, agent_li, ticket_a, ticket_b):
     response = api.post(
         agent_li,

@@ -147,12 +147,14 @@ def _check(case, token: str, world: World) -> None:
     case.validate_response(response, checks=CHECKS, headers=headers)
 
 
+@pytest.mark.fault("A1")
 @as_agent.parametrize()
 @FUZZ
 def test_as_an_agent_no_server_errors_and_every_answer_as_documented(case, api, agent_li, world):
     _check(case, api.token(agent_li), world)
 
 
+@pytest.mark.fault("A1")
 @as_customer.parametrize()
 @FUZZ
 def test_as_a_customer_no_server_errors_and_every_answer_as_documented(case, api, customer_x, world):

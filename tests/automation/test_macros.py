@@ -66,6 +66,7 @@ def test_a_canned_reply_and_solved(agent_li, customer_x, make_ticket, refunded):
     assert reply.body_text == "张小明 您好，您的退款已原路退回，请注意查收。"
 
 
+@pytest.mark.fault("D1")
 def test_a_stale_page_gets_the_conflict_message_and_nothing_is_applied(
     client, agent_li, agent_wang, customer_x, make_ticket, to_warehouse
 ):
@@ -113,6 +114,7 @@ def test_agents_cannot_save_shared_macros_and_bad_actions_are_refused(agent_li, 
     assert err.value.field == "actions[0].value"
 
 
+@pytest.mark.fault("A2")
 def test_a_macro_on_a_ticket_you_cannot_see_is_not_found(
     client, agent_tech, customer_x, make_ticket, to_warehouse, team_aftersales
 ):
@@ -126,6 +128,7 @@ def test_a_macro_on_a_ticket_you_cannot_see_is_not_found(
     assert ticket.status != "on_hold"
 
 
+@pytest.mark.fault("U1")
 def test_names_written_by_one_role_are_inert_for_another(
     client, agent_li, lead_zhao, customer_x, make_ticket
 ):

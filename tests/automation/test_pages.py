@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from kefu.automation import services
 from kefu.automation.models import CannedReply
 
 
+@pytest.mark.fault("U1")
 def test_the_picker_sits_under_the_reply_box_with_external_script_only(
     client, agent_li, customer_x, make_ticket
 ):
@@ -21,6 +23,7 @@ def test_the_picker_sits_under_the_reply_box_with_external_script_only(
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)  # no inline script (CSP)
 
 
+@pytest.mark.fault("U1")
 def test_search_answers_filled_in_text_escaped(client, agent_li, lead_zhao, customer_x, make_ticket):
     customer_x.name = '"><img src=x onerror=alert(1)>'
     customer_x.save()
@@ -38,6 +41,7 @@ def test_search_answers_filled_in_text_escaped(client, agent_li, lead_zhao, cust
     assert "<img src=x" not in html and "&lt;img src=x" in html
 
 
+@pytest.mark.fault("A2")
 def test_search_for_a_ticket_you_cannot_see_is_not_found(
     client, agent_tech, customer_x, make_ticket, team_aftersales
 ):
@@ -47,6 +51,7 @@ def test_search_for_a_ticket_you_cannot_see_is_not_found(
     assert response.status_code == 404
 
 
+@pytest.mark.fault("U2")
 def test_inserting_counts_a_use_by_post_only(client, agent_li, lead_zhao, customer_x, make_ticket):
     ticket = make_ticket(customer_x)
     reply = services.save_canned_reply(

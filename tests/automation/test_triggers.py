@@ -283,6 +283,7 @@ def test_a_failing_action_is_recorded_and_changes_nothing(lead_zhao, customer_x,
     assert failed.trigger.name == "重开已关闭" and failed.reason
 
 
+@pytest.mark.fault("D1")
 def test_a_concurrent_edit_between_read_and_write_makes_the_trigger_retry(
     lead_zhao, customer_x, make_ticket, monkeypatch
 ):
@@ -310,6 +311,7 @@ def test_a_concurrent_edit_between_read_and_write_makes_the_trigger_retry(
     assert TriggerRun.objects.get().status == RunStatus.FIRED
 
 
+@pytest.mark.fault("E1")
 def test_an_auto_responder_ping_pong_gets_one_automated_reply(
     lead_zhao, customer_x, ticket_for, on_commit, caplog
 ):

@@ -107,6 +107,7 @@ def _due(delivery):
 # --------------------------------------------------------------------------- A5: SSRF
 
 
+@pytest.mark.fault("A5")
 @pytest.mark.parametrize(
     "url",
     [
@@ -135,6 +136,7 @@ def test_internal_addresses_are_refused_at_save_with_the_reason(lead_zhao, url):
     assert not Webhook.objects.exists()
 
 
+@pytest.mark.fault("A5")
 def test_a_hostname_resolving_to_a_private_address_is_refused(lead_zhao, monkeypatch):
     real = socket.getaddrinfo
 
@@ -149,6 +151,7 @@ def test_a_hostname_resolving_to_a_private_address_is_refused(lead_zhao, monkeyp
     assert "10.1.2.3" in err.value.message
 
 
+@pytest.mark.fault("A5")
 def test_the_admin_sees_the_reason_in_the_form(client, lead_zhao):
     client.force_login(lead_zhao)
     response = client.post("/agent/automation/webhooks/new/", {"name": "x", "url": "http://169.254.169.254/"})
@@ -156,11 +159,13 @@ def test_the_admin_sees_the_reason_in_the_form(client, lead_zhao):
     assert "169.254.169.254" in response.content.decode()
 
 
+@pytest.mark.fault("A5")
 def test_loopback_is_refused_by_default_even_for_a_real_server(lead_zhao, receiver):
     with pytest.raises(UnsafeUrl):
         _hook(lead_zhao, receiver.url)
 
 
+@pytest.mark.fault("A5")
 def test_dns_rebinding_between_save_and_send_is_caught_at_send(
     lead_zhao, customer_x, make_ticket, monkeypatch, receiver
 ):
@@ -183,6 +188,7 @@ def test_dns_rebinding_between_save_and_send_is_caught_at_send(
     assert receiver.requests == []
 
 
+@pytest.mark.fault("A5")
 def test_the_connection_goes_to_the_vetted_address_not_a_second_lookup(
     lead_zhao, monkeypatch, allow_loopback
 ):
@@ -201,6 +207,7 @@ def test_the_connection_goes_to_the_vetted_address_not_a_second_lookup(
     assert lookups == ["pinned.example.com"]
 
 
+@pytest.mark.fault("A5")
 def test_a_redirect_is_never_followed(lead_zhao, customer_x, make_ticket, receiver, allow_loopback):
     hook = _hook(lead_zhao, receiver.url)
     receiver.script = [("redirect", "http://169.254.169.254/latest/meta-data/")]
@@ -214,6 +221,7 @@ def test_a_redirect_is_never_followed(lead_zhao, customer_x, make_ticket, receiv
 # --------------------------------------------------------------------------- A6: delivery
 
 
+@pytest.mark.fault("A6")
 def test_a_delivery_is_signed_and_carries_a_stable_id(
     lead_zhao, customer_x, make_ticket, receiver, allow_loopback
 ):
@@ -241,6 +249,7 @@ def test_a_delivery_is_signed_and_carries_a_stable_id(
     assert webhooks.sweep() == 0  # delivered once; a sweep does not send it again
 
 
+@pytest.mark.fault("A6")
 def test_backoff_grows_exponentially_with_jitter():
     rng = random.Random(7)
     for attempt in range(1, 8):
@@ -250,6 +259,7 @@ def test_backoff_grows_exponentially_with_jitter():
         assert len(waits) > 1  # jittered, so many failed receivers do not retry in lockstep
 
 
+@pytest.mark.fault("A6")
 def test_the_circuit_opens_after_repeated_failures_and_the_admin_sees_it(
     client, lead_zhao, admin_user, customer_x, make_ticket, receiver, allow_loopback
 ):
@@ -275,6 +285,7 @@ def test_the_circuit_opens_after_repeated_failures_and_the_admin_sees_it(
     assert webhooks.send(deliveries[-1].pk) == DeliveryState.DELIVERED
 
 
+@pytest.mark.fault("A6")
 def test_a_hanging_receiver_times_out_and_does_not_hold_up_another(
     lead_zhao, customer_x, make_ticket, receiver, allow_loopback, monkeypatch
 ):
@@ -297,6 +308,7 @@ def test_a_hanging_receiver_times_out_and_does_not_hold_up_another(
         other.close()
 
 
+@pytest.mark.fault("A6")
 def test_a_receiver_answering_twice_is_harmless_and_deliveries_end_after_max_attempts(
     lead_zhao, customer_x, make_ticket, receiver, allow_loopback
 ):
@@ -312,6 +324,7 @@ def test_a_receiver_answering_twice_is_harmless_and_deliveries_end_after_max_att
     assert webhooks.send(failing.pk) == DeliveryState.FAILED
 
 
+@pytest.mark.fault("A6", "B1")
 def test_a_worker_killed_mid_send_is_picked_up_after_its_lease(
     lead_zhao, customer_x, make_ticket, receiver, allow_loopback
 ):
@@ -326,6 +339,7 @@ def test_a_worker_killed_mid_send_is_picked_up_after_its_lease(
     assert len(receiver.requests) == 1
 
 
+@pytest.mark.fault("A6")
 def test_a_trigger_calls_the_webhook_through_the_outbox(
     lead_zhao, customer_x, ticket_for, receiver, allow_loopback
 ):
@@ -379,6 +393,7 @@ def _self_signed(tmp_path, name):
     return cert_file, key_file
 
 
+@pytest.mark.fault("A5")
 def test_https_to_the_pinned_address_still_checks_the_certificate_for_the_host_name(
     lead_zhao, customer_x, make_ticket, receiver, allow_loopback, monkeypatch, tmp_path
 ):

@@ -45,6 +45,7 @@ def test_an_unknown_api_path_answers_json(agent_li):
     assert response.json()["code"] == "not_found"
 
 
+@pytest.mark.fault("U2")
 def test_an_expired_form_says_what_to_do_instead_of_csrf_jargon(agent_li):
     browser = _signed_in(agent_li, enforce_csrf_checks=True)
     response = browser.post("/accounts/tokens/", {"name": "x"})
@@ -93,6 +94,7 @@ def database_down():
         conn.settings_dict.update(saved_settings)
 
 
+@pytest.mark.fault("B2")
 @pytest.mark.django_db(transaction=True)
 def test_a_database_outage_is_a_friendly_503_and_the_workspace_is_back_after_it(agent_li):
     browser = _signed_in(agent_li)
