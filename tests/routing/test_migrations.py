@@ -17,6 +17,7 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.mark.fault("D5")
 @pytest.mark.django_db(transaction=True)
 def test_the_old_default_weekdays_follow_the_calendar_after_the_upgrade():
     old = _migrate(BEFORE)
