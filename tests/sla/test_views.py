@@ -85,7 +85,10 @@ def test_the_policy_list_reads_in_words_not_codes_and_seconds(supervisor):
     )
     html = supervisor.get(reverse("sla:home"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "投诉, VIP" in html and "complaint" not in html
-    assert "1 小时*" in html and "22 小时 30 分钟*" in html and "3600s" not in html
+    # 81000 s in business time is 3 working days of 7.5 hours (office hours), not 22 h 30 min
+    assert (
+        "1 小时*" in html and "3 个工作日*" in html and "22 小时 30 分钟" not in html and "3600s" not in html
+    )
 
 
 def test_a_supervisor_edits_a_calendar_and_sees_the_holidays(supervisor):

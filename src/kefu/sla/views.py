@@ -19,6 +19,7 @@ from kefu.core.choices import label
 from kefu.core.clock import now
 from kefu.core.errors import DomainError
 from kefu.customers.models import Tier
+from kefu.tickets import selectors as ticket_selectors
 from kefu.tickets.models import Channel, Priority, TicketType
 
 from . import selectors, services
@@ -42,7 +43,20 @@ def ticket_panel(request: HttpRequest, ticket: Any) -> str:
     timers = selectors.ticket_timers(ticket.pk)
     if not timers:
         return ""
-    return render_to_string("sla/_panel.html", {"timers": timers}, request=request)
+    context = {"timers": timers, "ticket_id": ticket.pk, "refresh": selectors.REFRESH_SECONDS}
+    return render_to_string("sla/_panel.html", context, request=request)
+
+
+def ticket_panel_fragment(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The panel alone, re-fetched by static/sla/countdown.js every minute: remaining business time
+    is computed here, on the timer's calendar, never in the browser."""
+    if not request.user.is_authenticated or not getattr(request.user, "is_agent", False):
+        raise Http404()
+    try:
+        ticket = ticket_selectors.access_ticket(request.user, ticket_id)
+    except DomainError:
+        raise Http404() from None
+    return HttpResponse(ticket_panel(request, ticket))
 
 
 def row_badges(request: HttpRequest, tickets: list[Any]) -> dict[int, str]:
@@ -66,11 +80,17 @@ def home(request: HttpRequest) -> HttpResponse:
         return denied
     policies = list(selectors.list_policies())
     teams = dict(Team.objects.values_list("pk", "name"))
+    default = BusinessCalendar.objects.filter(is_default=True).first()
     for p in policies:
         p.when = [label(choices, v) for field, choices in CONDITION_LABELS for v in getattr(p, field)]
         p.when += [teams[pk] for pk in p.team_ids if pk in teams]
+        cal = selectors.policy_calendar(p, default)
         p.target_texts = [
-            (str(t.get_metric_display()), selectors.duration_text(t.seconds), t.business_time)
+            (
+                str(t.get_metric_display()),
+                selectors.target_text(t.seconds, t.business_time, cal),
+                t.business_time,
+            )
             for t in p.targets.all()
         ]
     calendars = list(selectors.list_calendars())
