@@ -382,6 +382,16 @@ def _param(part: Message, name: str, header: str = "content-disposition") -> str
     return decode_header_value(str(value))
 
 
+def _filename(part: Message) -> str:
+    """The file name of a part: Content-Disposition's filename, else Content-Type's name ("" for none)."""
+    return _param(part, "filename") or _param(part, "name", header="content-type")
+
+
+def _is_body_text(ctype: str, disposition: str, filename: str) -> bool:
+    """An unnamed text/plain or text/html part not marked "attachment": the mail's own text."""
+    return ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename
+
+
 def safe_filename(name: str, *, fallback: str = "attachment") -> str:
     """A display-safe file name (the one rule of every door: `kefu.core.filenames`)."""
     return clean_filename(name, fallback=fallback)
@@ -710,6 +720,7 @@ def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = F
 
     texts: list[str] = []
     htmls: list[str] = []
+    named_texts: list[str] = []  # named text/plain parts not marked "attachment" (see below)
     parents = _parents(msg)
     used_names: set[str] = set()
     n = 0
@@ -717,7 +728,7 @@ def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = F
         n += 1
         ctype = part.get_content_type()
         disposition = (part.get_content_disposition() or "").lower()
-        filename = _param(part, "filename") or _param(part, "name", header="content-type")
+        filename = _filename(part)
         parent = parents.get(id(part))
         parent_type = parent.get_content_type() if parent is not None else ""
         if ctype == "message/delivery-status" or (
@@ -731,12 +742,18 @@ def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = F
             texts.append(decode_bytes(data, part.get_content_charset(), defects)[:MAX_TEXT])
             defects.append(f"{ctype} without readable parts; body kept as text")
             continue
-        is_text_body = (
-            ctype in ("text/plain", "text/html")
-            and disposition != "attachment"
-            and not (filename and disposition == "inline" and ctype != "text/plain")
-        )
-        if is_text_body and not (ctype == "text/plain" and filename and disposition == "attachment"):
+        # A part with a file name (Content-Disposition filename or Content-Type name; RFC 2231
+        # continuations and encoded words are decoded by policy.default) is a file the sender
+        # attached: it is always an attachment, whatever its type and disposition (issue 14).
+        # A named text/plain part that is not "attachment" (inline, or no disposition) is also
+        # text a mailer shows in the message, so when the mail has no other text (no unnamed
+        # text/plain or text/html part) it is the body too: a ticket is never left empty. When
+        # there is other text it stays a file only, as a customer's log or note attached inline
+        # would otherwise be pasted into the ticket twice.
+        if filename and ctype == "text/plain" and disposition != "attachment":
+            data = _part_bytes(part, defects)
+            named_texts.append(decode_bytes(data, part.get_content_charset(), defects)[:MAX_TEXT])
+        elif _is_body_text(ctype, disposition, filename):
             data = _part_bytes(part, defects)
             text = decode_bytes(data, part.get_content_charset(), defects)[:MAX_TEXT]
             if ctype == "text/plain":
@@ -744,7 +761,9 @@ def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = F
             else:
                 htmls.append(text)
                 if parent_type == "multipart/alternative" and any(
-                    s.get_content_type() == "text/plain" for s in _children(parent)
+                    s.get_content_type() == "text/plain"
+                    and _is_body_text("text/plain", (s.get_content_disposition() or "").lower(), _filename(s))
+                    for s in _children(parent)
                 ):
                     continue  # the plain alternative carries the text
                 texts.append(text_from_html(text))
@@ -787,6 +806,8 @@ def parse(raw: bytes, *, allow_remote_images: bool = False, for_ticket: bool = F
             )
         )
 
+    if not any(t.strip() for t in texts) and not htmls:
+        texts = named_texts  # the mail's only text is in named parts: the body too (see above)
     text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
     text, uu = extract_uuencoded(text)
     parsed.attachments.extend(uu)
