@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Upper
+from django.utils.translation import gettext as _
+
+from kefu.core.errors import ValidationFailed
 
 from .models import Customer, Organisation
 
@@ -19,6 +25,45 @@ def normalise_email(email: str) -> str:
         return email
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+# A phone number as people write it: digits with spaces, dashes, dots or brackets between them and
+# an optional leading "+" (400-800-1234, 010 6552 1234, +86 138 0013 8000). 5–15 digits (E.164 has
+# at most 15; at least 8 after a "+"); a mainland mobile number (11 digits from 1) starts 13–19.
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()（）]")
+_PHONE = re.compile(r"\+?\d{5,15}")
+
+
+def normalise_phone(phone: str, *, field: str = "phone") -> str:
+    """The number with its separators removed, or ValidationFailed naming `field`. "" stays ""."""
+    raw = (phone or "").strip()
+    if not raw:
+        return ""
+    compact = _PHONE_SEPARATORS.sub("", raw)
+    digits = compact.removeprefix("+86") if compact.startswith("+86") else compact
+    mobile_like = len(digits) == 11 and digits.startswith("1")
+    international_short = compact.startswith("+") and len(compact) < 9  # "+" and at least 8 digits
+    if not _PHONE.fullmatch(compact) or international_short or (mobile_like and digits[1] not in "3456789"):
+        raise ValidationFailed(
+            _("“%(phone)s” is not a phone number: use digits, e.g. 13800138000 or 010-6552-1234.")
+            % {"phone": raw[:40]},
+            field=field,
+        )
+    return compact
+
+
+def checked_email(email: str, *, field: str = "email") -> str:
+    """The address normalised, or ValidationFailed naming `field`. "" stays ""."""
+    email = normalise_email(email)
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationFailed(
+            _("“%(email)s” is not an email address.") % {"email": email[:254]}, field=field
+        ) from None
+    return email
 
 
 def find_or_create_customer(
@@ -42,9 +87,21 @@ def _find_or_create(*, email: str, name: str, phone: str, language: str) -> Cust
         existing = Customer.objects.filter(email__iexact=email).order_by("pk").first()
     elif phone:
         existing = Customer.objects.filter(phone=phone).order_by("pk").first()
+        if existing is None and _PHONE.fullmatch(phone):
+            # typed once as "138-0013-8000", once as "13800138000": the same person
+            existing = _by_phone(phone)
     if existing:
         return existing
     return _create(email=email, name=name, phone=phone, language=language, organisation=_organisation(email))
+
+
+def _by_phone(phone: str) -> Customer | None:
+    """The customer whose stored number, without its separators, is this one (a short scan of the
+    rows that end with the same last four digits)."""
+    for customer in Customer.objects.filter(phone__endswith=phone[-4:]).order_by("pk")[:200]:
+        if _PHONE_SEPARATORS.sub("", customer.phone) == phone:
+            return customer
+    return None
 
 
 def _organisation(email: str) -> Organisation | None:

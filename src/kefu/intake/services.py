@@ -53,6 +53,8 @@ class InboundMessage:
     body_text: str = ""
     body_html: str = ""
     ticket_id: int | None = None  # set when the channel already knows the thread
+    # set when the customer is already known (an agent opening a ticket for them, `on_behalf`)
+    customer_id: int | None = None
     type: str = "consultation"
     priority: str = "normal"
     language: str = "zh-hans"
@@ -191,6 +193,8 @@ def _process(inbound: InboundMessage, *, by: User | None) -> Received:
     customer = None
     if by is not None and getattr(by, "customer", None) is not None:
         customer = by.customer
+    elif inbound.customer_id is not None:
+        customer = Customer.objects.get(pk=inbound.customer_id)
     if customer is None:
         customer = find_or_create_customer(
             email=inbound.from_email,

@@ -20,6 +20,10 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web form")
     PHONE = "phone", _("Phone")
     API = "api", _("API")
+    # Doors an agent records for the customer (新建工单): a call, a walk-in, an app kefu does not read.
+    WECHAT = "wechat", _("WeChat")
+    IN_PERSON = "in_person", _("In person")
+    OTHER = "other", pgettext_lazy("channel", "Other")
 
 
 class TicketType(models.TextChoices):

@@ -148,7 +148,26 @@ class TicketCreate(Input):
         description="Staff only: found or created by email",
         json_schema_extra={"pattern": EMAIL_PATTERN},  # pydantic leaves it out next to Text's validator
     )
+    customer_phone: Text = Field(
+        "",
+        max_length=40,
+        description=(
+            "Staff only: found or created by phone number (digits; spaces, dashes, brackets and a "
+            "leading + allowed). An invalid number answers 422 with `field: customer_phone`"
+        ),
+    )
     customer_name: Text = Field("", max_length=200, description="Staff only: name for a new customer")
+    first_message: Literal["customer", "summary"] = Field(
+        "customer",
+        description=(
+            "Staff only. `customer`: `body` is the customer's own words, a public message from the "
+            "customer. `summary`: `body` is the agent's call summary, kept as an internal note (the "
+            "customer's side opens with the subject)"
+        ),
+    )
+    mail_customer: bool = Field(
+        False, description="Staff only: mail the customer a receipt (quoting `body` when it is public)"
+    )
     team: int | None = Field(None, ge=1, description="Staff only")
     tags: list[TagName] = Field(default_factory=list, max_length=20, description="Staff only")
 
