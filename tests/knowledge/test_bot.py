@@ -66,7 +66,7 @@ def test_handoff_puts_the_full_transcript_on_a_new_ticket(kb, customer_x):
     assert body.index("怎么退货") < body.index("转人工")
     shown = first.articles[0].title
     assert shown in body
-    assert len(body.splitlines()) == 4  # customer, bot, customer, bot
+    assert len(body.splitlines()) == 5  # the heading, then customer, bot, customer, bot
 
 
 def test_a_second_handoff_in_the_session_adds_only_the_new_lines(kb, customer_x):

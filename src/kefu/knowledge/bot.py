@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kefu.core.clock import now
@@ -194,6 +195,7 @@ def answer(
                 question_id=bot.question_id,
                 reason=reason,
                 channel=channel,
+                language=language,
             )
             bot.ticket_id, bot.ticket_number = ticket.pk, ticket.number
     return bot
@@ -213,18 +215,131 @@ def converse(question: Any, *, token: Any, owner: str, adopt_from: str = "", **o
 HANDOFF_MARK = "kb-bot:"  # external_id prefix of the messages a hand-off writes on a ticket
 
 
-def _render_transcript(lines: list[dict[str, str]]) -> str:
+def render_transcript(lines: list[dict[str, str]]) -> str:
+    """The conversation as a hand-off files it on the ticket: a heading that marks it as the bot
+    conversation, then one line per turn, ``<who>: <text>``, the customer speaking first.
+
+    Triage reads only the customer's lines of it (routing's `triage.customer_lines`: the lines whose
+    label is the first turn's label), so each turn is kept on one line, the labels hold no ": " and
+    the heading has no ": " either. tests/routing/test_handoff_triage.py pins both sides."""
+    if not lines:
+        return ""
     who = {"customer": _("Customer"), "bot": _("Bot")}
-    return "\n".join(f"{who.get(line['who'], line['who'])}: {line['text']}" for line in lines)
+    turns = [f"{who.get(line['who'], line['who'])}: {' '.join(line['text'].split())}" for line in lines]
+    return "\n".join([_("Conversation with the help-centre bot:"), *turns])
+
+
+# what a customer types to reach a person, beyond the cues (the help centre's button sends 转人工)
+_CUE_WORDS = sorted(
+    {*HUMAN_CUES, *COMPLAINT_CUES, "人工坐席", "人工服务", "客服", "转接", "接通"}, key=len, reverse=True
+)
+_CUE_FILLER = re.compile(
+    r"请问|请|麻烦|帮我|帮忙|给我|我要|我想|我需要|能不能|可以|马上|立刻|赶紧|快点|快|找|转|接|要|"
+    r"你好|您好|在吗|在不在|谢谢|好吗|行吗|可以吗|吧|啊|呀|呢|了|的|一下|"
+    r"\b(i|want|need|would|like|to|a|an|the|please|can|could|you|me|let|talk|speak|with|get|connect|"
+    r"transfer|hi|hello|thanks|thank|now|someone|some|one|person|real|customer|service|support|ok)\b"
+)
+_HUMAN_RE = "|".join(map(re.escape, sorted({*HUMAN_CUES, "人工坐席", "转接人工"}, key=len, reverse=True)))
+_LEAD_IN = r"(?:请问|请|麻烦|帮我|帮忙|给我|我要|我想|我需要|能不能|马上|立刻|赶紧|快点|快|找|转接|转|接|要)*"
+_TAIL = r"(?:吧|啊|呀|好吗|行吗|可以吗|谢谢)*"
+_EN_HUMAN = (
+    r"(?:(?:i want|i need|i'd like|can i|could i|let me|please)\s+)?(?:to\s+)?(?:(?:talk|speak)\s+(?:to|with)\s+)?"
+    r"(?:a |an |the |some )?(?:human|agent|real person|representative|operator|someone)(?:\s+please)?"
+)
+_SEP = r"[\s,，、;；.。!！~～…]*"
+_CUE_AT_END = re.compile(
+    rf"(?:{_SEP}(?:{_LEAD_IN}(?:{_HUMAN_RE}){_TAIL}|{_EN_HUMAN}){_SEP})+$", re.IGNORECASE
+)
+_CUE_AT_START = re.compile(
+    rf"^(?:{_SEP}(?:{_LEAD_IN}(?:{_HUMAN_RE}){_TAIL}|{_EN_HUMAN}){_SEP})+", re.IGNORECASE
+)
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[a-z\u00c0-\u024f]{2,}")
+CUE_REASONS = ("asked_for_human", "complaint", "empty_question")
+SUBJECT_MAX = 120
+
+
+def own_words(question: str, *, reason: str = "") -> str:
+    """What the customer asked in `question`, without the hand-off cue around it ("怎么退货，帮我转
+    人工" → 怎么退货), or "" when there is nothing else: "转人工", "找人工客服", "我要投诉",
+    "human please". Only a line the bot handed off on a cue (`reason` in CUE_REASONS, or no reason
+    known) is looked at for a cue; any other question (answered, suggested, not found) is the
+    customer's own words as it stands."""
+    line = " ".join(str(question or "")[:1000].split())
+    if not line:
+        return ""
+    if reason and reason not in CUE_REASONS:
+        return line
+    rest = text.clean(line)
+    for cue in _CUE_WORDS:
+        rest = rest.replace(cue, " ")
+    rest = _CUE_FILLER.sub(" ", HUMAN_CUES_EN.sub(" ", COMPLAINT_CUES_EN.sub(" ", rest)))
+    if len(_CJK_CHAR.findall(rest)) < 2 and not _LATIN_WORD.search(rest):
+        return ""
+    trimmed = _CUE_AT_START.sub("", _CUE_AT_END.sub("", line))
+    return trimmed.strip(" ,，、;；") or line
+
+
+def subject_of(questions: list[tuple[str, str, bool]]) -> str:
+    """The ticket subject of a hand-off: the customer's last substantive question, oldest first in
+    `questions` as (question, the bot's reason, whether the bot read it as a follow-up of the one
+    before). Cue lines ("转人工") are not questions; a follow-up ("能重开吗" after "发票抬头写错了")
+    means little alone, so its subject is the question it follows. '' when nothing was asked."""
+    asked = [(own_words(q, reason=reason), follows) for q, reason, follows in questions]
+    asked = [(words, follows) for words, follows in asked if words]
+    if not asked:
+        return ""
+    last = len(asked) - 1
+    anchor = next((i for i in range(last, -1, -1) if not asked[i][1]), last)
+    return asked[anchor][0][:SUBJECT_MAX]
+
+
+def follows_on(question: str) -> bool:
+    """Does `question` read as a follow-up of the one before (那运费呢？, 还有…)?"""
+    return bool(FOLLOW_UP.search(text.normalise(question or "").strip()))
+
+
+def _follows(q: BotQuestion) -> bool:
+    # the bot's own verdict first: it answered with the previous question as context
+    return bool(q.context_question) or follows_on(q.question)
+
+
+def _written_in(language: Any) -> str | None:
+    """The supported language to write a hand-off in: the conversation's (zh-tw → zh-hans, en-gb →
+    en), or the active one when kefu does not speak it."""
+    try:
+        return translation.get_supported_language_variant(str(language or ""))
+    except LookupError:
+        return translation.get_language()
 
 
 def hand_off(
-    customer: Any, *, session: str, owner: str = "", question_id: int | None, reason: str, channel: str
+    customer: Any,
+    *,
+    session: str,
+    owner: str = "",
+    question_id: int | None,
+    reason: str,
+    channel: str,
+    language: str = "",
 ) -> Any:
     """Put the conversation on a ticket for a person: the first hand-off of a bot session opens a
     ticket with the full transcript; a later one in the same session adds the lines since then to
     that ticket (reopening it if it was solved). Only the lines of `owner`'s own conversation are
-    filed. Returns the ticket."""
+    filed. Returns the ticket.
+
+    The ticket's subject is the customer's own question (`subject_of`), and what kefu adds — the
+    heading of the transcript, who said what, the subject of a hand-off with no question — is
+    written in the conversation's `language`, as the customer reads it in the portal."""
+    with translation.override(_written_in(language)):
+        return _hand_off(
+            customer, session=session, owner=owner, question_id=question_id, reason=reason, channel=channel
+        )
+
+
+def _hand_off(
+    customer: Any, *, session: str, owner: str, question_id: int | None, reason: str, channel: str
+) -> Any:
     from kefu.tickets.models import Channel, Message, Priority, TicketType
     from kefu.tickets.services import customer_follow_up, open_ticket
 
@@ -243,10 +358,11 @@ def hand_off(
             .values_list("created_at", "pk")
             .first()
         )
-    lines = transcript(session, owner=owner, after=since) if session else []
-    if not lines and question_id:
-        lines = transcript("", owner=owner, question_ids=[question_id])
-    body = _render_transcript(lines)[:60_000] or _("The customer asked for a person.")
+    rows = _conversation(session, owner=owner, after=since) if session else []
+    if not rows and question_id:
+        rows = _conversation("", owner=owner, question_ids=[question_id])
+    lines = _lines(rows)
+    body = render_transcript(lines)[:60_000] or _("The customer asked for a person.")
     external_id = f"{prefix}{question_id or 0}"
     ticket_channel = channel if channel in Channel.values else Channel.CHAT
     ticket = earlier.ticket if earlier is not None else None
@@ -255,11 +371,11 @@ def hand_off(
     if ticket is not None:
         customer_follow_up(ticket, body=body, channel=ticket_channel, external_id=external_id)
         return ticket
-    first = next((line["text"] for line in lines if line["who"] == "customer" and line["text"].strip()), "")
+    asked = subject_of([(q.question, q.reason or q.outcome, _follows(q)) for q in rows])
     complaint = reason == "complaint"
     created = open_ticket(
         customer=customer,
-        subject=(_("Bot hand-off: %(q)s") % {"q": first[:80] or _("conversation")})[:200],
+        subject=asked or _("Chat hand-off"),
         body=body,
         by=None,
         channel=ticket_channel,
@@ -329,29 +445,45 @@ def transcript(
     what the bot did with it (the article it answered with, the ones it offered, or why it handed
     off). Only `owner`'s questions. `after` = (created_at, pk) of a question already handed over:
     only later lines."""
-    lines: list[dict[str, str]] = []
-    rows: list[BotQuestion] = []
-    if session or question_ids:
-        qs = (
-            BotQuestion.objects.filter(session=session)
-            if session
-            else BotQuestion.objects.filter(pk__in=question_ids)
-        ).filter(owner=owner)
-        if after is not None:
-            qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], pk__gt=after[1]))
-        rows = list(qs.order_by("created_at", "pk")[:50])
-    ids = {q.article_id for q in rows if q.article_id} | {
-        int(i) for q in rows for i in (q.suggested or []) if isinstance(i, int)
-    }
-    titles = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title")) if ids else {}
-    for q in rows:
-        lines.append({"who": "customer", "text": q.question[:1000]})
-        lines.append({"who": "bot", "text": _bot_said(q, titles)})
+    lines = _lines(_conversation(session, owner=owner, after=after, question_ids=question_ids))
     if current and (not lines or lines[-2:-1] != [{"who": "customer", "text": current[:1000]}]):
         lines.append({"who": "customer", "text": current[:1000]})
         lines.append({"who": "bot", "text": reply})
     elif current and reply:
         lines[-1] = {"who": "bot", "text": reply}
+    return lines
+
+
+def _conversation(
+    session: str,
+    *,
+    owner: str,
+    after: tuple[Any, int] | None = None,
+    question_ids: list[int] | None = None,
+) -> list[BotQuestion]:
+    """`owner`'s questions of `session` (or the given ones), oldest first — the latest 50 of a
+    long conversation, which end with the one that asked for a person; `after` as in transcript."""
+    if not (session or question_ids):
+        return []
+    qs = (
+        BotQuestion.objects.filter(session=session)
+        if session
+        else BotQuestion.objects.filter(pk__in=question_ids)
+    ).filter(owner=owner)
+    if after is not None:
+        qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], pk__gt=after[1]))
+    return list(reversed(qs.order_by("-created_at", "-pk")[:50]))
+
+
+def _lines(rows: list[BotQuestion]) -> list[dict[str, str]]:
+    ids = {q.article_id for q in rows if q.article_id} | {
+        int(i) for q in rows for i in (q.suggested or []) if isinstance(i, int)
+    }
+    titles = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title")) if ids else {}
+    lines: list[dict[str, str]] = []
+    for q in rows:
+        lines.append({"who": "customer", "text": q.question[:1000]})
+        lines.append({"who": "bot", "text": _bot_said(q, titles)})
     return lines
 
 

@@ -22,7 +22,7 @@ from kefu.accounts.api import client_ip
 from kefu.core.filenames import content_disposition
 from kefu.core.ratelimit import RateLimited, hit
 
-from . import bot_sessions, selectors, services
+from . import bot, bot_sessions, selectors, services
 from .errors import ArticleNotFound
 from .models import KbCategory
 from .render import render_markdown
@@ -143,11 +143,18 @@ def _turn(question: str, result: Any) -> dict[str, Any]:
 
 
 def _contact_prefill(turns: list[dict[str, Any]]) -> str:
-    """The contact form's subject and message from what the visitor asked, so nothing is typed twice."""
-    asked = [t["question"].strip() for t in turns if t["question"].strip() and not t.get("human")]
-    if not asked:
+    """The contact form's subject and message from what the visitor asked, so nothing is typed twice:
+    the subject is their question as a signed-in customer's hand-off ticket would have it (the last
+    substantive one, not the 转人工 that ended the chat), the message every question they asked."""
+    asked = [
+        (t["question"], t.get("reason") or t.get("decision", ""), bot.follows_on(t["question"]))
+        for t in turns
+        if not t.get("human")
+    ]
+    words = [w for w in (bot.own_words(q, reason=reason) for q, reason, _follows in asked) if w]
+    if not words:
         return ""
-    return urlencode({"subject": asked[0][:80], "message": "\n".join(asked)[:1500]})
+    return urlencode({"subject": bot.subject_of(asked)[:80], "message": "\n".join(words)[:1500]})
 
 
 @require_POST

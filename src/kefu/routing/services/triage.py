@@ -47,14 +47,37 @@ class Guess:
     alternatives: list[list[object]] = dataclasses.field(default_factory=list)
 
 
+# external_id prefix of the message a bot hand-off files (knowledge.bot.HANDOFF_MARK; routing and
+# knowledge are siblings, so the convention is a string both sides keep: test_handoff_triage.py)
+BOT_TRANSCRIPT = "kb-bot:"
+
+
+def customer_lines(transcript: str) -> str:
+    """The customer's own lines of a bot hand-off's transcript (knowledge.bot.render_transcript: a
+    heading, then one ``<who>: <text>`` line per turn, the customer first), without the labels.
+
+    The bot's lines are left out: they are not the customer's words, and they hurt triage — a
+    "did you mean" lists every article the search half-matched (如何开具发票 under 怎么退货), so a
+    keyword rule such as 发票 → 开具发票 fires on a title the customer never asked about, and the
+    fixed phrases (已用文章回答, 正在为您转接人工客服) say nothing about the request. A text that
+    is not such a transcript is returned as it is."""
+    turns = [line.partition(": ") for line in transcript.splitlines()]
+    turns = [(who.strip(), said) for who, sep, said in turns if sep and who.strip()]
+    if not turns:
+        return transcript
+    customer = turns[0][0]
+    return "\n".join(said.strip() for who, said in turns if who == customer and said.strip())
+
+
 def text_of(ticket: Ticket) -> str:
-    body = (
-        ticket.messages.filter(kind=MessageKind.PUBLIC)
-        .order_by("created_at", "id")
-        .values_list("body_text", flat=True)
-        .first()
-        or ""
-    )
+    """What triage and the assignment rules read: the subject and the first public message — of a
+    bot hand-off, every question the customer asked in the conversation but none of the bot's
+    answers (customer_lines)."""
+    body, external_id = ticket.messages.filter(kind=MessageKind.PUBLIC).order_by(
+        "created_at", "id"
+    ).values_list("body_text", "external_id").first() or ("", "")
+    if external_id.startswith(BOT_TRANSCRIPT):
+        body = customer_lines(body)
     return training.ticket_text(ticket.subject, body)
 
 
