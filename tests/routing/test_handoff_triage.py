@@ -45,3 +45,20 @@ def test_only_a_hand_off_message_is_read_as_a_transcript(customer_x):
     written = open_ticket(customer=customer_x, subject="开票", body=body, by=None).ticket
     assert triage.text_of(handed) == "发票抬头写错了\n发票抬头写错了\n能重开吗？ 公司名称: 云杉优品\n转人工"
     assert triage.text_of(written) == f"开票\n{body}"  # a customer's own message is read whole
+
+
+def test_training_reads_a_hand_off_as_triage_does(customer_x, agent_li):
+    from kefu.routing.services.training import history
+    from kefu.tickets import services
+
+    body = bot.render_transcript(LINES)
+    handed = open_ticket(
+        customer=customer_x, subject="发票抬头写错了", body=body, by=None, external_id="kb-bot:kb-x:2"
+    ).ticket
+    other = open_ticket(customer=customer_x, subject="退货", body="怎么退货", by=None).ticket
+    for ticket, priority in ((handed, "high"), (other, "high")):
+        ticket = services.update_ticket(ticket, by=agent_li, version=ticket.version, priority=priority)
+        services.change_status(ticket, to="solved", by=agent_li)
+    texts = history("priority").texts
+    assert triage.text_of(handed) in texts  # trained on exactly what is predicted from
+    assert not any("如何开具发票" in text for text in texts)  # never on the bot's suggestions

@@ -224,9 +224,32 @@ def label_of(ticket: Ticket, field: str, departments: dict[int, str]) -> str:
     return ""
 
 
+# external_id prefix of the message a bot hand-off files (knowledge.bot.HANDOFF_MARK; routing and
+# knowledge are siblings, so the convention is a string both sides keep: test_handoff_triage.py)
+BOT_TRANSCRIPT = "kb-bot:"
+
+
+def customer_lines(transcript: str) -> str:
+    """The customer's own lines of a bot hand-off's transcript (knowledge.bot.render_transcript: a
+    heading, then one ``<who>: <text>`` line per turn, the customer first), without the labels.
+
+    The bot's lines are left out: they are not the customer's words, and they hurt triage — a
+    "did you mean" lists every article the search half-matched (如何开具发票 under 怎么退货), so a
+    keyword rule such as 发票 → 开具发票 fires on a title the customer never asked about, and the
+    fixed phrases (已用文章回答, 正在为您转接人工客服) say nothing about the request. A text that
+    is not such a transcript is returned as it is."""
+    turns = [line.partition(": ") for line in transcript.splitlines()]
+    turns = [(who.strip(), said) for who, sep, said in turns if sep and who.strip()]
+    if not turns:
+        return transcript
+    customer = turns[0][0]
+    return "\n".join(said.strip() for who, said in turns if who == customer and said.strip())
+
+
 def history(field: str, *, limit: int = 20_000) -> Dataset:
     """Tickets whose `field` agents set or confirmed: done tickets, tickets with triage feedback and
-    tickets where an agent changed the field. Text = subject + the first public message."""
+    tickets where an agent changed the field. Text = subject + the first public message (of a bot
+    hand-off only the customer's lines, as triage reads it: training and prediction see the same)."""
     from kefu.tickets.models import TicketShare
 
     confirmed_ids = set(TriageFeedback.objects.filter(field=field).values_list("ticket_id", flat=True))
@@ -252,12 +275,13 @@ def history(field: str, *, limit: int = 20_000) -> Dataset:
     first_bodies: dict[int, str] = {}
     from kefu.tickets.models import Message
 
-    for ticket_id, body in (
+    for ticket_id, body, external_id in (
         Message.objects.filter(ticket_id__in=ids, kind=MessageKind.PUBLIC, from_customer=True)
         .order_by("ticket_id", "created_at", "id")
-        .values_list("ticket_id", "body_text")
+        .values_list("ticket_id", "body_text", "external_id")
     ):
-        first_bodies.setdefault(ticket_id, body)
+        if ticket_id not in first_bodies:
+            first_bodies[ticket_id] = customer_lines(body) if external_id.startswith(BOT_TRANSCRIPT) else body
     texts, labels = [], []
     for ticket in tickets:
         label = label_of(ticket, field, departments)

@@ -24,6 +24,7 @@ from kefu.tickets.models import Category, MessageKind, Ticket, TicketEvent
 
 from . import training
 from .rules import get_settings
+from .training import BOT_TRANSCRIPT, customer_lines
 
 log = logging.getLogger("kefu.routing")
 FIELDS = ("type", "category", "team", "department", "priority")
@@ -45,28 +46,6 @@ class Guess:
     # the model's next likeliest values, [[value, probability], …]: when the first is wrong the
     # right one is usually among them (taipei: top-1 78 %, top-3 90 %; ADR 0005 round 5)
     alternatives: list[list[object]] = dataclasses.field(default_factory=list)
-
-
-# external_id prefix of the message a bot hand-off files (knowledge.bot.HANDOFF_MARK; routing and
-# knowledge are siblings, so the convention is a string both sides keep: test_handoff_triage.py)
-BOT_TRANSCRIPT = "kb-bot:"
-
-
-def customer_lines(transcript: str) -> str:
-    """The customer's own lines of a bot hand-off's transcript (knowledge.bot.render_transcript: a
-    heading, then one ``<who>: <text>`` line per turn, the customer first), without the labels.
-
-    The bot's lines are left out: they are not the customer's words, and they hurt triage — a
-    "did you mean" lists every article the search half-matched (如何开具发票 under 怎么退货), so a
-    keyword rule such as 发票 → 开具发票 fires on a title the customer never asked about, and the
-    fixed phrases (已用文章回答, 正在为您转接人工客服) say nothing about the request. A text that
-    is not such a transcript is returned as it is."""
-    turns = [line.partition(": ") for line in transcript.splitlines()]
-    turns = [(who.strip(), said) for who, sep, said in turns if sep and who.strip()]
-    if not turns:
-        return transcript
-    customer = turns[0][0]
-    return "\n".join(said.strip() for who, said in turns if who == customer and said.strip())
 
 
 def text_of(ticket: Ticket) -> str:
