@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +24,19 @@ SH = ZoneInfo("Asia/Shanghai")
 OFFICE = Calendar.office()  # Mon–Fri 9:00–12:00, 13:30–18:00 (7.5 h), statutory days on
 CHAT = Calendar.around_the_clock()
 H = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _no_entered_days():
+    """The maths alone: the sla app's source of entered notices (a database read) is left out."""
+    from kefu.core import businesstime as bt
+
+    saved = bt._entered_source
+    bt._entered_source = None
+    bt.invalidate_statutory_days()
+    yield
+    bt._entered_source = saved
+    bt.invalidate_statutory_days()
 
 
 def at(y, m, d, hh=0, mm=0):
@@ -188,3 +201,40 @@ def test_spans_add_up(cal, a, b, c):
     assert business_time_between(cal, a, c) == business_time_between(cal, a, b) + business_time_between(
         cal, b, c
     )
+
+
+# --------------------------------------------------------------------------- entered statutory days
+
+
+def test_entered_statutory_days_count_only_for_years_the_package_does_not_know():
+    """core asks the registered source (the sla app's entered notices) and nothing else imports sla."""
+    from kefu.core import businesstime as bt
+
+    year = bt.last_statutory_year() + 1
+    holiday = next(date(year, 10, d) for d in range(1, 8) if date(year, 10, d).weekday() < 5)
+    makeup = next(date(year, 9, d) for d in range(20, 30) if date(year, 9, d).weekday() == 6)
+    known = date(year - 1, 6, 10)
+    entered = {holiday: ("holiday", "国庆节"), makeup: ("makeup", "国庆节"), known: ("holiday", "假的")}
+    assert day_info(OFFICE, holiday).kind == "workday"  # nothing entered: weekdays only
+    bt.register_statutory_days(lambda: entered)
+    assert (day_info(OFFICE, holiday).kind, day_info(OFFICE, holiday).title) == ("holiday", "国庆节")
+    assert day_info(OFFICE, makeup).kind == "makeup" and day_info(OFFICE, makeup).periods
+    assert day_info(OFFICE, known).kind == "workday"  # the package's own year: its data wins
+    assert not is_working_time(OFFICE, datetime.combine(holiday, time(10), tzinfo=SH))
+    assert day_info(CHAT, holiday).kind != "holiday"  # a 7×24 calendar has no statutory days
+    entered.clear()
+    bt.invalidate_statutory_days()  # a notice saved: the per-day interval cache is dropped too
+    assert day_info(OFFICE, holiday).kind == "workday"
+    assert is_working_time(OFFICE, datetime.combine(holiday, time(10), tzinfo=SH))
+
+
+def test_a_source_that_cannot_be_read_leaves_weekdays_only():
+    """No database (async code, a pure test): the calendar still counts, it never fails."""
+    from kefu.core import businesstime as bt
+
+    def broken():
+        raise RuntimeError("no database here")
+
+    bt.register_statutory_days(broken)
+    day = date(bt.last_statutory_year() + 1, 3, 1)
+    assert day_info(OFFICE, day).kind in ("workday", "weekend")

@@ -11,8 +11,10 @@ so a span of three working days costs a handful of steps and a span of a year a 
 The two are inverses: `business_time_between(cal, s, add_business_time(cal, s, d)) == d`.
 
 Statutory days come from the `chinese-calendar` package (State Council notices, 2004 to the
-last year it knows). For years it does not know, only weekdays, custom holidays and custom
-workdays count — a calendar never fails because the notice for next year is not out yet.
+last year it knows). For a year it does not know, the days a supervisor entered from the notice
+count (the sla app keeps them and registers them here: `register_statutory_days`); without them,
+only weekdays, custom holidays and custom workdays count — a calendar never fails because the
+notice for next year is not out yet.
 
 The maths lives in core because several apps count in business time: the sla app keeps the
 calendars (rows, policies, timers) and routing asks which days an agent works (`works_on`,
@@ -22,7 +24,9 @@ calendars (rows, policies, timers) and routing asks which days an agent works (`
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import logging
+import time as _time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from kefu.core.errors import ValidationFailed
 
+log = logging.getLogger("kefu.core.businesstime")
 DAY = 86400
 DEFAULT_TZ = "Asia/Shanghai"
 # A span is at most this many days of walking (about 30 years); beyond it the input is nonsense.
@@ -160,12 +165,54 @@ class DayInfo:
         return str(HOLIDAY_NAMES.get(self.label, self.label))
 
 
+# Statutory days entered by hand for years chinese-calendar does not know yet: date → ("holiday" |
+# "makeup", name). The sla app, which keeps them, registers the source in its AppConfig.ready();
+# core reads it once and again after `invalidate_statutory_days()` (called when a notice is saved)
+# or at most ENTERED_TTL seconds later (another process saved one).
+EnteredDays = Mapping[date, tuple[str, str]]
+ENTERED_TTL = 60.0
+_entered_source: Callable[[], EnteredDays] | None = None
+_entered: tuple[float, EnteredDays] | None = None
+
+
+def register_statutory_days(source: Callable[[], EnteredDays]) -> None:
+    global _entered_source
+    _entered_source = source
+    invalidate_statutory_days()
+
+
+def invalidate_statutory_days() -> None:
+    """Forget the entered days and the working intervals computed with them."""
+    global _entered
+    _entered = None
+    _intervals.cache_clear()
+
+
+def entered_days() -> EnteredDays:
+    global _entered
+    if _entered_source is None:
+        return {}
+    clock = _time.monotonic()
+    if _entered is None or clock - _entered[0] > ENTERED_TTL:
+        try:
+            days = dict(_entered_source())
+        except Exception:  # noqa: BLE001 - no database here (async code, a pure test): weekdays only
+            log.debug("statutory days entered by hand could not be read", exc_info=True)
+            return {}  # not cached: the next call asks again
+        if _entered is not None and days != _entered[1]:
+            _intervals.cache_clear()
+        _entered = (clock, days)
+    return _entered[1]
+
+
 def statutory_day(day: date) -> tuple[str, str] | None:
-    """("holiday"|"makeup", name) when the State Council notice makes `day` special, else None."""
+    """("holiday"|"makeup", name) when the State Council notice makes `day` special, else None.
+
+    chinese-calendar decides the years it knows; later years follow the notice entered by hand."""
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:  # a year the package does not know yet
-        return None
+        return entered_days().get(day)
     if on_holiday and name:
         return "holiday", str(name)
     if not on_holiday and day.weekday() >= 5:

@@ -13,6 +13,7 @@ class SlaConfig(AppConfig):
         from . import selectors, services, timers, views
 
         businesstime.register_team_calendars(services.team_calendars)
+        businesstime.register_statutory_days(services.entered_statutory_days)
         events.register("sla.timers", timers.on_event)
         extensions.register_ticket_panel("sla.timers", views.ticket_panel, order=10)
         extensions.register_row_badges("sla.badges", views.row_badges, order=10)

@@ -254,3 +254,27 @@ class SlaRecompute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cause} {self.at:%Y-%m-%d %H:%M} moved {self.moved}"
+
+
+class StatutoryYear(models.Model):
+    """The State Council's holiday notice for a year chinese-calendar does not know yet, entered by
+    a supervisor. `days`: [{"day": "2027-10-01", "kind": "holiday" | "makeup", "name": "国庆节"}, …].
+
+    core.businesstime reads them through the hook the app registers (`services.entered_statutory_days`);
+    once the installed package knows the year, its own data wins and this row is no longer read."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    days = models.JSONField(_("days"), default=list)
+    notice = models.CharField(_("notice"), max_length=200, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("statutory holidays of a year")
+        verbose_name_plural = _("statutory holidays of years")
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from kefu.accounts.models import SYSTEM_USERNAME, Team, User
 from kefu.accounts.services import system_user
 from kefu.core import businesstime as bt
+from kefu.core.clock import now
 from kefu.core.errors import ValidationFailed
 from kefu.customers.models import Tier
 from kefu.tickets.models import Channel, Priority, Ticket, TicketType
 
-from .models import BusinessCalendar, Metric, PolicyTarget, SlaPolicy
+from .models import BusinessCalendar, Metric, PolicyTarget, SlaPolicy, StatutoryYear, _build
 
 BOT_USERNAME = SYSTEM_USERNAME  # the system actor shared with routing and automation
 GREEN_TAG = "绿色通道"
@@ -150,6 +151,129 @@ def team_calendars() -> bt.TeamCalendars:
             return bt.OFFICE
 
     return resolve
+
+
+# --------------------------------------------------------------------------- statutory days entered by hand
+
+HOLIDAY, MAKEUP = "holiday", "makeup"
+NOTICE_WARNING_DAYS = 60  # supervisors are asked for next year's notice this long before it starts
+
+
+@dataclass(frozen=True)
+class NoticeDay:
+    day: date
+    name: str = ""
+
+
+@transaction.atomic
+def save_statutory_year(
+    *,
+    by: User | None,
+    year: int,
+    holidays: Sequence[NoticeDay],
+    workdays: Sequence[NoticeDay] = (),
+    notice: str = "",
+) -> StatutoryYear:
+    """Enter (or correct) the State Council's holiday notice for a year chinese-calendar does not
+    know: its days off and its make-up workdays (调休), each with the holiday's name. Every business
+    calendar with statutory days uses them from now on, routing's working days included, until an
+    update of the package knows the year (its data then wins).
+
+    Refused with the reason: a year the package already knows, a year other than this one or the
+    next, no holiday at all, a day outside the year, a day both off and worked, a make-up workday
+    that is not a Saturday or a Sunday."""
+    year = int(year)
+    known = bt.last_statutory_year()
+    if year <= known:
+        raise ValidationFailed(
+            _("chinese-calendar already knows the holidays of %(year)s (up to %(known)s): its data applies.")
+            % {"year": year, "known": known},
+            field="year",
+        )
+    this_year = now().year
+    if year > this_year + 1:
+        raise ValidationFailed(
+            _("Only the notice of this year or the next can be entered (%(a)s or %(b)s).")
+            % {"a": this_year, "b": this_year + 1},
+            field="year",
+        )
+    if not holidays:
+        raise ValidationFailed(_("A notice names at least one holiday."), field="holidays")
+    for entry in [*holidays, *workdays]:
+        if entry.day.year != year:
+            raise ValidationFailed(
+                _("%(day)s is not in %(year)s.") % {"day": entry.day.isoformat(), "year": year}, field="days"
+            )
+    both = sorted({h.day for h in holidays} & {w.day for w in workdays})
+    if both:
+        raise ValidationFailed(
+            _("%(day)s is both a holiday and a make-up workday.") % {"day": both[0].isoformat()}, field="days"
+        )
+    for entry in workdays:
+        if entry.day.weekday() < 5:
+            raise ValidationFailed(
+                _("%(day)s is a weekday: a make-up workday (调休) is a Saturday or a Sunday.")
+                % {"day": entry.day.isoformat()},
+                field="workdays",
+            )
+    days: dict[date, dict[str, str]] = {}
+    for kind, entries in ((HOLIDAY, holidays), (MAKEUP, workdays)):
+        for entry in entries:
+            days[entry.day] = {
+                "day": entry.day.isoformat(),
+                "kind": kind,
+                "name": (entry.name or "").strip()[:40] or str(_("Public holiday")),
+            }
+    row, _created = StatutoryYear.objects.update_or_create(
+        year=year,
+        defaults={
+            "days": [days[d] for d in sorted(days)],
+            "notice": (notice or "").strip()[:200],
+            "entered_by": by if by is not None and by.pk else None,
+        },
+    )
+    statutory_days_changed()
+    transaction.on_commit(statutory_days_changed)  # and once more with what other connections see
+    return row
+
+
+def statutory_days_changed() -> None:
+    """Forget what was read of the entered days: core's copy and every cached working interval."""
+    bt.invalidate_statutory_days()
+    _build.cache_clear()
+
+
+def entered_statutory_days() -> dict[date, tuple[str, str]]:
+    """Registered in core.businesstime: the entered days of the years the package does not know."""
+    from django.db import DatabaseError
+
+    known = bt.last_statutory_year()
+    try:
+        with transaction.atomic():  # a savepoint: a failure here must not break the caller's transaction
+            rows = list(StatutoryYear.objects.filter(year__gt=known).values_list("days", flat=True))
+    except DatabaseError:  # the table is not there yet (before migrate): no entered days
+        return {}
+    out: dict[date, tuple[str, str]] = {}
+    for days in rows:
+        for entry in days or []:
+            try:
+                out[date.fromisoformat(entry["day"])] = (entry["kind"], entry.get("name") or "")
+            except (KeyError, TypeError, ValueError):
+                continue  # a hand-edited row: skip the bad entry, keep the rest
+    return out
+
+
+def missing_statutory_year(today: date | None = None) -> int | None:
+    """The year whose notice supervisors should enter now: this year, or from 60 days before it the
+    next one, when the package does not know it and nobody has entered it. None when all is known."""
+    today = today or now().date()
+    known = bt.last_statutory_year()
+    entered = set(StatutoryYear.objects.filter(year__gt=known).values_list("year", flat=True))
+    for year in (today.year, today.year + 1):
+        soon = date(year, 1, 1) - today <= timedelta(days=NOTICE_WARNING_DAYS)
+        if year > known and year not in entered and soon:
+            return year
+    return None
 
 
 # --------------------------------------------------------------------------- policies

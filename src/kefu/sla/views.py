@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from kefu.tickets import selectors as ticket_selectors
 from kefu.tickets.models import Channel, Priority, TicketType
 
 from . import selectors, services
-from .models import BusinessCalendar, Metric, SlaPolicy
+from .models import BusinessCalendar, Metric, SlaPolicy, StatutoryYear
 
 WEEKDAYS = [
     ("0", gettext_lazy("Monday")),
@@ -96,7 +97,19 @@ def home(request: HttpRequest) -> HttpResponse:
     calendars = list(selectors.list_calendars())
     for c in calendars:
         c.channel_label = label(Channel, c.channel) if c.channel else ""
-    return render(request, "sla/home.html", {"calendars": calendars, "policies": policies})
+    context = {
+        "calendars": calendars,
+        "policies": policies,
+        "entered_years": StatutoryYear.objects.filter(year__gt=bt.last_statutory_year()),
+        "known_until": bt.last_statutory_year(),
+        **_banner(),
+    }
+    return render(request, "sla/home.html", context)
+
+
+def _banner() -> dict[str, Any]:
+    """The SLA pages ask supervisors for a year's notice from 60 days before the package lacks it."""
+    return {"missing_year": services.missing_statutory_year()}
 
 
 # Policies store codes (chat, complaint, vip); the page shows their labels.
@@ -174,6 +187,7 @@ def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "default_tz": bt.DEFAULT_TZ,
         "known_until": bt.last_statutory_year(),
         "recomputes": selectors.list_recomputes(calendar=row) if row else [],
+        **_banner(),
     }
     return render(request, "sla/calendar.html", context, status=422 if error else 200)
 
@@ -264,8 +278,108 @@ def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "teams": Team.objects.all(),
         "calendars": BusinessCalendar.objects.all(),
         "recomputes": selectors.list_recomputes(policy=row) if row else [],
+        **_banner(),
     }
     return render(request, "sla/policy.html", context, status=422 if error else 200)
+
+
+# --------------------------------------------------------------------------- next year's notice
+
+RANGE = re.compile(
+    r"^(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:~|～|\.\.|至|–|—|到)\s*(\d{4}-\d{1,2}-\d{1,2}))?\s*(.*)$"
+)
+
+
+def _iso(text: str) -> date:
+    try:
+        y, m, d = (int(x) for x in text.split("-"))
+        return date(y, m, d)
+    except ValueError:
+        raise DomainError(
+            _("“%(text)s” is not a date: write YYYY-MM-DD.") % {"text": text}, field="days"
+        ) from None
+
+
+def _notice_days(text: str) -> list[services.NoticeDay]:
+    """One line a holiday: "2027-01-01 元旦" or a span "2027-10-01 ~ 2027-10-07 国庆节"."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = RANGE.match(line)
+        if not match:
+            raise DomainError(
+                _("“%(line)s”: write a date or a span and the name, e.g. 2027-10-01 ~ 2027-10-07 国庆节.")
+                % {"line": line[:60]},
+                field="days",
+            )
+        first = _iso(match.group(1))
+        last = _iso(match.group(2)) if match.group(2) else first
+        if last < first or (last - first).days > 40:
+            raise DomainError(
+                _("“%(line)s”: the span must run forward and last at most 40 days.") % {"line": line[:60]},
+                field="days",
+            )
+        name = match.group(3).strip()
+        day = first
+        while day <= last:
+            out.append(services.NoticeDay(day, name))
+            day += timedelta(days=1)
+    return out
+
+
+def _notice_text(row: StatutoryYear | None, kind: str) -> str:
+    """The entered days back as the lines of the form (consecutive days of one name as a span)."""
+    if row is None:
+        return ""
+    lines: list[list[Any]] = []
+    for entry in row.days:
+        if entry.get("kind") != kind:
+            continue
+        day = date.fromisoformat(entry["day"])
+        if lines and lines[-1][2] == entry["name"] and lines[-1][1] + timedelta(days=1) == day:
+            lines[-1][1] = day
+        else:
+            lines.append([day, day, entry["name"]])
+    return "\n".join(
+        f"{a.isoformat()} {name}" if a == b else f"{a.isoformat()} ~ {b.isoformat()} {name}"
+        for a, b, name in lines
+    )
+
+
+def statutory_year_edit(request: HttpRequest, year: int) -> HttpResponse:
+    if denied := _supervisor(request):
+        return denied
+    row = StatutoryYear.objects.filter(year=year).first()
+    error: DomainError | None = None
+    if request.method == "POST":
+        data = request.POST
+        try:
+            row = services.save_statutory_year(
+                by=request.user,  # type: ignore[arg-type]
+                year=year,
+                holidays=_notice_days(data.get("holidays", "")),
+                workdays=_notice_days(data.get("workdays", "")),
+                notice=data.get("notice", ""),
+            )
+            messages.success(
+                request, _("The holidays of %(year)s are saved; the calendars use them now.") % {"year": year}
+            )
+            return redirect("sla:statutory_year", year=year)
+        except DomainError as exc:
+            error = exc
+    form = request.POST if request.method == "POST" else None
+    context = {
+        "year": year,
+        "row": row,
+        "error": error,
+        "known_until": bt.last_statutory_year(),
+        "notice": form.get("notice", "") if form else (row.notice if row else ""),
+        "holidays": form.get("holidays", "") if form else _notice_text(row, services.HOLIDAY),
+        "workdays": form.get("workdays", "") if form else _notice_text(row, services.MAKEUP),
+    }
+    return render(request, "sla/statutory_year.html", context, status=422 if error else 200)
 
 
 def _moved_text(row: Any) -> str:
