@@ -72,15 +72,49 @@ def trust_only_configured_proxies() -> None:
     os.environ["FORWARDED_ALLOW_IPS"] = trusted_proxies(os.environ.get("KEFU_TRUSTED_PROXIES", ""))
 
 
+HELP_FLAGS = ("help", "--help", "-h")
+
+
+def only_help(argv: list[str]) -> bool:
+    """`kefu`, `kefu help [...]`, `kefu --help`, `kefu <command> --help|-h`: print, change nothing."""
+    return len(argv) == 1 or argv[1] in HELP_FLAGS or any(arg in ("--help", "-h") for arg in argv[2:])
+
+
+SUPERVISOR_ENV = "KEFU_SUPERVISOR_PID"  # set for the children of `kefu up`: the pid that started them
+
+
+def die_with_supervisor() -> None:
+    """In a child of `kefu up`: end (SIGTERM) when the supervisor dies, even by SIGKILL (Linux).
+
+    The children run in process groups of their own (see `kefu.ops.embedded.Supervisor`), so
+    nothing else would stop them if the supervisor were killed without a chance to stop them."""
+    supervisor = os.environ.pop(SUPERVISOR_ENV, "")
+    if not supervisor or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(supervisor):  # it died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def main() -> None:
+    die_with_supervisor()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
     try:
         trust_only_configured_proxies()
     except ValueError as error:
         sys.exit(str(error))
+    argv = sys.argv[:]
+    if only_help(argv):
+        os.environ["KEFU_HELP_ONLY"] = "1"  # settings: no data folder, no key file (see settings.py)
     from django.core.management import execute_from_command_line
 
-    argv = sys.argv[:]
     if len(argv) == 1 or argv[1:] in (["help"], ["--help"], ["-h"]):
         print(usage())
         return

@@ -8,7 +8,11 @@ import environ
 env = environ.Env()
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env.str("KEFU_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Help (`kefu help`, `kefu --help`, `kefu <command> --help`) only reads: kefu.cli sets KEFU_HELP_ONLY
+# for it, and then no data folder, key file or database is made.
+HELP_ONLY = env.bool("KEFU_HELP_ONLY", default=False)
+if not HELP_ONLY:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY_FILE = DATA_DIR / "secret_key"
 
@@ -21,6 +25,8 @@ def _secret_key() -> str:
     if not SECRET_KEY_FILE.exists():
         import secrets
 
+        if HELP_ONLY:
+            return secrets.token_urlsafe(50)  # nothing is signed while printing help
         SECRET_KEY_FILE.write_text(secrets.token_urlsafe(50))
         SECRET_KEY_FILE.chmod(0o600)
     return SECRET_KEY_FILE.read_text().strip()
@@ -205,7 +211,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from here after collectstatic; finders before
+if not HELP_ONLY:
+    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from here after collectstatic; finders before
 STATICFILES_DIRS = [BASE_DIR / "static"]  # kefu.css/js and the vendored Tabler, htmx, Alpine, ECharts
 MEDIA_ROOT = Path(env.str("KEFU_MEDIA_DIR", default=str(DATA_DIR / "media")))
 STORAGES = {
