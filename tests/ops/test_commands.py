@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import subprocess
+import sys
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from kefu.accounts.models import AGENT_ROLES, Department, Role, Team, User
 from kefu.customers.models import Customer, Tier
+from kefu.ops.demo import CHANNEL_WEIGHTS
 from kefu.ops.demo_content import DEMO_PASSWORD
-from kefu.ops.embedded import prepare
+from kefu.ops.embedded import DEMO_MARKER, LOADING, finish_demo, prepare
 from kefu.ops.models import Marker
+from kefu.ops.progress import Steps
 from kefu.ops.seed import SEED_LEAD
 from kefu.tickets import search
-from kefu.tickets.models import Channel, Message, MessageKind, Priority, Ticket, TicketShare, TicketType
+from kefu.tickets.models import Message, MessageKind, Priority, Ticket, TicketShare, TicketType
 from kefu.tickets.selectors import search_tickets
 from kefu.tickets.states import Status
 
@@ -48,7 +56,8 @@ def test_demo_builds_a_believable_company_and_a_second_run_adds_nothing(client):
     assert tickets.count() == 60
     for field, values in (
         ("status", Status.values),
-        ("channel", Channel.values),
+        # the channels customers write through; wechat, in_person and other are agent-opened tickets
+        ("channel", list(CHANNEL_WEIGHTS)),
         ("type", TicketType.values),
         ("priority", Priority.values),
     ):
@@ -161,3 +170,71 @@ def test_query_count_header_when_enabled(client, settings):
     settings.MIDDLEWARE = ["kefu.core.middleware.QueryCountHeaderMiddleware", *settings.MIDDLEWARE]
     response = client.get("/healthz")
     assert response["X-Query-Count"] == "1"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["help"], ["up", "--help"], [], ["help", "up"], ["demo", "-h"]])
+def test_help_changes_nothing_on_disk(tmp_path, args):
+    """Help only prints: no ./var, no secret key file, no database in the folder it is asked in."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}  # embedded mode: ./var
+    shown = subprocess.run(
+        [sys.executable, "-m", "kefu.cli", *args], cwd=folder, env=env, capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() and "Traceback" not in shown.stderr
+    assert list(folder.iterdir()) == []
+
+
+STEP_LINE = re.compile(r"^  (?P<name>.+) … \d+\.\d s$")
+
+
+def _steps(text: str) -> list[str]:
+    lines = text.splitlines()
+    assert all(STEP_LINE.match(line) for line in lines), text  # every line is a finished step
+    return [STEP_LINE.match(line)["name"] for line in lines]
+
+
+def test_first_start_reports_each_step_on_a_line_of_its_own_with_its_time():
+    out = io.StringIO()
+    prepare(demo=True, demo_tickets=12, progress=Steps(out))
+    names = _steps(out.getvalue())
+    assert names[:2] == ["migrate", "static files"]
+    assert names[2] == "demo: people, customers, categories"
+    for step in (
+        "demo: routing rules",
+        "demo: SLA calendars and policies",
+        "demo: scripts, triggers and macros",
+        "demo: knowledge base and bot questions",
+        "demo: mailbox",
+        "demo: 12 tickets",
+        "demo: triage models",
+        "demo: SLA timers",
+    ):
+        assert names.count(step) == 1, (step, names)
+    assert names.index("demo: 12 tickets") < names.index("demo: triage models")
+
+    # `kefu demo` reports the same steps (a second run: everything is there already).
+    shown = io.StringIO()
+    call_command("demo", tickets=12, stdout=shown)
+    assert "demo: 12 tickets" in _steps(shown.getvalue().split("Demo ready")[0])
+
+
+def test_first_start_can_leave_the_triage_models_for_after_the_first_page():
+    """`kefu up` serves the first page before the models are trained; until they are, the demo
+    is not marked loaded, so a start interrupted in between trains them the next time."""
+    prepared = prepare(demo=True, demo_tickets=12, progress=False, later=True)
+    assert prepared.has_demo and [name for name, _run in prepared.later] == ["demo: triage models"]
+    assert Ticket.objects.count() == 12
+    assert Marker.objects.get(name=DEMO_MARKER).value == LOADING
+
+    # Interrupted here (Ctrl-C): the next start loads what is missing, nothing twice.
+    again = prepare(demo=True, demo_tickets=12, progress=False, later=True)
+    assert again.demo_loaded_now and again.later and Ticket.objects.count() == 12
+
+    out = io.StringIO()
+    assert finish_demo(again, Steps(out))
+    assert _steps(out.getvalue()) == ["demo: triage models (in the background)"]
+    assert Marker.objects.get(name=DEMO_MARKER).value == "loaded"
+    third = prepare(demo=True, demo_tickets=12, progress=False, later=True)
+    assert not third.demo_loaded_now and third.has_demo and not third.later

@@ -1,4 +1,5 @@
-"""`kefu up` for real: an empty folder, the web server, the Celery worker on the SQLite broker, Ctrl-C."""
+"""`kefu up` for real: an empty folder, the web server, the Celery worker on the SQLite broker, Ctrl-C
+(while starting and while running)."""
 
 from __future__ import annotations
 
@@ -76,12 +77,10 @@ def _accounts_by_mail(port: int, outbox) -> None:
         assert logged_in.url.path == "/portal/"
 
 
-def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
-    port, mail_port = _free_port(), _free_port()
+def _start_up(tmp_path, log, port: int, mail_port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}  # embedded mode, own folder
-    log = tmp_path / "up.log"
     with log.open("wb") as out:
-        parent = subprocess.Popen(
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -97,8 +96,56 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: a failed test can stop every child
+            start_new_session=True,  # its own process group, as a terminal gives a command
         )
+
+
+def _children(pid: int) -> list[int]:
+    return [
+        int(child)
+        for child in subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+        ).stdout.split()
+    ]
+
+
+def _ctrl_c(parent: subprocess.Popen, log) -> None:
+    """Ctrl-C in a terminal: SIGINT to the whole foreground process group. Everything stops, quietly:
+    exit 0, no traceback from any child, no process left (a child's own children included)."""
+    children = _children(parent.pid)
+    os.killpg(parent.pid, signal.SIGINT)
+    assert parent.wait(timeout=30) == 0, log.read_text()
+    for pid in children:
+        assert _wait(lambda pid=pid: not os.path.exists(f"/proc/{pid}") or _zombie(pid), 15), pid
+        assert _wait(lambda pid=pid: not _group_alive(pid), 15), f"process group {pid} left running"
+    text = log.read_text()
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
+    port, mail_port = _free_port(), _free_port()
+    log = tmp_path / "up.log"
+    early = tmp_path / "up-early.log"
+
+    # Ctrl-C while the processes are still starting (importing Django, Celery…) stops them quietly
+    # too: a child interrupted in the middle of an import used to print a KeyboardInterrupt traceback.
+    parent = _start_up(tmp_path, early, port, mail_port)
+    try:
+        assert _wait(lambda: _children(parent.pid), 180), early.read_text()
+        time.sleep(0.5)
+        _ctrl_c(parent, early)
+    finally:
+        _stop(parent)
+
+    parent = _start_up(tmp_path, log, port, mail_port)
     try:
         assert _wait(lambda: _healthy(port), 180), log.read_text()  # generous: CI machines are busy
         assert (tmp_path / "var" / "kefu.sqlite3").exists()
@@ -118,24 +165,25 @@ def test_up_serves_runs_tasks_and_stops_everything_on_ctrl_c(tmp_path):
         # The mail receiver answers SMTP (no mailbox yet without the demo, so a recipient gets 550).
         assert _wait(lambda: _smtp_answers(mail_port), 30), log.read_text()
 
-        children = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(parent.pid)], capture_output=True, text=True
-        ).stdout.split()
         # web + worker (with its embedded beat) + webhooks worker + mail receiver
-        assert len(children) == 4
-        parent.send_signal(signal.SIGINT)
-        assert parent.wait(timeout=30) == 0
-        for pid in children:
-            assert _wait(lambda pid=pid: not os.path.exists(f"/proc/{pid}") or _zombie(pid), 15), pid
+        assert len(_children(parent.pid)) == 4
+        _ctrl_c(parent, log)
     finally:
-        if parent.poll() is None:
-            parent.send_signal(signal.SIGINT)
-            try:
-                parent.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                parent.kill()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(parent.pid, signal.SIGKILL)  # whatever is left of web, worker and receiver
+        _stop(parent)
+
+
+def _stop(parent: subprocess.Popen) -> None:
+    """After a failed test: stop `kefu up` and whatever is left of its children."""
+    children = _children(parent.pid)
+    if parent.poll() is None:
+        parent.send_signal(signal.SIGINT)
+        try:
+            parent.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            parent.kill()
+    for group in (parent.pid, *children):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
 
 
 def _zombie(pid: int) -> bool:

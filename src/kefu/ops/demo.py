@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import importlib
 import random
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from tqdm import tqdm
 
 from kefu.accounts.models import Department, Role, Skill, Team, User
 from kefu.accounts.services import create_user
@@ -31,6 +33,7 @@ from kefu.tickets.models import Category, Channel, Message, MessageKind, Ticket,
 from kefu.tickets.states import Status
 
 from . import demo_content as content
+from .progress import Steps
 
 DEFAULT_TICKETS = 500
 DEFAULT_CUSTOMERS = 300
@@ -80,16 +83,25 @@ class Summary:
 # --------------------------------------------------------------------------- people
 
 
+@cache
+def _password_hash() -> str:
+    """The demo password hashed once for every demo login: Argon2 takes a noticeable time per hash."""
+    return make_password(content.DEMO_PASSWORD)
+
+
 def _user(username: str, display_name: str, role: str, *, email: str = "") -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
-        return create_user(
+        user = create_user(
             username=username,
-            password=content.DEMO_PASSWORD,
+            password=None,
             role=role,
             email=email or f"{username}@yunshan.example.cn",
             display_name=display_name,
         )
+        user.password = _password_hash()
+        User.objects.filter(pk=user.pk).update(password=user.password)
+        return user
     if user.role != role or user.display_name != display_name:
         user.role, user.display_name = role, display_name
         user.is_staff = user.is_superuser = role == Role.ADMIN
@@ -175,7 +187,7 @@ def ensure_customers(count: int, seed: int) -> list[Customer]:
         for name, domain, share in content.ORGANISATIONS
     }
     rows = _customer_rows(count, seed)
-    password = make_password(content.DEMO_PASSWORD)  # one hash for all: hashing 300 times is slow
+    password = _password_hash()  # one hash for all: hashing 300 times is slow
     existing_users = set(
         User.objects.filter(username__in=[r["username"] for r in rows]).values_list("username", flat=True)
     )
@@ -469,15 +481,36 @@ def _app_demos() -> list:
     return parts
 
 
+# What each app's demo step is called in the progress lines.
+APP_STEPS = {
+    "routing": ("routing rules", "triage models"),
+    "sla": ("SLA calendars and policies", "SLA timers"),
+    "automation": ("scripts, triggers and macros", None),
+    "knowledge": ("knowledge base and bot questions", None),
+    "mail": ("mailbox", None),
+}
+# After-ticket steps nothing on the first page needs: training the triage models (CPU-bound, the
+# longest step) can run while the first page is already served.
+LATER_APPS = ("routing",)
+TICKETS_PER_TRANSACTION = 25  # one commit per 25 tickets, and their search rows written once
+
+
 def load_demo(
     *,
     tickets_count: int = DEFAULT_TICKETS,
     customers_count: int = DEFAULT_CUSTOMERS,
     seed: int = DEFAULT_SEED,
-    progress: bool = True,
+    progress: bool | Steps = True,
+    later: list[tuple[str, Callable[[], None]]] | None = None,
 ) -> Summary:
-    """Load or refresh the demo organisation; what is already there is kept, never duplicated."""
-    with transaction.atomic():
+    """Load or refresh the demo organisation; what is already there is kept, never duplicated.
+
+    `progress`: a `Steps` to report each step in (one line each, with its time), True for stderr.
+    `later`: a list to put the steps of `LATER_APPS` in instead of running them (`kefu up` runs
+    them once the web answers); without it every step runs here."""
+    steps = progress if isinstance(progress, Steps) else Steps(sys.stderr if progress else None)
+    _password_hash.cache_clear()  # hashed with this run's settings
+    with steps.step("demo: people, customers, categories"), transaction.atomic():
         people = ensure_people()
         customers = ensure_customers(customers_count, seed)
         categories = ensure_categories()
@@ -492,20 +525,40 @@ def load_demo(
     parts = _app_demos()
     for part in parts:
         if hasattr(part, "load_config"):
-            part.load_config()
+            with steps.step(f"demo: {_step_name(part, 0)}"):
+                part.load_config()
     current = now()
     created = 0
-    with events.muted():  # the past happened already: no auto-replies or routing for it
-        for index in tqdm(range(tickets_count), desc="demo tickets", unit="ticket", disable=not progress):
-            with transaction.atomic():
-                builder = _Builder(index, seed, people, customers, categories, teams, departments, current)
-                created += builder.build()
+    # The past happened already: no auto-replies or routing for it. The tickets are written in
+    # batches, each in one transaction whose search rows and event markers are written once at its end.
+    with steps.step(f"demo: {tickets_count} tickets") as advance, events.muted():
+        for first in range(0, tickets_count, TICKETS_PER_TRANSACTION):
+            with transaction.atomic(), tickets.batched():
+                for index in range(first, min(first + TICKETS_PER_TRANSACTION, tickets_count)):
+                    builder = _Builder(
+                        index, seed, people, customers, categories, teams, departments, current
+                    )
+                    created += builder.build()
+            advance(min(first + TICKETS_PER_TRANSACTION, tickets_count), tickets_count)
     for part in parts:
         if hasattr(part, "after_tickets"):
-            part.after_tickets()
+            name = f"demo: {_step_name(part, 1)}"
+            if later is not None and _app(part) in LATER_APPS:
+                later.append((name, part.after_tickets))
+                continue
+            with steps.step(name):
+                part.after_tickets()
     return Summary(
         users=User.objects.exclude(role=Role.CUSTOMER).count(),
         customers=Customer.objects.count(),
         tickets_created=created,
         tickets_total=Ticket.objects.count(),
     )
+
+
+def _app(part) -> str:
+    return part.__name__.split(".")[-2]
+
+
+def _step_name(part, which: int) -> str:
+    return APP_STEPS.get(_app(part), (_app(part), _app(part)))[which] or _app(part)

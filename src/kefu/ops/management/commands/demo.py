@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from kefu.ops.demo import DEFAULT_CUSTOMERS, DEFAULT_SEED, DEFAULT_TICKETS, demo_logins, load_demo
+from kefu.ops.progress import Steps
 
 
 class Command(BaseCommand):
@@ -14,14 +15,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same data)"
         )
-        parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        parser.add_argument("--no-progress", action="store_true", help="hide the progress lines")
 
     def handle(self, *args, tickets, customers, seed, no_progress, **options):
         summary = load_demo(
             tickets_count=tickets,
             customers_count=customers,
             seed=seed,
-            progress=not no_progress and options["verbosity"] > 0,
+            progress=Steps(self.stdout if not no_progress and options["verbosity"] > 0 else None),
         )
         self.stdout.write(
             self.style.SUCCESS(
