@@ -52,6 +52,9 @@ class Customer(TimeStamped):
     city = models.CharField(_("city"), max_length=100, blank=True)
     annual_spend = models.DecimalField(_("annual spend (CNY)"), max_digits=12, decimal_places=2, default=0)
     notes = models.TextField(_("notes"), blank=True)
+    # Mail about replies and status changes on their tickets (mail.notices); the portal's bell
+    # shows them either way.
+    notify_by_mail = models.BooleanField(_("mail me about replies"), default=True)
 
     class Meta:
         ordering = ["name"]

@@ -11,9 +11,10 @@ class MailConfig(AppConfig):
         from kefu.accounts.models import Role
         from kefu.core import events, extensions
 
-        from . import outbound, views
+        from . import notices, outbound, views
 
         events.register("mail.outbound", outbound.on_replied)
+        events.register("mail.notices", notices.on_event)
         extensions.register_ticket_panel("mail", views.ticket_panel, order=60)
         extensions.register_nav(
             extensions.NavLink(

@@ -200,6 +200,7 @@ class OutboxKind(models.TextChoices):
     REPLY = "reply", _("Agent reply")
     AUTO_REPLY = "auto_reply", _("Auto-reply")
     BOUNCE = "bounce", _("Bounce")
+    NOTICE = "notice", _("Notice to the customer")
 
 
 class OutboxState(models.TextChoices):
@@ -243,3 +244,41 @@ class OutboxMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to} ({self.state})"
+
+
+class NoticeState(models.TextChoices):
+    PENDING = "pending", _("Waiting for more replies")
+    QUEUED = "queued", _("Handed to the outbox")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class CustomerNotice(models.Model):
+    """What a customer will be told by mail about one ticket: a burst of replies and status changes.
+
+    One pending row per ticket (a partial unique constraint): each event appends its item and moves
+    `not_before` on, so a burst becomes one mail. `notices.send_due` turns due rows into an
+    `OutboxMail` with a compare-and-set on the state, so many workers never mail it twice.
+    """
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=NoticeState.choices, default=NoticeState.PENDING)
+    # [{"event": id, "kind": "reply"|"status", "message": id|None, "status": new status}]
+    items = models.JSONField(default=list)
+    not_before = models.DateTimeField(db_index=True)
+    first_at = models.DateTimeField()
+    outbox = models.ForeignKey(OutboxMail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)  # why a notice was not sent
+    version = models.PositiveIntegerField(default=0)  # compare-and-set when an item is added
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice to a customer")
+        verbose_name_plural = _("notices to customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(state="pending"), name="uniq_pending_notice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {len(self.items)} ({self.state})"

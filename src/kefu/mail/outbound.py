@@ -342,7 +342,10 @@ def _build(row: OutboxMail) -> EmailMultiAlternatives:
         headers["In-Reply-To"] = row.in_reply_to
     if row.references:
         headers["References"] = row.references
-    if row.kind != OutboxKind.REPLY:
+    if row.kind == OutboxKind.NOTICE:  # written by kefu because someone acted, not an answer to a mail
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    elif row.kind != OutboxKind.REPLY:
         headers["Auto-Submitted"] = "auto-replied"
         headers["X-Auto-Response-Suppress"] = "All"
     if row.reply_to:
@@ -406,6 +409,10 @@ def deliver(outbox_id: int) -> str:
                 state=OutboxState.FAILED, attempts=attempts, last_error=reason, lease_until=None
             )
             row.attempts, row.last_error = attempts, reason
+            if _permanent(err) and row.kind == OutboxKind.NOTICE:
+                from .notices import record_undeliverable
+
+                record_undeliverable(row, reason=reason)
             warn_agent(row, reason=reason)
             return OutboxState.FAILED
         delay = BASE_DELAY * (2 ** (attempts - 1))

@@ -21,6 +21,14 @@ def send_due_mail() -> int:
 
 
 @shared_task
+def send_customer_notices() -> int:
+    """Every minute: notices to customers whose burst of replies is over become mails (claimed rows)."""
+    from .notices import send_due
+
+    return send_due()
+
+
+@shared_task
 def poll_mailboxes() -> int:
     """Every minute: fetch new mail of every active IMAP mailbox (one poll per mailbox at a time)."""
     from .imap import poll_all

@@ -118,9 +118,10 @@ def reprocess_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def ticket_panel(request: HttpRequest, ticket: Any) -> str:
-    """On an email ticket: its mails (with the original), outgoing mail states, followers, bounces."""
-    if ticket.channel != Channel.EMAIL:
-        return ""
+    """On an email ticket (or one the customer was mailed about): its mails (with the original),
+    outgoing mail states, followers, bounces."""
+    if ticket.channel != Channel.EMAIL and not OutboxMail.objects.filter(ticket=ticket).exists():
+        return ""  # a ticket from another channel shows its notice mails (mail.notices), if any
     mails = list(InboundMail.objects.filter(ticket_id=ticket.pk).defer("raw").order_by("pk")[:20])
     outbox = list(OutboxMail.objects.filter(ticket=ticket).order_by("pk")[:20])
     followers = list(Follower.objects.filter(ticket=ticket).values_list("email", flat=True))

@@ -10,4 +10,6 @@ urlpatterns = [
     path("tickets/<int:pk>/status/", views.change_status, name="status"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("password/", views.password, name="password"),
+    path("notices/", views.notice_settings, name="notice_settings"),
+    path("t/<str:token>/", views.ticket_link, name="ticket_link"),
 ]

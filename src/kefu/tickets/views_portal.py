@@ -6,6 +6,7 @@ Signing up and sending a new request are ways in, so they live in `kefu.intake.v
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -14,8 +15,11 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.models import AnonymousUser
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,7 +28,7 @@ from kefu.core.errors import DomainError, PermissionDenied
 from kefu.tickets.downloads import attachment_response
 
 from . import services
-from .models import TicketType, ascii_digits
+from .models import Ticket, TicketType, ascii_digits
 from .selectors import TicketFilters, access_attachment, access_ticket, list_messages, list_tickets
 from .states import Status, allowed_targets
 
@@ -219,3 +223,93 @@ def password(request: HttpRequest) -> HttpResponse:
     return render(
         request, "tickets/portal/password.html", {"form": form, "has_password": user.has_usable_password()}
     )
+
+
+# --------------------------------------------------------------------------- signed links and settings
+#
+# A mail about a ticket (mail.notices) carries a signed link to it, as the contact form's
+# confirmation mail does (intake): whoever holds the mail may read the public conversation it is
+# about, nothing else. The signature binds ticket and customer, so a ticket moved to another
+# customer no longer opens; its owner, logged in, goes straight to the full portal page.
+
+LINK_SALT = "kefu.tickets.ticket-link"
+LINK_MAX_AGE = timedelta(days=90)
+
+
+def ticket_link_path(ticket: Ticket) -> str:
+    """The path of the signed link to this ticket (prefix it with the site's BASE_URL)."""
+    token = TimestampSigner(salt=LINK_SALT).sign(f"{ticket.pk}.{ticket.customer_id}")
+    return reverse("portal:ticket_link", kwargs={"token": token})
+
+
+def _linked_ticket(token: str) -> Ticket:
+    try:
+        value = TimestampSigner(salt=LINK_SALT).unsign(token or "", max_age=LINK_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        raise Http404 from None
+    pk, _dot, customer_id = value.partition(".")
+    if not (pk.isdigit() and customer_id.isdigit()):
+        raise Http404
+    # The signature is the access check here: it was made for this ticket and this customer.
+    found = Ticket.objects.select_related("customer").filter(pk=int(pk), customer_id=int(customer_id)).first()
+    for _hop in range(10):  # the request may have been merged since the mail went out
+        if found is None or not found.merged_into_id:
+            break
+        found = Ticket.objects.select_related("customer").filter(pk=found.merged_into_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def ticket_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The ticket a notice mail is about: its public conversation, read-only, and the way in."""
+    item = _linked_ticket(token)
+    user = request.user
+    if user.is_authenticated and user.is_customer and item.customer.user_id == user.pk:
+        return redirect("portal:ticket", pk=item.pk)
+    portal_url = reverse("portal:ticket", kwargs={"pk": item.pk})
+    response = render(
+        request,
+        "tickets/portal/ticket_link.html",
+        {
+            "ticket": status_words(item),
+            # what the customer sees: never an internal note, whoever follows the link
+            "conversation": list_messages(AnonymousUser(), item),
+            "has_account": item.customer.user_id is not None,
+            "portal_url": portal_url,
+        },
+    )
+    response["Referrer-Policy"] = "no-referrer"  # the token stays out of other sites' logs
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+class NoticeSettingsForm(forms.Form):
+    notify_by_mail = forms.BooleanField(
+        label=gettext_lazy("Mail me when customer service answers or my request changes"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+@customer_required
+def notice_settings(request: HttpRequest) -> HttpResponse:
+    """Mail about replies on or off (the bell shows them either way)."""
+    customer = getattr(request.user, "customer", None)
+    if customer is None:
+        raise Http404
+    # an unticked box posts nothing at all: bind on the method, not on `request.POST or None`
+    data = request.POST if request.method == "POST" else None
+    form = NoticeSettingsForm(data, initial={"notify_by_mail": customer.notify_by_mail})
+    if request.method == "POST" and form.is_valid():
+        wanted = form.cleaned_data["notify_by_mail"]
+        type(customer).objects.filter(pk=customer.pk).update(notify_by_mail=wanted)
+        if wanted:
+            messages.success(request, _("We will mail you about replies to your requests."))
+        else:
+            messages.success(
+                request, _("We will no longer mail you about replies. The bell still shows them.")
+            )
+        return redirect("portal:notice_settings")
+    return render(request, "tickets/portal/notice_settings.html", {"form": form})
