@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from . import services, webhooks
+from . import display, services, webhooks
 from .errors import ValidationFailed
 from .models import CannedReply, Macro, TimeRule, Trigger, TriggerRun, Webhook, WebhookDelivery
 
@@ -13,12 +14,6 @@ class CannedReplyAdmin(admin.ModelAdmin):
     search_fields = ("title", "body")
 
 
-@admin.register(Trigger)
-class TriggerAdmin(admin.ModelAdmin):
-    list_display = ("name", "event", "position", "active")
-    list_filter = ("event", "active")
-
-
 @admin.register(TriggerRun)
 class TriggerRunAdmin(admin.ModelAdmin):
     list_display = ("created_at", "trigger", "ticket_id", "event_id", "depth", "status", "reason")
@@ -26,9 +21,31 @@ class TriggerRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in TriggerRun._meta.fields]
 
 
+def _actions(rule) -> str:
+    return "、".join(display.action_label(a) for a in rule.actions)
+
+
+@admin.register(Trigger)
+class TriggerAdmin(admin.ModelAdmin):
+    list_display = ("name", "event", "actions_shown", "position", "active")
+    list_filter = ("event", "active")
+
+    @admin.display(description=_("actions"))
+    def actions_shown(self, rule: Trigger) -> str:
+        return _actions(rule)
+
+
 @admin.register(TimeRule)
 class TimeRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "minutes", "position", "active")
+    list_display = ("name", "kind", "waits", "actions_shown", "position", "active")
+
+    @admin.display(description=_("after"), ordering="minutes")
+    def waits(self, rule: TimeRule) -> str:
+        return display.duration(rule.minutes)
+
+    @admin.display(description=_("actions"))
+    def actions_shown(self, rule: TimeRule) -> str:
+        return _actions(rule)
 
 
 @admin.register(Macro)
