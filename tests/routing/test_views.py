@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from kefu.routing.models import AgentStatus, KeywordRule
 from kefu.routing.services import training
 
@@ -120,3 +122,26 @@ def test_customers_have_no_presence_switch(client, customer_x):
     client.force_login(customer_x.user)
     assert 'data-testid="my-presence"' not in client.get("/portal/").content.decode()
     assert client.post("/agent/routing/me/presence/", {"presence": "online"}).status_code == 404
+
+
+def test_working_days_are_seven_day_checkboxes_posting_the_same_value(client, lead_zhao, agent_li):
+    """Issue 14 item 4: 一 … 日 boxes instead of a raw "1234567" field; none ticked = the calendar."""
+    client.force_login(lead_zhao)
+    url = f"/agent/routing/agents/{agent_li.pk}/availability/"
+    client.post(url, {"presence": "online", "days": ["1", "3", "5"]})
+    assert AgentStatus.objects.get(agent=agent_li).working_days == "135"
+    html = client.get("/agent/routing/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    form = html.split('data-testid="agent-agent_li"', 1)[1].split("</form>", 1)[0]
+    boxes = re.findall(r'<input type="checkbox" name="days" value="(\d)"[^>]*?( checked)?>', form)
+    assert [(day, bool(checked)) for day, checked in boxes] == [
+        ("1", True), ("2", False), ("3", True), ("4", False), ("5", True), ("6", False), ("7", False)
+    ]  # fmt: skip
+    labels = re.findall(r'<span class="form-selectgroup-label">(.)</span>', form)
+    assert labels == list("一二三四五六日")
+    assert 'name="days" maxlength' not in form and "1234567" not in form
+    assert "仅勾选的星期上班" in form
+    client.post(url, {"presence": "online"})  # nothing ticked: back to the business calendar
+    assert AgentStatus.objects.get(agent=agent_li).working_days == ""
+    html = client.get("/agent/routing/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    form = html.split('data-testid="agent-agent_li"', 1)[1].split("</form>", 1)[0]
+    assert " checked" not in form and "按所在团队的工作日历" in form
