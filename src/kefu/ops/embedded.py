@@ -1,8 +1,10 @@
 """`kefu up`: first-start preparation and a small supervisor for the web and worker processes.
 
-The preparation is a plain function so it can be tested without serving. The supervisor keeps
-its children in its own process group: Ctrl-C in a terminal reaches all of them, and a SIGINT or
-SIGTERM sent to the parent alone is forwarded, so nothing is left running.
+The preparation is a plain function so it can be tested without serving; it reports each step on
+a line of its own with its time. The supervisor starts each child in a process group of its own:
+Ctrl-C in a terminal (or a SIGINT/SIGTERM to the parent) reaches the supervisor alone, which stops
+every child with one SIGTERM, so nothing is left running and nothing prints a traceback; a child
+also ends if the supervisor is killed outright (`kefu.cli.die_with_supervisor`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,8 +94,20 @@ def finish_demo(prepared: Prepared, steps: Steps) -> bool:
     except Exception as err:  # the web and workers are up; the next start tries again
         steps.line(f"{name} failed ({err}); the next start tries again")
         return False
-    finally:
-        connection.close()
+
+
+def finish_demo_in_background(prepared: Prepared, steps: Steps) -> threading.Thread:
+    """`finish_demo()` in a thread of its own (with its own database connection, closed at the end)."""
+
+    def run() -> None:
+        try:
+            finish_demo(prepared, steps)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name="kefu-demo-later", daemon=True)
+    thread.start()
+    return thread
 
 
 def kefu_command(*args: str) -> list[str]:

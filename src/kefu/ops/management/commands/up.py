@@ -1,13 +1,18 @@
 import os
 import socket
 import sys
-import threading
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kefu.ops.embedded import Supervisor, finish_demo, kefu_command, prepare, worker_commands
+from kefu.ops.embedded import (
+    Supervisor,
+    finish_demo_in_background,
+    kefu_command,
+    prepare,
+    worker_commands,
+)
 from kefu.ops.progress import Steps
 
 from .demo import print_logins
@@ -80,7 +85,7 @@ class Command(BaseCommand):
             )
             self._banner(shown_host, port, mail_port, prepared.has_demo)
             if prepared.later:
-                threading.Thread(target=finish_demo, args=(prepared, steps), daemon=True).start()
+                finish_demo_in_background(prepared, steps)
 
         if port == 0:  # the port uvicorn picks is not known here: go on at once
             ready(None)
