@@ -44,6 +44,7 @@ class Command(BaseCommand):
                 self._up(host=host, port=port, no_worker=no_worker, no_demo=no_demo, mail_port=mail_port)
             )
         except KeyboardInterrupt:  # Ctrl-C before the children run (during the first start): no traceback
+            self.stdout.write("")  # end the step line it interrupted
             self.stderr.write("kefu: stopped. The first start continues where it stopped next time.")
             sys.exit(130)
 
