@@ -28,7 +28,12 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     email = models.EmailField(_("email"), blank=True)
     lead = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User",
+        verbose_name=_("team lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -74,7 +79,12 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
     skills = models.ManyToManyField(Skill, blank=True, related_name="agents", verbose_name=_("skills"))
     seniority = models.PositiveSmallIntegerField(_("seniority (years)"), default=0)
@@ -127,14 +137,16 @@ class AccessSettings(models.Model):
 class ApiToken(models.Model):
     """A personal API token. Only its SHA-256 is stored; the secret is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(max_length=12, db_index=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     # The user's session auth hash when the token was made: a password change (anywhere: portal,
     # admin, reset) changes it, and every older token stops working (FAULTS X2).
     auth_hash = models.CharField(max_length=128, blank=True)
@@ -183,12 +195,14 @@ class AuditEntry(models.Model):
     Append-only: nothing updates or deletes these rows; the admin shows them read-only.
     """
 
-    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        User, verbose_name=_("actor"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=40)
     summary = models.CharField(_("what"), max_length=300)
     row_count = models.PositiveIntegerField(_("rows"), null=True)
     detail = models.JSONField(default=dict, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     class Meta:

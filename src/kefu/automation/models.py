@@ -39,7 +39,7 @@ class CannedReply(TimeStamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     active = models.BooleanField(_("active"), default=True)
-    usage_count = models.PositiveIntegerField(default=0)
+    usage_count = models.PositiveIntegerField(_("times used"), default=0)
 
     class Meta:
         ordering = ["category", "title", "id"]
@@ -100,14 +100,20 @@ class RunStatus(models.TextChoices):
 class TriggerRun(models.Model):
     """One row per (trigger, event) that matched: a trigger fires once per event, and a cut chain says why."""
 
-    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="runs")
-    event_id = models.BigIntegerField()
-    ticket_id = models.BigIntegerField(db_index=True)
-    root_event_id = models.BigIntegerField()
-    depth = models.PositiveSmallIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=RunStatus.choices)
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    trigger = models.ForeignKey(
+        Trigger, verbose_name=_("trigger"), on_delete=models.CASCADE, related_name="runs"
+    )
+    event_id = models.BigIntegerField(
+        _("event"),
+    )
+    ticket_id = models.BigIntegerField(_("ticket"), db_index=True)
+    root_event_id = models.BigIntegerField(
+        _("first event of the chain"),
+    )
+    depth = models.PositiveSmallIntegerField(_("chain depth"), default=0)
+    status = models.CharField(_("result"), max_length=10, choices=RunStatus.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -186,7 +192,12 @@ class Macro(TimeStamped):
     name = models.CharField(_("name"), max_length=200)
     actions = models.JSONField(_("actions"), default=list)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     position = models.PositiveIntegerField(_("position"), default=100)
     active = models.BooleanField(_("active"), default=True)
@@ -205,9 +216,9 @@ class Webhook(TimeStamped):
     url = models.URLField(_("URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=100)
     active = models.BooleanField(_("active"), default=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    circuit_open_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
+    circuit_open_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -228,20 +239,24 @@ class DeliveryState(models.TextChoices):
 class WebhookDelivery(models.Model):
     """The outbox: one row per payload to send; `delivery_id` is stable across retries."""
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    delivery_id = models.CharField(max_length=40, unique=True)
-    ticket_id = models.BigIntegerField(null=True, blank=True)
-    payload = models.JSONField()
-    state = models.CharField(
-        max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING, db_index=True
+    webhook = models.ForeignKey(
+        Webhook, verbose_name=_("webhook"), on_delete=models.CASCADE, related_name="deliveries"
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    delivery_id = models.CharField(_("delivery id"), max_length=40, unique=True)
+    ticket_id = models.BigIntegerField(_("ticket"), null=True, blank=True)
+    payload = models.JSONField(
+        _("payload"),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=DeliveryState.choices, default=DeliveryState.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

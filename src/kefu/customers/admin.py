@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Customer, Organisation
 
@@ -11,7 +12,11 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "phone", "tier", "organisation", "created_at")
+    list_display = ("name", "email", "phone", "tier", "organisation", "created")
     list_filter = ("tier",)
     search_fields = ("name", "email", "phone")
     raw_id_fields = ("user", "organisation")
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, customer: Customer):
+        return customer.created_at

@@ -43,7 +43,12 @@ class Customer(TimeStamped):
     email = models.EmailField(_("email"), blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True, db_index=True)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customers",
     )
     tier = models.CharField(
         _("tier"), max_length=20, choices=Tier.choices, default=Tier.REGULAR, db_index=True

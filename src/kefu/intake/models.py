@@ -11,15 +11,17 @@ class InboundState(models.TextChoices):
 
 
 class RawInbound(models.Model):
-    channel = models.CharField(max_length=10)
-    external_id = models.CharField(max_length=255)
+    channel = models.CharField(_("channel"), max_length=10)
+    external_id = models.CharField(_("external id"), max_length=255)
     payload = models.TextField()
-    state = models.CharField(max_length=12, choices=InboundState.choices, default=InboundState.RECEIVED)
-    error = models.TextField(blank=True)
-    ticket_id = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=InboundState.choices, default=InboundState.RECEIVED
+    )
+    error = models.TextField(_("error"), blank=True)
+    ticket_id = models.BigIntegerField(_("ticket"), null=True, blank=True)
     message_id = models.BigIntegerField(null=True, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbound item")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DEFAULT_EXPECTED_TIME = "24–48 小时"
 DEFAULT_REPLY_SUBJECT_ZH = "我们已收到您的邮件 [#{number}]"
@@ -60,10 +61,20 @@ class Mailbox(models.Model):
     )
     processed_folder = models.CharField(_("move to folder"), max_length=200, blank=True, default="kefu")
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     default_category = models.ForeignKey(
-        "tickets.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tickets.Category",
+        verbose_name=_("default category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     default_type = models.CharField(_("default type"), max_length=20, default="consultation")
     closed_reply = models.CharField(
@@ -88,11 +99,11 @@ class Mailbox(models.Model):
     )
     hotline = models.CharField(_("service hotline"), max_length=50, blank=True)
     # IMAP position: a restart never re-imports or skips
-    uidvalidity = models.BigIntegerField(null=True, blank=True, editable=False)
-    last_uid = models.BigIntegerField(default=0, editable=False)
+    uidvalidity = models.BigIntegerField(_("UIDVALIDITY"), null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(_("last UID"), default=0, editable=False)
     poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
-    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -124,25 +135,30 @@ class InboundMail(models.Model):
     """One raw mail as it arrived, stored before it is parsed (audit and re-processing)."""
 
     mailbox = models.ForeignKey(
-        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="mails"
+        Mailbox,
+        verbose_name=_("mailbox"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mails",
     )
-    source = models.CharField(max_length=300, blank=True)  # imap:uid, smtp, import path
+    source = models.CharField(_("source"), max_length=300, blank=True)  # imap:uid, smtp, import path
     raw = models.BinaryField()
-    size = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     sha256 = models.CharField(max_length=64)
     # sha256 of what the mail says (parsing.content_digest), set once parsed: a mail reusing an
     # earlier Message-ID with other content is not a duplicate of it
     content_sha256 = models.CharField(max_length=64, blank=True)
-    message_id = models.CharField(max_length=255, blank=True, db_index=True)
-    from_email = models.CharField(max_length=254, blank=True, db_index=True)
-    subject = models.CharField(max_length=300, blank=True)
-    state = models.CharField(max_length=12, choices=MailState.choices, default=MailState.RECEIVED)
-    decision = models.CharField(max_length=24, choices=Decision.choices, blank=True)
-    reason = models.TextField(blank=True)
-    ticket_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    ticket_message_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+    from_email = models.CharField(_("sender"), max_length=254, blank=True, db_index=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=MailState.choices, default=MailState.RECEIVED)
+    decision = models.CharField(_("decision"), max_length=24, choices=Decision.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ticket_id = models.BigIntegerField(_("ticket"), null=True, blank=True, db_index=True)
+    ticket_message_id = models.BigIntegerField(_("ticket message"), null=True, blank=True, db_index=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbound mail")
@@ -183,10 +199,10 @@ class Follower(models.Model):
 
 
 class BouncedAddress(models.Model):
-    email = models.EmailField(unique=True)
-    status = models.CharField(max_length=20, blank=True)
-    ticket_id = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    email = models.EmailField(_("address"), unique=True)
+    status = models.CharField(_("SMTP status"), max_length=20, blank=True)
+    ticket_id = models.BigIntegerField(_("ticket"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("undeliverable address")
@@ -204,38 +220,48 @@ class OutboxKind(models.TextChoices):
 
 
 class OutboxState(models.TextChoices):
-    PENDING = "pending", _("Sending")
-    RETRYING = "retrying", _("Retrying")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+    # A context of their own: the portal's "Sent" is a date's label (提交时间), these are states.
+    PENDING = "pending", pgettext_lazy("outgoing mail state", "Sending")
+    RETRYING = "retrying", pgettext_lazy("outgoing mail state", "Retrying")
+    SENT = "sent", pgettext_lazy("outgoing mail state", "Sent")
+    FAILED = "failed", pgettext_lazy("outgoing mail state", "Failed")
 
 
 class OutboxMail(models.Model):
     ticket = models.ForeignKey(
-        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     ticket_message = models.OneToOneField(
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    kind = models.CharField(max_length=12, choices=OutboxKind.choices, default=OutboxKind.REPLY)
-    to = models.CharField(max_length=254)
-    cc = models.TextField(blank=True)
-    from_email = models.CharField(max_length=254)
-    reply_to = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=400)
+    mailbox = models.ForeignKey(
+        Mailbox, verbose_name=_("mailbox"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=OutboxKind.choices, default=OutboxKind.REPLY)
+    to = models.CharField(_("to"), max_length=254)
+    cc = models.TextField(_("cc"), blank=True)
+    from_email = models.CharField(_("from"), max_length=254)
+    reply_to = models.CharField(_("reply-to"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=400)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
-    message_id = models.CharField(max_length=255, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     in_reply_to = models.CharField(max_length=255, blank=True)
     references = models.TextField(blank=True)
-    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
     lease_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing mail")

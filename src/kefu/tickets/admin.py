@@ -2,6 +2,7 @@
 (events, versions, search index), so the admin shows them read-only."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from kefu.core.admin_support import ReadOnlyAdmin
 
@@ -21,8 +22,12 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ("number", "subject", "customer", "status", "priority", "assignee", "team", "updated_at")
+    list_display = ("number", "subject", "customer", "status", "priority", "assignee", "team", "updated")
     list_filter = ("status", "priority", "channel", "type")
     search_fields = ("subject",)
     list_select_related = ("customer", "assignee", "team")
     show_full_result_count = False
+
+    @admin.display(description=_("updated"), ordering="updated_at")
+    def updated(self, ticket: Ticket):
+        return ticket.updated_at

@@ -48,7 +48,12 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
 
     class Meta:
@@ -83,7 +88,9 @@ class Tag(models.Model):
 
 class Ticket(TimeStamped):
     subject = models.CharField(_("subject"), max_length=300)
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="tickets")
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB)
     type = models.CharField(
         _("type"), max_length=20, choices=TicketType.choices, default=TicketType.CONSULTATION
@@ -96,13 +103,19 @@ class Ticket(TimeStamped):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
     )
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     first_contact_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
