@@ -1,6 +1,50 @@
-"""Demo articles of 云杉优品: (id, category, title, short answer, body, alternative questions)."""
+"""Demo articles of 云杉优品: (id, category, title, short answer, body, alternative questions).
+
+One topic tree for both languages: an English article sits in the same category as its Chinese
+counterpart, and each category carries its English name (CATEGORY_NAMES_EN), so a Chinese reader
+sees 售后服务 › 退换货 and an English one After-sales › Returns, never a mix of the two.
+"""
+
+from django.conf import settings
 
 # ruff: noqa: E501
+HOTLINE = settings.KEFU_HOTLINE  # the one hotline of the install (mail auto-replies, pages, articles)
+
+CATEGORY_NAMES_EN = {
+    "售后服务": "After-sales",
+    "退换货": "Returns",
+    "退款": "Refunds",
+    "质量问题": "Quality issues",
+    "维修与保修": "Repairs and warranty",
+    "订单问题": "Orders",
+    "修改订单": "Changing an order",
+    "包装与礼品": "Packaging and gifts",
+    "物流配送": "Shipping",
+    "发货时效": "Delivery times",
+    "物流异常": "Delivery problems",
+    "物流查询": "Tracking",
+    "运费": "Shipping fees",
+    "发票": "Invoices",
+    "开具发票": "Requesting an invoice",
+    "发票问题": "Invoice problems",
+    "账户安全": "Account security",
+    "登录与密码": "Login and password",
+    "账户信息": "Account details",
+    "优惠活动": "Promotions",
+    "优惠券": "Coupons",
+    "价格保护": "Price protection",
+    "会员与积分": "Membership and points",
+    "积分": "Points",
+    "会员等级": "Membership levels",
+    "支付问题": "Payment",
+    "支付方式": "Payment methods",
+    "支付异常": "Payment problems",
+    "联系我们": "Contact us",
+    "服务时间": "Service hours",
+    "内部规范": "Internal guidelines",
+    "补偿标准": "Compensation standards",
+    "话术": "Scripts",
+}
 ARTICLES = [
     (
         "return-apply",
@@ -286,13 +330,13 @@ ARTICLES = [
         "customer-service-hours",
         "联系我们/服务时间",
         "客服工作时间和联系方式",
-        "在线客服 7×24 小时在线；热线 400-820-1234 每天 9:00-21:00。",
-        "- 在线客服：7×24 小时\n- 客服热线：400-820-1234（每天 9:00-21:00）\n- 邮箱：service@yunshan.example.cn，24-48 小时内回复",
+        f"在线客服 7×24 小时在线；热线 {HOTLINE} 每天 9:00-21:00。",
+        f"- 在线客服：7×24 小时\n- 客服热线：{HOTLINE}（每天 9:00-21:00）\n- 邮箱：service@yunshan.example，24-48 小时内回复",
         ["客服电话多少", "几点有人工", "怎么联系你们", "周末有客服吗"],
     ),
     (
         "en-return",
-        "Returns",
+        "售后服务/退换货",
         "How do I return an item?",
         'Go to My Orders, choose the item, click "Request after-sales" and select Return & Refund.',
         "Open **My Orders**, pick the item and choose **Request after-sales → Return & refund**. Once approved, ship it back to the address shown. Refunds reach you 1-3 business days after we receive it.",
@@ -300,7 +344,7 @@ ARTICLES = [
     ),
     (
         "en-shipping",
-        "Shipping",
+        "物流配送/发货时效",
         "How long does delivery take?",
         "Orders ship within 48 hours; delivery takes 1-4 days in mainland China, 5-7 days for remote areas.",
         "In-stock items ship within 48 hours. Delivery takes 1-2 days in Jiangsu, Zhejiang and Shanghai, 2-4 days elsewhere and 5-7 days to remote regions. We do not ship overseas yet.",
@@ -308,7 +352,7 @@ ARTICLES = [
     ),
     (
         "en-invoice",
-        "Invoices",
+        "发票/开具发票",
         "How do I get an invoice (fapiao)?",
         'After delivery, open the order and click "Request invoice"; the e-invoice is emailed within 1-3 business days.',
         "Once you confirm receipt, open the order details and click **Request invoice**. Enter the title and tax number; the electronic fapiao is emailed within 1-3 business days.",
