@@ -76,3 +76,27 @@ def test_five_failed_logins_lock_the_account(agent_li):
     assert locked.status_code in (403, 429)
     assert 'data-testid="locked"' in locked.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def _user_menu(html: str) -> str:
+    return html.split('data-testid="user-menu"', 1)[1].split("</div>\n          </div>", 1)[0]
+
+
+def test_a_customers_menu_offers_requests_notifications_and_account_settings(customer_x):
+    """Issue 14 item 9: the menu of a customer offered only "API 令牌"."""
+    client = client_for(customer_x.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(reverse("accounts:notifications")).content.decode()
+    menu = _user_menu(page)
+    assert "我的工单" in menu and "通知" in menu and "账户设置" in menu
+    assert reverse("portal:home") in menu and reverse("portal:password") in menu
+    assert "API 令牌" not in page and reverse("accounts:tokens") not in page  # nothing a customer uses
+
+
+def test_staff_find_api_tokens_in_their_menu(agent_li, admin_user):
+    menu = _user_menu(client_for(agent_li).get(reverse("accounts:notifications")).content.decode())
+    assert reverse("accounts:tokens") in menu and "My requests" not in menu
+    assert reverse("admin:index") not in menu
+    assert reverse("admin:index") in _user_menu(
+        client_for(admin_user).get(reverse("accounts:notifications")).content.decode()
+    )

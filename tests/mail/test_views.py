@@ -80,6 +80,25 @@ def test_demo_mailbox_is_idempotent(team_aftersales):
     assert "{number}" in box.auto_reply_body_zh and "{expected}" in box.auto_reply_body_en
 
 
+def test_demo_mailbox_gives_the_one_hotline(team_aftersales, customer_x, make_ticket, settings):
+    """Issue 14 item 9: the demo's auto-reply said 400-820-1234, everything else KEFU_HOTLINE."""
+    from kefu.mail.demo import OLD_DEMO_HOTLINE, load_config
+    from kefu.mail.models import Mailbox
+    from kefu.mail.outbound import queue_auto_reply
+
+    settings.KEFU_HOTLINE = "400-800-1234"
+    load_config()
+    box = Mailbox.objects.get()
+    assert box.hotline == ""  # follows the setting
+    outbox = queue_auto_reply(make_ticket(customer_x, subject="发票抬头"), mailbox=box)
+    assert (
+        outbox is not None and "400-800-1234" in outbox.body_text and OLD_DEMO_HOTLINE not in outbox.body_text
+    )
+    Mailbox.objects.update(hotline=OLD_DEMO_HOTLINE)  # a database from an older demo
+    load_config()
+    assert Mailbox.objects.get().hotline == ""
+
+
 def test_admin_adds_a_mailbox_with_an_encrypted_password(client, admin_user, team_aftersales):
     from kefu.mail.models import Mailbox
     from kefu.mail.secrets import imap_password
