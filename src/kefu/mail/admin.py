@@ -97,7 +97,7 @@ class MailboxAdmin(admin.ModelAdmin):
 
 @admin.register(InboundMail)
 class InboundMailAdmin(admin.ModelAdmin):
-    list_display = ["pk", "mailbox", "from_email", "subject", "state", "decision", "received_at"]
+    list_display = ["id", "mailbox", "from_email", "subject", "state", "decision", "received_at"]
     list_filter = ["state", "decision", "mailbox"]
     search_fields = ["message_id", "from_email", "subject"]
     exclude = ["raw"]
@@ -106,7 +106,7 @@ class InboundMailAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxMail)
 class OutboxMailAdmin(admin.ModelAdmin):
-    list_display = ["pk", "kind", "to", "subject", "state", "attempts", "next_attempt_at"]
+    list_display = ["id", "kind", "to", "subject", "state", "attempts", "next_attempt_at"]
     list_filter = ["state", "kind"]
 
 
