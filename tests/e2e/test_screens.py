@@ -94,9 +94,8 @@ def _check(page, name: str, width: int, lang: str, *, screenshot: bool = True) -
         problems.append(f"{name} ({lang}) shows the raw code {raw.group(0)!r}")
     if lang == "zh" and (english := ENGLISH_IN_ZH.search(text)):
         problems.append(f"{name} (zh) shows English {english.group(0)!r}")
-    # The admin's column headers and filters ("以 state") name fields in Chinese. Known gap, left to
-    # the SLA app: SlaTimer.state and .metric have no verbose names yet ("以 state", "以 metric").
-    if lang == "zh" and not name.startswith("admin-sla-"):
+    # The admin's column headers and filters ("以 state") name fields in Chinese.
+    if lang == "zh":
         headers = page.locator(
             "#result_list thead th, #changelist-filter h3, #changelist-filter summary"
         ).all_inner_texts()

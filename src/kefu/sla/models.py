@@ -182,23 +182,27 @@ class SlaTimer(models.Model):
     so the index on it holds exactly the work to come, whatever the number of open tickets.
     """
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_timers")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_timers", verbose_name=_("ticket")
+    )
     policy = models.ForeignKey(SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     calendar = models.ForeignKey(
         BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    metric = models.CharField(max_length=20, choices=Metric.choices)
-    state = models.CharField(max_length=10, choices=TimerState.choices, default=TimerState.RUNNING)
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=TimerState.choices, default=TimerState.RUNNING
+    )
     business_time = models.BooleanField(default=True)
     target_seconds = models.PositiveIntegerField()
     started_at = models.DateTimeField()
-    due_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
     check_at = models.DateTimeField(null=True, blank=True)
     remaining_seconds = models.PositiveIntegerField(null=True, blank=True)  # while paused
     warned_at = models.DateTimeField(null=True, blank=True)
-    met_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
