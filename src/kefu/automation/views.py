@@ -56,7 +56,7 @@ def supervisors_only(view: Callable) -> Callable:
     return agents_only(wrapper)
 
 
-def _nav(active: str) -> dict[str, Any]:
+def sidebar(active: str) -> dict[str, Any]:
     return {"section": active}
 
 
@@ -80,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "category": category,
             "categories": selectors.list_categories(request.user),
             "is_supervisor": services.is_supervisor(request.user),
-            **_nav("canned"),
+            **sidebar("canned"),
         },
     )
 
@@ -111,7 +111,7 @@ def _canned_form(
             "variables": list(templating.VARIABLES.items()),
             "categories": selectors.list_categories(request.user),
             "is_supervisor": services.is_supervisor(request.user),
-            **_nav("canned"),
+            **sidebar("canned"),
         },
         status=error.status if error else 200,
     )
@@ -224,7 +224,7 @@ def macro_apply(request: HttpRequest, pk: int, ticket_pk: int) -> HttpResponse:
         return render(
             request,
             "automation/conflict.html",
-            {"error": err, "ticket": ticket, **_nav("macros")},
+            {"error": err, "ticket": ticket, **sidebar("macros")},
             status=err.status,
         )
     messages.success(request, _("Macro applied: %(name)s") % {"name": macro.name})
@@ -268,7 +268,7 @@ def rule_list(request: HttpRequest, kind: str) -> HttpResponse:
             "is_supervisor": services.is_supervisor(request.user),
             "runs": selectors.recent_runs(30) if kind == "trigger" else [],
             **_rule_context(kind),
-            **_nav(kind),
+            **sidebar(kind),
         },
     )
 
@@ -369,7 +369,7 @@ def rule_edit(request: HttpRequest, kind: str, pk: int | None = None) -> HttpRes
             "blank_action": forms.with_blank([], "action")[0],
             **forms.editor_context(allow=services.MACRO_ACTIONS if kind == "macro" else None),
             **_rule_context(kind),
-            **_nav(kind),
+            **sidebar(kind),
         },
         status=error.status if error else 200,
     )
@@ -387,7 +387,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         {
             "items": selectors.list_webhooks(),
             "deliveries": selectors.recent_deliveries(50),
-            **_nav("webhooks"),
+            **sidebar("webhooks"),
         },
     )
 
@@ -418,6 +418,6 @@ def webhook_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request,
         "automation/webhook_form.html",
-        {"item": item, "data": data, "error": error, **_nav("webhooks")},
+        {"item": item, "data": data, "error": error, **sidebar("webhooks")},
         status=error.status if error else 200,
     )

@@ -21,7 +21,7 @@ from kefu.customers.selectors import access_customer, search_customers
 from kefu.tickets.models import Channel, Priority, TicketType
 from kefu.tickets.services import BODY_MAX, SUBJECT_MAX
 from kefu.tickets.services import new_form_token as new_token
-from kefu.tickets.views_agent import _nav, staff_only
+from kefu.tickets.views_agent import sidebar, staff_only
 
 from .on_behalf import AGENT_CHANNELS, FirstMessage, NewCustomer, idempotency_key, open_on_behalf
 
@@ -125,7 +125,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         "suggestions": list(search_customers(user, query)[:SUGGESTIONS]) if query else [],
         "teams": list(list_teams()),
         "team_value": str(form["team"].value() or ""),
-        **_nav(user, ""),
+        **sidebar(user, ""),
     }
     return render(request, "tickets/agent/new_ticket.html", context, status=422 if form.errors else 200)
 

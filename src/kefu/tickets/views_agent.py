@@ -108,7 +108,7 @@ def _views_for(user: Any) -> list[tuple[str, Any]]:
     return AGENT_VIEWS if user.is_agent else DEPARTMENT_VIEWS
 
 
-def _nav(user: Any, active: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
+def sidebar(user: Any, active: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
     """The sidebar: one entry per view, with its capped count once the counts are loaded."""
     items = []
     for key, label in _views_for(user):
@@ -152,7 +152,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "next_url": next_url,
         "first_page": not request.GET.get("cursor"),
-        **_nav(user, filters.view),
+        **sidebar(user, filters.view),
         "view_label": dict(_views_for(user)).get(filters.view, filters.view),
     }
     if request.headers.get("HX-Target") == "queue-more":
@@ -180,7 +180,7 @@ def view_counts(request: HttpRequest) -> HttpResponse:
     counted = tuple(v for v, _label in _views_for(user) if v not in UNCOUNTED_VIEWS)
     counts = selectors.count_views(user, counted)
     return render(
-        request, "tickets/agent/_views_nav.html", _nav(user, request.GET.get("view", "")[:20], counts)
+        request, "tickets/agent/_views_nav.html", sidebar(user, request.GET.get("view", "")[:20], counts)
     )
 
 
@@ -195,7 +195,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tickets/agent/search.html",
-        {"query": query, "hits": hits, **_nav(request.user, "")},
+        {"query": query, "hits": hits, **sidebar(request.user, "")},
     )
 
 
@@ -238,7 +238,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200, *
         "people": presence.others(ticket.pk, user=user),
         "heartbeat": presence.HEARTBEAT_SECONDS,
         "ticket_panels": extensions.ticket_panels(request, ticket),
-        **_nav(user, ""),
+        **sidebar(user, ""),
     }
     if editable:
         context.update(
