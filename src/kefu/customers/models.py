@@ -68,3 +68,42 @@ class Customer(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.email else self.name
+
+
+class OrderSource(models.TextChoices):
+    IMPORT = "import", _("File import")
+    API = "api", _("Shop API")
+    MANUAL = "manual", _("Entered by hand")
+
+
+class Order(models.Model):
+    """One purchase of a customer, imported from a file or pushed by a shop.
+
+    `order_id` is the shop's own number: unique per shop (`shop` is "" for files without one), so the
+    same order imported twice or pushed twice is one row. Spend and tiers are computed from these."""
+
+    order_id = models.CharField(_("order number"), max_length=100)
+    shop = models.CharField(_("shop"), max_length=100, blank=True, default="")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="orders"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    ordered_at = models.DateTimeField(_("ordered at"), db_index=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=OrderSource.choices, default=OrderSource.IMPORT
+    )
+    raw = models.JSONField(_("raw record"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "order_id"], name="customers_order_unique_per_shop")
+        ]
+        indexes = [models.Index(fields=["customer", "ordered_at"], name="customers_order_cust_time")]
+
+    def __str__(self) -> str:
+        return f"{self.shop}#{self.order_id}" if self.shop else self.order_id
