@@ -1,0 +1,1 @@
+"""Analytics: daily rollups of the metric registry (core.metrics), the metrics API, dashboards and reports."""
