@@ -29,6 +29,7 @@ from .models import (
     MessageKind,
     Ticket,
     TicketEvent,
+    TicketLink,
     ascii_digits,
     parse_number,
 )
@@ -315,6 +316,21 @@ def last_change(ticket: Ticket) -> TicketEvent | None:
     )
 
 
+def list_linked_tickets(user: User, ticket: Ticket) -> list[Ticket]:
+    """The tickets linked with `ticket`, either way round, that the user may see, newest first.
+
+    The link ids come from two index lookups on the link table (by source, by target) joined by a
+    UNION, so the tickets are read by primary key. Joining the link table twice with an OR made
+    PostgreSQL read every ticket (90 ms at 100k tickets, growing with the table).
+    """
+    linked_ids = (
+        TicketLink.objects.filter(source_id=ticket.pk)
+        .values("target_id")
+        .union(TicketLink.objects.filter(target_id=ticket.pk).values("source_id"))
+    )
+    return list(visible_tickets(user).filter(pk__in=linked_ids).exclude(pk=ticket.pk).order_by("-pk"))
+
+
 def list_customer_tickets(user: User, customer_id: int, *, limit: int = 10) -> list[Ticket]:
     return list(visible_tickets(user).filter(customer_id=customer_id).order_by("-updated_at")[:limit])
 
@@ -404,9 +420,10 @@ def _only_visible(user: User, ids: list[int]) -> list[int]:
     return [i for i in ids if i in visible]
 
 
-def _recent_visible_matches(user: User, q: search.Query, page: int) -> list[int]:
-    """The newest CANDIDATES matching tickets the user may see, newest first, where visibility is
-    not in the index (SQLite; customers and department members on PostgreSQL).
+def _recent_visible_matches(user: User, q: search.Query, page: int, expr: str | None = None) -> list[int]:
+    """The newest CANDIDATES tickets matching `expr` (default: all of `q`) the user may see, newest
+    first, where visibility is not in the index (SQLite; customers and department members on
+    PostgreSQL).
 
     Visibility is checked in SQL, one batch of matches at a time. Past WALK matches the walk stops
     as soon as it holds a page; until then it goes on down to the oldest match, so a user who sees a
@@ -415,13 +432,32 @@ def _recent_visible_matches(user: User, q: search.Query, page: int) -> list[int]
     found: list[int] = []
     before, batch, walked = None, CANDIDATES, 0
     while len(found) < CANDIDATES and (walked < WALK or len(found) < page):
-        ids = search.recent_matches(q, before=before, limit=batch)
+        ids = search.recent_matches(q, before=before, limit=batch, expr=expr)
         found.extend(_only_visible(user, ids))
         if len(ids) < batch:
             break
         walked += len(ids)
         before, batch = ids[-1], min(batch * 2, MAX_BATCH)
     return found[:CANDIDATES]
+
+
+def _candidates(q: search.Query, walk, page: int) -> dict[int, int | None]:
+    """Candidate ids and the groups each covers, from the walks of `q.levels()` (docs/adr/0002):
+    the newest CANDIDATES matches of every group first; only while those are fewer than a page, the
+    newest matches of fewer groups (down to half of them). A long query whose lower levels have
+    too many combinations to ask for walks the matches of any group instead (coverage unknown,
+    computed while ranking)."""
+    covered: dict[int, int | None] = {}
+    levels = q.levels()
+    for k, expr in levels:
+        for tid in walk(expr):
+            covered.setdefault(tid, k)
+        if len(covered) >= page:
+            return covered
+    if levels[-1][0] > q.min_cover:
+        for tid in walk(q.expr(1)):
+            covered.setdefault(tid, None)
+    return covered
 
 
 def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit]:
@@ -447,16 +483,19 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
         # which goes on to the oldest match, so a user who sees few tickets has every match ranked.
         # The ids still pass through visible_tickets, in the ranking statement: a key that lagged
         # could only hide a ticket.
-        found = search.newest_matches(q, keys=keys, limit=CANDIDATES)
-        ranked = search.rank(q, found, limit, matched=True, visible=_visible_sql(user))
+        found = _candidates(
+            q, lambda expr: search.newest_matches(q, keys=keys, limit=CANDIDATES, expr=expr), limit
+        )
+        ranked = search.rank(q, list(found), limit, covered=found, visible=_visible_sql(user))
     else:
         small = None
         if not getattr(user, "sees_all_tickets", False):
             small = list(visible_tickets(user).values_list("pk", flat=True)[: SMALL_SET + 1])
         if small is not None and len(small) <= SMALL_SET:
-            ranked = search.rank(q, small, limit, matched=False)
+            ranked = search.rank(q, small, limit)
         else:
-            ranked = search.rank(q, _recent_visible_matches(user, q, limit), limit, matched=True)
+            found = _candidates(q, lambda expr: _recent_visible_matches(user, q, limit, expr), limit)
+            ranked = search.rank(q, list(found), limit, covered=found)
     if not ranked:
         return []
     # team and category__parent: what a hit's row shows (str(category) is "parent / child"), in this

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -213,13 +212,7 @@ def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200, *
     others = [
         t for t in selectors.list_customer_tickets(user, ticket.customer_id, limit=7) if t.pk != ticket.pk
     ]
-    linked = list(
-        selectors.visible_tickets(user)
-        .filter(Q(links_in__source=ticket) | Q(links_out__target=ticket))
-        .exclude(pk=ticket.pk)
-        .distinct()
-        .order_by("-pk")
-    )
+    linked = selectors.list_linked_tickets(user, ticket)
     events = list(selectors.list_events(user, ticket))
     for event in events:
         event.field_label = FIELD_LABELS.get(event.field, event.field)
