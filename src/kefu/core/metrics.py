@@ -41,6 +41,7 @@ DIMENSIONS: tuple[str, ...] = (
     "type",
     "priority",
     "department",
+    "age",  # how long an open ticket has waited (the backlog's aging buckets)
 )
 UNITS: tuple[str, ...] = ("count", "percent", "seconds", "minutes", "hours", "score", "currency", "ratio")
 MAX_DAYS = 366 * 5  # a question about more than five years is a typo, not a report

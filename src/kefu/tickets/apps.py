@@ -10,7 +10,11 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import events
 
+        from . import metrics
         from .models import TicketEvent
+
+        metrics.register_all()
+        events.register("tickets.first_response_business", metrics.business.on_event)
 
         def recent(since, until):
             return TicketEvent.objects.filter(created_at__gte=since, created_at__lt=until).values_list(

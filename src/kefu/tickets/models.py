@@ -131,6 +131,9 @@ class Ticket(TimeStamped):
     )
     version = models.PositiveIntegerField(default=1)
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # Working time from creation to the first reply on the team's business calendar, stored when
+    # the reply is given (tickets.metrics.business explains why it is not computed at read time).
+    first_response_business_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
