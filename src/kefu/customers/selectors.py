@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
+from kefu.core.clock import now
 from kefu.core.errors import NotFound
 
-from .models import Customer
+from . import tiers
+from .models import Customer, Order, TierChange
 
 
 def visible_customers(user: User) -> QuerySet[Customer]:
@@ -32,3 +36,38 @@ def search_customers(user: User, q: str) -> QuerySet[Customer]:
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q))
     return qs
+
+
+def customer_summary(customer: Customer) -> dict:
+    """One customer as `kefu customers show --json` prints it: tier (code and name), 12-month spend
+    and orders computed now, the override, identities, tags, organisation."""
+    figs = tiers.figures([customer.pk]).get(customer.pk, tiers.Figures(Decimal("0.00"), 0))
+    override = tiers.override_active(customer, now())
+    return {
+        "id": customer.pk,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "tier": customer.tier,
+        "tier_name": tiers.tier_names().get(customer.tier, customer.tier),
+        "spend_12m": str(figs.spend_12m),
+        "orders_12m": figs.orders_12m,
+        "orders_total": customer.orders.count(),
+        "tier_override": customer.tier_override if override else None,
+        "tier_override_reason": customer.tier_override_reason if override else None,
+        "tier_override_until": customer.tier_override_until.isoformat()
+        if override and customer.tier_override_until
+        else None,
+        "organisation": customer.organisation.name if customer.organisation_id else None,
+        "tags": list(customer.tags.values_list("name", flat=True)),
+        "identities": [f"{kind}:{value}" for kind, value in customer.identities.values_list("kind", "value")],
+        "merged_into": customer.merged_into_id,
+    }
+
+
+def tier_history(customer: Customer) -> QuerySet[TierChange]:
+    return customer.tier_changes.select_related("by").order_by("-created_at", "-pk")
+
+
+def customer_orders(customer: Customer) -> QuerySet[Order]:
+    return customer.orders.order_by("-ordered_at", "-pk")

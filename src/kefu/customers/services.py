@@ -14,9 +14,11 @@ from django.db import transaction
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
+from kefu.accounts.models import User
 from kefu.core.errors import ValidationFailed
 
-from .models import Customer, Organisation
+from .errors import IdentityTaken
+from .models import Customer, CustomerIdentity, CustomerNote, IdentityKind, Organisation, Tag
 
 
 def normalise_email(email: str) -> str:
@@ -67,32 +69,146 @@ def checked_email(email: str, *, field: str = "email") -> str:
 
 
 def find_or_create_customer(
-    *, email: str = "", name: str = "", phone: str = "", language: str = "zh-hans"
+    *, email: str = "", name: str = "", phone: str = "", language: str = "zh-hans", visitor_id: str = ""
 ) -> Customer:
-    """The customer with this email (or phone), created on first contact.
+    """The customer with this email (or phone, or chat visitor id), created on first contact.
 
+    Resolves through the customer's other identities too (a second address, a number typed
+    another way), and a merged duplicate answers for the customer it was merged into.
     Inside `customer_batch()` (a bulk load) the answer comes from the batch's cache when it can."""
     email = normalise_email(email)
     batch = _batch.get()
     key = _key(email)
     if batch is not None and key:
         return batch.find_or_create(key, email=email, name=name, phone=phone, language=language)
-    return _find_or_create(email=email, name=name, phone=phone, language=language)
+    return _find_or_create(email=email, name=name, phone=phone, language=language, visitor_id=visitor_id)
 
 
 @transaction.atomic
-def _find_or_create(*, email: str, name: str, phone: str, language: str) -> Customer:
+def _find_or_create(*, email: str, name: str, phone: str, language: str, visitor_id: str = "") -> Customer:
     existing = None
     if email:
         existing = Customer.objects.filter(email__iexact=email).order_by("pk").first()
+        existing = existing or _by_identity(IdentityKind.EMAIL, email)
     elif phone:
         existing = Customer.objects.filter(phone=phone).order_by("pk").first()
         if existing is None and _PHONE.fullmatch(phone):
             # typed once as "138-0013-8000", once as "13800138000": the same person
             existing = _by_phone(phone)
+        existing = existing or _by_identity(IdentityKind.PHONE, phone)
+    if existing is None and visitor_id:
+        existing = _by_identity(IdentityKind.VISITOR, visitor_id)
     if existing:
-        return existing
-    return _create(email=email, name=name, phone=phone, language=language, organisation=_organisation(email))
+        return _current(existing)
+    customer = _create(
+        email=email, name=name, phone=phone, language=language, organisation=_organisation(email)
+    )
+    if visitor_id:
+        CustomerIdentity.objects.get_or_create(
+            kind=IdentityKind.VISITOR,
+            value=identity_value(IdentityKind.VISITOR, visitor_id),
+            defaults={"customer": customer},
+        )
+    return customer
+
+
+def _current(customer: Customer) -> Customer:
+    """The customer that holds this one's history now: a merged duplicate answers for its target."""
+    seen = set()
+    while customer.merged_into_id is not None and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+def identity_value(kind: str, value: str) -> str:
+    """How an identity is stored and looked up: emails lower-case, numbers without separators."""
+    value = (value or "").strip()
+    if kind == IdentityKind.EMAIL:
+        return normalise_email(value).lower()
+    if kind == IdentityKind.PHONE:
+        return _PHONE_SEPARATORS.sub("", value)
+    return value[:254]
+
+
+def _by_identity(kind: str, value: str) -> Customer | None:
+    found = (
+        CustomerIdentity.objects.select_related("customer")
+        .filter(kind=kind, value=identity_value(kind, value))
+        .first()
+    )
+    return found.customer if found else None
+
+
+def resolve_customer(*, kind: str, value: str) -> Customer | None:
+    """The one customer this email, phone number, chat visitor id or shop id ("shop:id") names:
+    the primary email/phone first, then the other identities; a merged duplicate answers for the
+    customer it was merged into."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    found = None
+    if kind == IdentityKind.EMAIL:
+        found = Customer.objects.filter(email__iexact=normalise_email(value)).order_by("pk").first()
+    elif kind == IdentityKind.PHONE:
+        compact = identity_value(kind, value)
+        found = Customer.objects.filter(phone=compact).order_by("pk").first() or (
+            _by_phone(compact) if _PHONE.fullmatch(compact) else None
+        )
+    found = found or _by_identity(kind, value)
+    return _current(found) if found else None
+
+
+@transaction.atomic
+def add_identity(customer: Customer, *, kind: str, value: str, by: User | None = None) -> CustomerIdentity:
+    """Another email, number, visitor id or shop id for this customer. Refused (IdentityTaken) when
+    it already names another customer; adding one the customer has already changes nothing."""
+    if kind not in IdentityKind.values:
+        raise ValidationFailed(_("Unknown kind of identity."), field="kind")
+    if kind == IdentityKind.EMAIL:
+        value = checked_email(value, field="value")
+    elif kind == IdentityKind.PHONE:
+        value = normalise_phone(value, field="value")
+    stored = identity_value(kind, value)
+    if not stored:
+        raise ValidationFailed(_("Give a value."), field="value")
+    owner = resolve_customer(kind=kind, value=stored)
+    if owner is not None and owner.pk != _current(customer).pk:
+        raise IdentityTaken(
+            _("%(value)s already belongs to customer %(name)s (#%(id)s): merge the two instead.")
+            % {"value": stored, "name": owner.name, "id": owner.pk},
+            field="value",
+        )
+    identity, _created = CustomerIdentity.objects.get_or_create(
+        kind=kind, value=stored, defaults={"customer": customer}
+    )
+    return identity
+
+
+def remove_identity(identity: CustomerIdentity) -> None:
+    identity.delete()
+
+
+@transaction.atomic
+def set_tags(customer: Customer, *, names: Iterable[str]) -> list[Tag]:
+    """The customer's tags become exactly these (created on first use)."""
+    clean = sorted({n.strip()[:50] for n in names if n and n.strip()})
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in clean]
+    customer.tags.set(tags)
+    return tags
+
+
+def add_note(customer: Customer, *, body: str, by: User | None) -> CustomerNote:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("A note needs some text."), field="body")
+    return CustomerNote.objects.create(customer=customer, author=by, body=body[:10000])
+
+
+def set_organisation(customer: Customer, *, organisation: Organisation | None) -> Customer:
+    customer.organisation = organisation
+    customer.save(update_fields=["organisation", "updated_at"])
+    return customer
 
 
 def _by_phone(phone: str) -> Customer | None:
@@ -147,7 +263,9 @@ class _Batch:
 
     def find_or_create(self, key: str, *, email: str, name: str, phone: str, language: str) -> Customer:
         if key not in self.customers:
-            self.customers[key] = Customer.objects.filter(email__iexact=email).order_by("pk").first()
+            first = Customer.objects.filter(email__iexact=email).order_by("pk").first()
+            first = first or _by_identity(IdentityKind.EMAIL, email)
+            self.customers[key] = _current(first) if first else None
         found = self.customers[key]
         if found is not None:
             return found
@@ -184,6 +302,12 @@ def customer_batch() -> Iterator[None]:
         _batch.reset(token)
 
 
+def created_in_batch() -> int:
+    """How many customers the current `customer_batch()` has created so far (0 outside one)."""
+    batch = _batch.get()
+    return len(batch.created) if batch is not None else 0
+
+
 def prefetch_customers(emails: Iterable[str]) -> None:
     """Read the customers of these addresses in one query (inside `customer_batch()`; else nothing)."""
     batch = _batch.get()
@@ -204,7 +328,14 @@ def prefetch_customers(emails: Iterable[str]) -> None:
                 break
             found.setdefault(customer.email.upper(), customer)
         else:
-            batch.customers.update({key: found.get(key) for key in chunk})
+            missing = [key.lower() for key in chunk if key not in found]
+            for identity in CustomerIdentity.objects.select_related("customer").filter(
+                kind=IdentityKind.EMAIL, value__in=missing
+            ):
+                found.setdefault(identity.value.upper(), identity.customer)
+            batch.customers.update(
+                {key: (_current(c) if (c := found.get(key)) is not None else None) for key in chunk}
+            )
 
 
 @contextmanager

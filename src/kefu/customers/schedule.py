@@ -1,0 +1,10 @@
+"""Periodic jobs of the customers app (merged into CELERY_BEAT_SCHEDULE by settings)."""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "customers-recompute-tiers": {
+        "task": "kefu.customers.tasks.recompute_tiers",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}
