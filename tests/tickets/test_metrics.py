@@ -198,3 +198,110 @@ def test_history_written_without_reactions_is_filled_later(answered):
     assert metrics.total(
         "first_response_business_minutes", start=date(2026, 9, 30), end=date(2026, 10, 12)
     ) == pytest.approx(315, abs=0.1)
+
+
+@pytest.fixture
+def worked(at, make_ticket, customer_x, customer_y, agent_li, agent_wang, lead_zhao):
+    """One morning (Wednesday 06-10) of four tickets, and t3 reopened on Friday 06-12.
+    t1: two replies (not first contact), the customer writes twice in one turn.
+    t2: one reply after an automatic receipt: resolved at first contact.
+    t3: one reply, solved, reopened two days later (within 7 days), solved again.
+    t4: one reply, but handed from Li to Wang (two assignments)."""
+    at("2026-06-10 09:00")
+    t1 = make_ticket(customer_x, subject="发票抬头写错了")
+    at("2026-06-10 09:05")
+    t2 = make_ticket(customer_y, subject="怎么修改收货地址", channel=Channel.EMAIL)
+    at("2026-06-10 09:06")
+    services.reply(t2, body="已收到您的邮件。", by=system_user(), automated=True)
+    at("2026-06-10 09:10")
+    t3 = make_ticket(customer_x, subject="优惠券用不了")
+    at("2026-06-10 09:15")
+    t4 = make_ticket(customer_y, subject="退货运费谁出")
+    steps = [
+        ("09:20", lambda: services.reply(t(t1), body="您好，请提供正确的抬头。", by=agent_li)),
+        ("09:25", lambda: services.add_note(t(t1), body="客户是老客户", by=agent_li)),
+        ("09:30", lambda: services.reply(t(t1), body="抬头是某某公司", by=customer_x.user)),
+        ("09:33", lambda: services.reply(t(t1), body="税号是 123", by=customer_x.user)),
+        ("09:45", lambda: services.reply(t(t1), body="已重开。", by=agent_li)),
+        ("09:50", lambda: services.assign(t(t4), to=agent_li, by=lead_zhao)),
+        ("09:55", lambda: services.assign(t(t4), to=agent_wang, by=lead_zhao)),
+        ("10:00", lambda: services.change_status(t(t1), to=Status.SOLVED, by=agent_li)),
+        ("10:05", lambda: services.reply(t(t2), body="在订单页修改即可。", by=agent_wang)),
+        ("10:06", lambda: services.change_status(t(t2), to=Status.SOLVED, by=agent_wang)),
+        ("10:10", lambda: services.reply(t(t3), body="已为您补发优惠券。", by=agent_li)),
+        ("10:11", lambda: services.change_status(t(t3), to=Status.SOLVED, by=agent_li)),
+        ("10:20", lambda: services.reply(t(t4), body="运费由我们承担。", by=agent_wang)),
+        ("10:21", lambda: services.change_status(t(t4), to=Status.SOLVED, by=agent_wang)),
+    ]
+    for when, step in steps:
+        at(f"2026-06-10 {when}")
+        step()
+    at("2026-06-12 10:00")
+    services.reply(t(t3), body="还是用不了", by=customer_x.user)
+    at("2026-06-12 10:30")
+    services.reply(t(t3), body="再试一次？", by=agent_li)
+    at("2026-06-12 10:31")
+    services.change_status(t(t3), to=Status.SOLVED, by=agent_li)
+    return t1, t2, t3, t4
+
+
+def t(ticket):
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+WED, FRI = date(2026, 6, 10), date(2026, 6, 12)
+
+
+def approx(mapping):
+    return {k: pytest.approx(v, abs=0.02) for k, v in mapping.items()}
+
+
+def test_next_response_starts_at_the_first_message_of_the_customers_turn(worked, agent_li):
+    t1, _t2, t3, _t4 = worked
+    # t1: 09:30 → 09:45 (the 09:33 message is the same turn); t3: Friday 10:00 → 10:30
+    assert daily("next_response_minutes", WED, FRI) == approx({(WED, ""): 15, (FRI, ""): 30})
+    assert metrics.total("next_response_minutes", start=WED, end=FRI) == pytest.approx(22.5, abs=0.02)
+    assert daily("next_response_minutes", WED, FRI, by="agent") == approx(
+        {(WED, str(agent_li.pk)): 15, (FRI, str(agent_li.pk)): 30}
+    )
+    assert set(metrics.get("next_response_minutes").drill(metrics.window(WED, FRI), None, None)) == {t1, t3}
+
+
+def test_resolution_counts_each_solve_from_the_creation(worked):
+    # Wednesday: 60, 61, 61 and 66 minutes; Friday: t3 again, 09:10 Wednesday → 10:31 Friday
+    assert daily("resolution_hours", WED, FRI) == approx({(WED, ""): 248 / 4 / 60, (FRI, ""): 49 + 21 / 60})
+    assert daily("resolution_hours", WED, WED, by="channel") == approx(
+        {(WED, "email"): 61 / 60, (WED, "web"): (60 + 61 + 66) / 3 / 60}
+    )
+
+
+def test_handling_time_is_capped_work_between_events(worked, agent_li, agent_wang):
+    # t1: reply 09:20 (20 min after creation → 10), note 09:25 (5), reply 09:45 (12 → 10) = 25;
+    # t2, t3, t4: one reply each, all more than 10 minutes after the previous event = 10 each
+    assert daily("handling_minutes", WED, FRI) == approx({(WED, ""): 55 / 4, (FRI, ""): 10})
+    assert daily("handling_minutes", WED, WED, by="agent") == approx(
+        {(WED, str(agent_li.pk)): 35 / 2, (WED, str(agent_wang.pk)): 20 / 2}
+    )
+
+
+def test_first_contact_resolution_needs_one_reply_one_owner_and_no_reopening(worked):
+    _t1, t2, _t3, _t4 = worked
+    # Wednesday's first solves: t1 (two replies), t2 (yes), t3 (reopened Friday), t4 (two owners)
+    assert daily("fcr_rate", WED, FRI) == {(WED, ""): 25.0}  # Friday's solve of t3 is not a first one
+    assert set(metrics.get("fcr_rate").drill(metrics.window(WED, FRI), None, None)) == {t2}
+    assert daily("fcr_rate", WED, WED, by="channel") == {(WED, "email"): 100.0, (WED, "web"): 0.0}
+
+
+def test_reopen_rate_is_the_share_of_solves_reopened_within_seven_days(worked):
+    _t1, _t2, t3, _t4 = worked
+    assert daily("reopen_rate", WED, FRI) == {(WED, ""): 25.0, (FRI, ""): 0.0}
+    assert set(metrics.get("reopen_rate").drill(metrics.window(WED, WED), None, None)) == {t3}
+
+
+def test_tickets_per_agent_per_day(worked, agent_li, agent_wang):
+    assert daily("tickets_per_agent_day", WED, FRI) == {(WED, ""): 2.0, (FRI, ""): 1.0}
+    assert daily("tickets_per_agent_day", WED, WED, by="agent") == {
+        (WED, str(agent_li.pk)): 2.0,
+        (WED, str(agent_wang.pk)): 2.0,
+    }
+    assert metrics.total("tickets_per_agent_day", start=WED, end=FRI) == pytest.approx(5 / 3)

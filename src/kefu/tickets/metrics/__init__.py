@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core import metrics
 from kefu.core.metrics import Metric
 
-from . import business, responses, volume
+from . import business, responses, volume, work
 from .common import TICKET_DIMENSIONS
 
 APP = "tickets"
@@ -119,6 +119,110 @@ def definitions() -> list[Metric]:
             ),
             rows=responses.first_response_business_rows,
             drill=responses.first_response_business_drill,
+            dimensions=TICKET_DIMENSIONS,
+            app=APP,
+        ),
+        Metric(
+            key="next_response_minutes",
+            name=_("Next response time"),
+            description=_(
+                "Average time from a customer's message to the next reply, after the first response."
+            ),
+            unit="minutes",
+            direction="lower",
+            aggregate="mean",
+            formula=_(
+                "For each customer message that follows a reply (the first message of the customer's "
+                "turn): next reply by a person − the message, in calendar minutes; Σ ÷ number of such "
+                "messages answered on the day. Automatic mail from the customer (out of office) does "
+                "not count. Agent: who replied."
+            ),
+            rows=responses.next_response_rows,
+            drill=responses.next_response_drill,
+            dimensions=TICKET_DIMENSIONS,
+            app=APP,
+        ),
+        Metric(
+            key="resolution_hours",
+            name=_("Resolution time"),
+            description=_("Average time from a ticket's arrival to its solution."),
+            unit="hours",
+            direction="lower",
+            aggregate="mean",
+            formula=_(
+                "Σ (solve − creation) in calendar hours ÷ number of solves on the day. A reopened "
+                "ticket solved again counts again, from its creation; time pending or on hold is "
+                "included."
+            ),
+            rows=responses.resolution_rows,
+            drill=responses.resolution_drill,
+            dimensions=TICKET_DIMENSIONS,
+            app=APP,
+        ),
+        Metric(
+            key="handling_minutes",
+            name=_("Average handling time"),
+            description=_("Agents' working time per ticket, measured from the event log."),
+            unit="minutes",
+            direction="lower",
+            aggregate="mean",
+            formula=_(
+                "Each reply or internal note written by a person counts the time since the ticket's "
+                "previous event, at most 10 minutes; Σ ÷ number of tickets replied to or noted on the "
+                "day. Agent: who wrote."
+            ),
+            rows=work.handling_rows,
+            drill=work.handling_drill,
+            dimensions=TICKET_DIMENSIONS,
+            app=APP,
+            target=3.0,
+        ),
+        Metric(
+            key="fcr_rate",
+            name=_("First-contact resolution"),
+            description=_("Share of tickets solved at the first contact."),
+            unit="percent",
+            direction="higher",
+            aggregate="ratio",
+            formula=_(
+                "Tickets solved for the first time on the day with exactly one reply by a person, "
+                "never handed to a second agent (at most one assignment) and not reopened within 7 "
+                "days ÷ tickets solved for the first time on the day. The last 7 days are provisional."
+            ),
+            rows=work.fcr_rows,
+            drill=work.fcr_drill,
+            dimensions=TICKET_DIMENSIONS,
+            app=APP,
+        ),
+        Metric(
+            key="reopen_rate",
+            name=_("Reopen rate"),
+            description=_("Share of solved tickets that were reopened within 7 days."),
+            unit="percent",
+            direction="lower",
+            aggregate="ratio",
+            formula=_(
+                "Solves on the day followed by a reopening of the ticket within 7 days ÷ solves on "
+                "the day. The last 7 days are provisional."
+            ),
+            rows=work.reopen_rows,
+            drill=work.reopen_drill,
+            dimensions=TICKET_DIMENSIONS,
+            app=APP,
+        ),
+        Metric(
+            key="tickets_per_agent_day",
+            name=_("Tickets per agent per day"),
+            description=_("How many tickets an agent answers in a working day."),
+            unit="count",
+            direction="higher",
+            aggregate="mean",
+            formula=_(
+                "Σ over agents of the distinct tickets each replied to on the day ÷ number of agents "
+                "who replied that day (an agent-day counts when the agent wrote at least one reply)."
+            ),
+            rows=work.per_agent_rows,
+            drill=work.per_agent_drill,
             dimensions=TICKET_DIMENSIONS,
             app=APP,
         ),
