@@ -42,6 +42,7 @@ DIMENSIONS: tuple[str, ...] = (
     "priority",
     "department",
     "age",  # how long an open ticket has waited (the backlog's aging buckets)
+    "target",  # which SLA target (first_response, resolution…): sla_compliance
 )
 UNITS: tuple[str, ...] = ("count", "percent", "seconds", "minutes", "hours", "score", "currency", "ratio")
 MAX_DAYS = 366 * 5  # a question about more than five years is a typo, not a report

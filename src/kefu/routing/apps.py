@@ -10,7 +10,9 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import events, extensions
 
-        from . import handlers, selectors, views
+        from . import handlers, metrics, selectors, views
+
+        metrics.register_all()
 
         events.register("routing.route", handlers.on_event)
         extensions.register_ticket_panel("routing.triage", views.triage_panel, order=20)

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from kefu.accounts.models import Role, User
 from kefu.core import businesstime as bt
 from kefu.core.clock import now
-from kefu.tickets.models import Channel, EventKind, Ticket, TicketEvent
+from kefu.tickets.models import Channel, Ticket
 from kefu.tickets.states import OPEN_STATUSES
 
 from .models import (
@@ -33,15 +33,12 @@ def can_manage(user: Any) -> bool:
 
 
 def repeat_dispatch_rate(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, float]:
-    """重复派单率: tickets assigned more than once / tickets assigned at all (assignment events)."""
-    events = TicketEvent.objects.filter(kind=EventKind.ASSIGNED).exclude(new_value="")
-    if since is not None:
-        events = events.filter(created_at__gte=since)
-    if until is not None:
-        events = events.filter(created_at__lt=until)
-    per_ticket = events.values("ticket_id").annotate(n=Count("id"))
-    assigned = per_ticket.count()
-    repeated = per_ticket.filter(n__gt=1).count()
+    """重复派单率: tickets first assigned in the period that were assigned more than once / tickets
+    first assigned in it — the registered metric `repeat_dispatch_rate` (routing.metrics), not a
+    second computation of it."""
+    from .metrics import counts
+
+    assigned, repeated = counts(since, until)
     return {"assigned": assigned, "repeated": repeated, "rate": (repeated / assigned) if assigned else 0.0}
 
 

@@ -10,7 +10,9 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import businesstime, events, extensions
 
-        from . import selectors, services, timers, views
+        from . import metrics, selectors, services, timers, views
+
+        metrics.register_all()
 
         businesstime.register_team_calendars(services.team_calendars)
         businesstime.register_statutory_days(services.entered_statutory_days)
