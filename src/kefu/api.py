@@ -5,6 +5,7 @@ from ninja import Router
 
 from kefu.accounts.api import ApiAuth
 from kefu.accounts.api import router as accounts_router
+from kefu.analytics.api import router as analytics_router
 from kefu.automation.api import router as automation_router
 from kefu.core.api_support import KefuAPI
 from kefu.customers.api import router as customers_router
@@ -53,6 +54,7 @@ api.add_router("/mail", mail_router)
 api.add_router("/routing", routing_router)
 api.add_router("/sla", sla_router)
 api.add_router("/automation", automation_router)
+api.add_router("/metrics", analytics_router)
 api.add_router("/", accounts_router)
 
 # Last: an unknown path under /api/ answers the JSON 404 too, not Django's HTML page.
