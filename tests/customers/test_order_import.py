@@ -149,6 +149,7 @@ def test_xlsx_with_dates_and_numbers_as_cells(tmp_path, customer_x):
     assert order.ordered_at.isoformat() == "2026-05-01T01:30:00+00:00"  # 09:30 in Shanghai
 
 
+@pytest.mark.now("2026-06-10 10:00")
 def test_an_import_recomputes_tiers(tmp_path, customer_x):
     text = "order_id,customer_email,amount,ordered_at\nT-1,xiaoming@example.cn,60000,2026-03-01\n"
     run(write(tmp_path, text))

@@ -5,8 +5,8 @@
 hand with a reason is running. Every change of tier is kept as a `TierChange`.
 
 Only CNY orders count toward spend (no exchange rates are kept); every order counts toward the
-number of orders. A customer with no order at all keeps the tier they have (set by hand before
-orders were imported, or in the demo): there is nothing to compute it from.
+number of orders. A customer who never had an order nor a tier change keeps the tier they have
+(set by hand before orders were imported, or in the demo): there is nothing to compute it from.
 """
 
 from __future__ import annotations
@@ -104,21 +104,26 @@ def recompute_customers(customer_ids: Iterable[int] | None = None, *, at: dateti
     second run finds nothing to change."""
     at = at or now()
     rule_list = rules()
-    candidates = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+    live = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
     if customer_ids is not None:
-        candidates = candidates.filter(pk__in=list(customer_ids))
+        ids = sorted(set(customer_ids))
     else:
-        candidates = candidates.filter(Q(pk__in=Order.objects.values("customer_id")) | ~Q(tier_override=""))
-    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
-    with_orders = set(
-        Order.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True).distinct()
-    )
+        ids = list(
+            live.filter(Q(pk__in=Order.objects.values("customer_id")) | ~Q(tier_override=""))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     changed = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         numbers = figures(chunk, at=at)
+        # customers whose tier comes from orders (now or before); the others keep a tier given by hand
+        with_orders = set(Order.objects.filter(customer_id__in=chunk).values_list("customer_id", flat=True))
+        with_orders |= set(
+            TierChange.objects.filter(customer_id__in=chunk).values_list("customer_id", flat=True)
+        )
         updates, history = [], []
-        for customer in Customer.objects.filter(pk__in=chunk).only(
+        for customer in live.filter(pk__in=chunk).only(
             "pk", "tier", "annual_spend", "orders_12m", "tier_override", "tier_override_until"
         ):
             f = numbers.get(customer.pk, Figures(Decimal("0.00"), 0))
@@ -133,7 +138,8 @@ def recompute_customers(customer_ids: Iterable[int] | None = None, *, at: dateti
                     reason, note, dirty = TierChange.Reason.OVERRIDE_ENDED, _("override expired"), True
                 tier = tier_for(f.spend_12m, f.orders_12m, rule_list=rule_list)
                 if customer.pk not in with_orders and reason == TierChange.Reason.COMPUTED:
-                    tier = customer.tier  # nothing to compute from: keep the tier given by hand
+                    # never had an order nor a computed tier: keep the tier given by hand
+                    tier = customer.tier
             if tier != customer.tier:
                 history.append(
                     TierChange(
