@@ -9,4 +9,6 @@ BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "kwargs": {"recent_days": 40},
     },
+    # From 06:00 on the 1st: last month's report to its subscribers (compare-and-set: once per month).
+    "analytics-send-reports": {"task": "kefu.analytics.tasks.send_monthly_reports", "schedule": 3600.0},
 }

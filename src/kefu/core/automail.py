@@ -3,6 +3,7 @@ marked automatic, so auto-responders never answer them (RFC 3834; FAULTS E2)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -12,9 +13,22 @@ from django.utils import translation
 AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
-def send_templated(*, to: str, language: str, template: str, context: dict[str, Any], headers=None) -> None:
-    """`<template>_subject.txt` and `<template>_body.txt` rendered in `language`, sent; raises on failure."""
+def send_templated(
+    *,
+    to: str | Sequence[str],
+    language: str,
+    template: str,
+    context: dict[str, Any],
+    headers=None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> None:
+    """`<template>_subject.txt` and `<template>_body.txt` rendered in `language`, sent as one mail to
+    every address in `to`, with (filename, content, mimetype) attachments; raises on failure."""
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
-    EmailMessage(subject=subject, body=body, to=[to], headers=headers or AUTOMATIC).send()
+    recipients = [to] if isinstance(to, str) else list(to)
+    mail = EmailMessage(subject=subject, body=body, to=recipients, headers=headers or AUTOMATIC)
+    for name, content, mimetype in attachments:
+        mail.attach(name, content, mimetype)
+    mail.send()

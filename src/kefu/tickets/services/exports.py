@@ -2,15 +2,14 @@
 
 Every export is written to the audit log first (who, which filters, how many rows; FAULTS D3), and
 every text cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR or LF first, also
-after spaces or invisible characters, and their full-width forms) is prefixed with an apostrophe,
-so a customer who names themselves `=HYPERLINK(…)` cannot run anything on a supervisor's machine.
+after invisible characters, full-width forms) is prefixed with an apostrophe by
+`kefu.core.exports.safe_cell`, shared with every other export (analytics' metrics and reports).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from kefu.accounts.models import SEES_ALL_ROLES, User
 from kefu.accounts.services import record_audit
 from kefu.core.errors import PermissionDenied, ValidationFailed
+from kefu.core.exports import safe_cell
 from kefu.tickets.selectors import TicketFilters, filter_tickets
 
 EXPORT_MAX_ROWS = 100_000
@@ -49,32 +49,9 @@ COLUMNS = (
     gettext_lazy("Solved"),
     gettext_lazy("Updated"),
 )
-# A spreadsheet reads a cell as a formula when it starts with one of these, also after leading
-# spaces, line breaks or invisible characters (zero-width space, BOM, direction marks), and some
-# read the full-width and small forms a Chinese input method types (＝ ＋ － ＠, ﹦ ﹢ ﹣ ﹫) too.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_FORMULA_CHARS = frozenset("=+-@\u2212")  # and U+2212 MINUS SIGN
-
-
-def _formula_like(text: str) -> bool:
-    if text.startswith(_FORMULA_START):
-        return True
-    for char in text:
-        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
-            continue  # invisible: look at the next one
-        return unicodedata.normalize("NFKC", char) in _FORMULA_CHARS
-    return False
-
-
 def can_export(user: User) -> bool:
     # A list with every customer's address is a bulk copy of personal data: supervisors, QA and admins.
     return user.is_authenticated and user.role in SEES_ALL_ROLES
-
-
-def safe_cell(value: object) -> str:
-    """The cell's text, with an apostrophe first when a spreadsheet could read it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if _formula_like(text) else text
 
 
 def _when(value: datetime | None) -> str:
