@@ -277,6 +277,9 @@ def generate(index: int, pk: int, ctx: _Ctx, out: tuple[list, list, list, list])
         messages.append(
             (pk, "public", author, from_customer, channel, body, f"<p>{escape(body)}</p>", "", w.when(when))
         )
+        if n:  # the event log a real conversation leaves (handling time and response metrics read it)
+            kind = "customer_replied" if from_customer else "replied"
+            events.append((pk, author, kind, "", "", "", w.when(when)))
     last_message = when
     updated = when + timedelta(seconds=rng.uniform(60, 3600))
     solved = updated if status in (Status.SOLVED, Status.CLOSED) else None
@@ -306,6 +309,14 @@ def generate(index: int, pk: int, ctx: _Ctx, out: tuple[list, list, list, list])
         )
     )
     events.append((pk, None, "created", "", "", format_number(pk), w.when(created)))
+    if solved:  # solved (and closed) through a status change, as the ticket services record it
+        events.append(
+            (pk, assignee, "changed", "status", Status.OPEN.value, Status.SOLVED.value, w.when(solved))
+        )
+        if closed:
+            events.append(
+                (pk, None, "changed", "status", Status.SOLVED.value, Status.CLOSED.value, w.when(closed))
+            )
     docs.append((pk, *search.document(subject, customer_text, bodies)))
 
 
