@@ -8,9 +8,15 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from kefu.core import metrics
+        from kefu.core import extensions, metrics
 
         from . import rollups
 
         # compute() reads the daily rollups when they cover the question, raw SQL otherwise.
         metrics.set_store(rollups.store)
+        # The dashboards: the overview for supervisors, their own and their teams' for agents.
+        extensions.register_nav(
+            extensions.NavLink(
+                60, "analytics", _("Dashboards"), "analytics:home", visible=lambda u: u.is_agent
+            )
+        )

@@ -190,8 +190,14 @@ class TicketFilters:
         )
 
 
-def filter_tickets(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+def filter_tickets(
+    user: User, filters: TicketFilters, *, within: QuerySet[Ticket] | None = None
+) -> QuerySet[Ticket]:
+    """`within`: only these tickets (the tickets behind a dashboard's chart point), still only
+    those the user may see."""
     qs = visible_tickets(user)
+    if within is not None:
+        qs = qs.filter(pk__in=within.values("pk"))
     view = filters.view
     if view == "mine":
         qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
@@ -243,11 +249,18 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed(_("Invalid cursor."), field="cursor")
 
 
-def list_tickets(user: User, filters: TicketFilters, *, cursor: str = "", limit: int = 50) -> Page:
+def list_tickets(
+    user: User,
+    filters: TicketFilters,
+    *,
+    cursor: str = "",
+    limit: int = 50,
+    within: QuerySet[Ticket] | None = None,
+) -> Page:
     """One page of tickets, keyset-paginated on (sort field, id) so deep pages cost what the first does."""
     limit = max(1, min(int(limit), 100))
     column, descending = SORTS[filters.sort]
-    qs = filter_tickets(user, filters)
+    qs = filter_tickets(user, filters, within=within)
     if cursor:
         value, pk = _decode_cursor(cursor)
         if descending:
@@ -277,9 +290,11 @@ def list_tickets(user: User, filters: TicketFilters, *, cursor: str = "", limit:
 COUNT_CAP = 1000
 
 
-def count_tickets(user: User, filters: TicketFilters, *, cap: int = COUNT_CAP) -> int:
+def count_tickets(
+    user: User, filters: TicketFilters, *, cap: int = COUNT_CAP, within: QuerySet[Ticket] | None = None
+) -> int:
     """How many tickets match, counted up to `cap` (shown as "1000+"): constant cost at 1M tickets."""
-    qs = filter_tickets(user, filters).order_by()
+    qs = filter_tickets(user, filters, within=within).order_by()
     return qs[:cap].count()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kefu.accounts.models import Department
 from kefu.accounts.selectors import list_agents, list_teams
-from kefu.core import extensions
+from kefu.core import extensions, metrics
 from kefu.core.errors import PermissionDenied, ValidationFailed
 from kefu.customers.models import Tier
 
@@ -129,8 +130,47 @@ def sidebar(user: Any, active: str, counts: dict[str, int] | None = None) -> dic
 def _queue_params(request: HttpRequest) -> Any:
     params = request.GET.copy()
     if not params.get("view"):
-        params["view"] = "open" if request.user.is_agent else "all"
+        # A dashboard's drill-down lists every ticket behind its point, solved ones included.
+        params["view"] = "open" if request.user.is_agent and not params.get("drill") else "all"
     return params
+
+
+DRILL_PARAMS = ("drill", "drill_from", "drill_to", "drill_by", "drill_group", "drill_filter")
+DRILL_GROUP_LABELS = {**CHOICE_LABELS, "tier": dict(Tier.choices)}
+
+
+def _drill(request: HttpRequest) -> tuple[Any, dict[str, Any] | None]:
+    """The tickets behind one point of a dashboard chart (?drill=<metric>&drill_from=&drill_to=
+    [&drill_by=&drill_group=][&drill_filter=<dimension>:<value>…]), asked of the metric itself
+    (core.metrics drill); the list intersects them with what the user may see. (None, None) without."""
+    key = request.GET.get("drill", "")
+    if not key:
+        return None, None
+    try:
+        metric = metrics.get(key)
+        start = date.fromisoformat(request.GET.get("drill_from", ""))
+        end = date.fromisoformat(request.GET.get("drill_to", ""))
+        wanted: dict[str, list[str]] = {}
+        for item in request.GET.getlist("drill_filter"):
+            dim, _sep, value = item.partition(":")
+            wanted.setdefault(dim, []).append(value)
+        window = metrics.window(start, end, filters=wanted, metric=metric)
+        by = request.GET.get("drill_by") or None
+        if metric.drill is None or (by is not None and by not in metric.dimensions):
+            raise ValueError(key)
+    except (metrics.MetricError, ValueError):
+        raise ValidationFailed(_("This link does not name a point of a chart."), field="drill")
+    group = request.GET.get("drill_group", "") if by else None
+    label = DRILL_GROUP_LABELS.get(by or "", {}).get(group or "", group or "")
+    if by == "team" and group and group.isdigit():
+        label = next(iter(list_teams().filter(pk=group).values_list("name", flat=True)), group)
+    elif by == "agent" and group and group.isdigit():
+        label = next((a.name for a in list_agents().filter(pk=group)), group)
+    elif by == "category" and group and group.isdigit():
+        label = next((str(c) for c in Category.objects.filter(pk=group)), group)
+    banner = {"metric": metric.name, "start": start, "end": end, "group": label}
+    banner["params"] = [(k, v) for k in DRILL_PARAMS for v in request.GET.getlist(k)]
+    return metric.drill(window, by, group), banner
 
 
 @staff_only(portal_redirect=True)
@@ -139,7 +179,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = request.user
     params = _queue_params(request)
     filters = selectors.TicketFilters.from_params(params)
-    page = selectors.list_tickets(user, filters, cursor=request.GET.get("cursor", ""), limit=50)
+    within, drill = _drill(request)
+    page = selectors.list_tickets(
+        user, filters, cursor=request.GET.get("cursor", ""), limit=50, within=within
+    )
     next_url = ""
     if page.next_cursor:
         more = params.copy()
@@ -153,9 +196,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         "first_page": not request.GET.get("cursor"),
         **sidebar(user, filters.view),
         "view_label": dict(_views_for(user)).get(filters.view, filters.view),
+        "drill": drill,
     }
     if request.headers.get("HX-Target") == "queue-more":
         return render(request, "tickets/agent/_queue_rows.html", context)
+    if drill is not None:
+        drill["count"] = selectors.count_tickets(user, filters, within=within)
     context.update(
         statuses=Status.choices,
         priorities=Priority.choices,
@@ -165,7 +211,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         teams=list(list_teams()) if user.is_agent else [],
         agents=list(list_agents()) if user.is_agent else [],
         filtered=any(params.get(n) for n in selectors.FILTER_FIELDS),
-        can_export=can_export(user),
+        can_export=can_export(user) and drill is None,  # the export knows no drill-down
         export_params=[(k, v) for k, v in params.items() if k not in ("cursor", "format")],
     )
     return render(request, "tickets/agent/queue.html", context)
