@@ -10,7 +10,9 @@ class KnowledgeConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import extensions
 
-        from . import views_agent
+        from . import metrics, views_agent
+
+        metrics.register_all()
 
         extensions.register_ticket_panel("knowledge.assist", views_agent.render_ticket_panel, order=40)
         extensions.register_nav(

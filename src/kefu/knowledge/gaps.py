@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kefu.core.clock import now
 
+from . import metrics
 from .models import BotQuestion, Feedback, Outcome
 from .search import encoder, text
 
@@ -94,10 +95,14 @@ class BotSummary:
     days: list[str]  # the chart's x axis, oldest first
     per_day: dict[str, list[int]]  # outcome → a count per day
 
+    conversations: int = 0
+    contained: int = 0
+
     @property
     def self_served(self) -> float:
-        """Share of the questions the bot answered on its own and nobody marked unhelpful (自助解决率)."""
-        return (self.answered - self.unhelpful) / self.asked if self.asked else 0.0
+        """自助解决率: the registered metric `bot_containment` (knowledge.metrics) over the period —
+        conversations the bot answered without a hand-off and nobody marked unhelpful."""
+        return self.contained / self.conversations if self.conversations else 0.0
 
 
 def bot_summary(days: int = 30) -> BotSummary:
@@ -111,6 +116,7 @@ def bot_summary(days: int = 30) -> BotSummary:
     reasons = dict(
         qs.filter(outcome=Outcome.HANDOFF).values_list("reason").annotate(n=Count("id")).order_by("-n")
     )
+    conversations, contained = metrics.counts(since)
     local = timezone.get_current_timezone()
     rows = qs.annotate(day=TruncDate("created_at", tzinfo=local)).values_list("day", "outcome")
     counts = rows.annotate(n=Count("id")).order_by()
@@ -130,6 +136,8 @@ def bot_summary(days: int = 30) -> BotSummary:
         handoff_reasons=reasons,
         days=[d.isoformat() for d in axis],
         per_day={str(k): v for k, v in per_day.items()},
+        conversations=conversations,
+        contained=contained,
     )
 
 
