@@ -317,7 +317,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-events": {"task": "kefu.core.tasks.sweep_events", "schedule": 60.0},
 }
 # Apps bring their periodic jobs in `kefu/<app>/schedule.py` (a plain dict, no Django imports).
-for _app in ("customers", "mail", "routing", "sla", "automation", "knowledge", "analytics"):
+for _app in ("customers", "tickets", "mail", "routing", "sla", "automation", "knowledge", "analytics"):
     try:
         _schedule = importlib.import_module(f"kefu.{_app}.schedule")
     except ModuleNotFoundError as _err:
