@@ -502,8 +502,12 @@ def load_demo(
     seed: int = DEFAULT_SEED,
     progress: bool | Steps = True,
     later: list[tuple[str, Callable[[], None]]] | None = None,
+    history: bool | None = None,
 ) -> Summary:
     """Load or refresh the demo organisation; what is already there is kept, never duplicated.
+
+    `history`: also write fifteen months of closed tickets before the detailed ones, so the
+    dashboards and reports have shape (ops.demo_history); by default only for a full-size demo.
 
     `progress`: a `Steps` to report each step in (one line each, with its time), True for stderr.
     `later`: a list to put the steps of `LATER_APPS` in instead of running them (`kefu up` runs
@@ -527,7 +531,13 @@ def load_demo(
         if hasattr(part, "load_config"):
             with steps.step(f"demo: {_step_name(part, 0)}"):
                 part.load_config()
+    from . import demo_history  # imports ops.seed, which imports this module
+
     current = now()
+    history = history if history is not None else tickets_count >= DEFAULT_TICKETS
+    if history:
+        with steps.step("demo: months of history") as advance:
+            demo_history.load_history(seed=seed, current=current, progress=advance)
     created = 0
     # The past happened already: no auto-replies or routing for it. The tickets are written in
     # batches, each in one transaction whose search rows and event markers are written once at its end.
@@ -540,6 +550,8 @@ def load_demo(
                     )
                     created += builder.build()
             advance(min(first + TICKETS_PER_TRANSACTION, tickets_count), tickets_count)
+    if history:  # the finished tickets' SLA outcomes, so the compliance chart goes on to today
+        demo_history.settle_outcomes(current=current)
     for part in parts:
         if hasattr(part, "after_tickets"):
             name = f"demo: {_step_name(part, 1)}"
