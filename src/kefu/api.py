@@ -8,6 +8,7 @@ from kefu.accounts.api import router as accounts_router
 from kefu.analytics.api import router as analytics_router
 from kefu.automation.api import router as automation_router
 from kefu.core.api_support import KefuAPI
+from kefu.customers.api import orders_router
 from kefu.customers.api import router as customers_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.mail.api import router as mail_router
@@ -49,6 +50,7 @@ api = KefuAPI(
 api.add_router("/tickets", tickets_router)
 api.add_router("/attachments", attachments_router)
 api.add_router("/customers", customers_router)
+api.add_router("/orders", orders_router)
 api.add_router("/kb", knowledge_router)
 api.add_router("/mail", mail_router)
 api.add_router("/routing", routing_router)
