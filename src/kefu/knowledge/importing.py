@@ -1,7 +1,13 @@
 """Reading import files: JSON Lines, CSV (same columns) or a folder of Markdown with front matter.
 
 Each reader yields (line or file number, row dict or the exception that made the row unreadable),
-so `services.import_rows` imports the good rows and reports the bad ones by line.
+so `services.import_rows` imports the good rows and reports the bad ones by line. A row that
+repeats an earlier row of the same file — the same external id, or, for rows without one, the same
+title in the same language — is reported as a duplicate of that line and not imported: otherwise
+the later row would silently overwrite the earlier one (same id) or make a second article nobody
+can tell apart from the first (same title, no id). Rows with different external ids may share a
+title. Each good row is written in one transaction (article, first version, category), so a row
+the database refuses leaves nothing behind; the other rows are imported.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 MAX_FILES = 50_000
 
@@ -25,11 +33,36 @@ def count_rows(path: Path) -> int:
 
 def read(path: Path) -> Iterator[tuple[int, Any]]:
     if path.is_dir():
-        yield from read_markdown_folder(path)
+        rows = read_markdown_folder(path)
     elif path.suffix.lower() == ".csv":
-        yield from read_csv(path)
+        rows = read_csv(path)
     else:
-        yield from read_jsonl(path)
+        rows = read_jsonl(path)
+    yield from without_duplicates(rows)
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value).split()) if value not in (None, "") else ""
+
+
+def without_duplicates(rows: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """The rows, a repeat of an earlier row replaced by the error naming that row's line."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for number, row in rows:
+        if isinstance(row, dict):
+            external_id = _text(row.get("external_id"))
+            if external_id:
+                key = ("id", external_id, "")
+                message = _("Duplicate external id %(id)s: line %(line)d has it already.")
+            else:
+                title = _text(row.get("title"))
+                key = ("title", title, _text(row.get("language")).lower())
+                message = _("Duplicate title without an external id: line %(line)d has it already.")
+            if key in seen and key[1]:
+                yield number, ValueError(message % {"id": key[1], "line": seen[key]})
+                continue
+            seen.setdefault(key, number)
+        yield number, row
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:

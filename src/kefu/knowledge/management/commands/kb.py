@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -13,6 +14,20 @@ from kefu.knowledge import importing, services
 from kefu.knowledge.models import Article
 from kefu.knowledge.search import store
 
+IMPORT_HELP = """Import articles from JSON Lines, CSV (the same columns) or a folder of Markdown files
+with front matter. Columns: external_id, title, answer (or short_answer), body, questions,
+category (a/b), language, tags, audience, status, kind. A row with an external id that exists
+updates that article (a new version when its content changed).
+
+Bad rows: each is reported on stderr as "line N: message" and skipped; the good rows are imported.
+A bad row is one that is not valid JSON/CSV, has an empty title or no answer, an unknown language,
+audience, status or kind, or repeats an earlier row of the same file (the same external id, or,
+without an external id, the same title and language: "duplicate … line M has it already").
+Rows with different external ids may share a title. Every row is written in one transaction
+(article, first version, category): a row that fails leaves no half-written article. The summary
+line counts created, updated, unchanged and errors; fix the reported lines and import the file
+again (rows with an external id come back unchanged)."""
+
 
 class Command(BaseCommand):
     help = "Knowledge base: import, export, ask the bot, rebuild the search index."
@@ -20,7 +35,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         p = sub.add_parser(
-            "import", help="Import articles from JSON Lines, CSV or a folder of Markdown files."
+            "import",
+            help="Import articles from JSON Lines, CSV or a folder of Markdown files.",
+            description=IMPORT_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         p.add_argument("file")
         p = sub.add_parser("export", help="Write every article as JSON Lines.")
