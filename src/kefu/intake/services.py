@@ -49,6 +49,8 @@ class InboundMessage:
     from_email: str = ""
     from_name: str = ""
     from_phone: str = ""
+    # a chat widget's visitor id: finds the customer it was seen with before (customers identities)
+    from_visitor: str = ""
     subject: str = ""
     body_text: str = ""
     body_html: str = ""
@@ -201,6 +203,7 @@ def _process(inbound: InboundMessage, *, by: User | None) -> Received:
             name=inbound.from_name,
             phone=inbound.from_phone,
             language=inbound.language,
+            visitor_id=inbound.from_visitor,
         )
     if inbound.ticket_id and by is None:
         # The channel vouched for the thread (a mail reply matched to its ticket): a customer follow-up.
