@@ -94,6 +94,8 @@ def _csv_text(value: object) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 2, not 2.0: counts are summed as floats
     return str(value)
 
 
