@@ -15,6 +15,7 @@ from django.utils.translation import pgettext
 
 from .views_query import (
     AGE_LABELS,
+    EXPECTED_NAMES,
     MAX_GROUPS,
     UNIT_SUFFIX,
     Source,
@@ -44,6 +45,7 @@ class Figure:
     target: float | None = None
     url: str = ""
     missing: str = ""  # why there is no value ("not available yet")
+    aggregate: str = "count"
 
     @property
     def text(self) -> str:
@@ -89,9 +91,10 @@ class Figure:
 def figure(key: str, src: Source, *, compare: bool = True) -> Figure:
     metric = metric_or_none(key)
     if metric is None:
-        return Figure(key, key, "", "count", "higher", missing=_("Not available yet."))
+        name = str(EXPECTED_NAMES.get(key, key))
+        return Figure(key, name, "", "count", "higher", missing=_("Not available yet."))
     out = Figure(key, str(metric.name), str(metric.description), metric.unit, metric.direction)
-    out.target = metric.target
+    out.target, out.aggregate = metric.target, metric.aggregate
     try:
         out.value = src.total(key)
         if compare:
@@ -311,7 +314,7 @@ def versus_chart(
         chart.lines = trend_lines(key, mine, name=me)
         if team is not None:
             theirs = trend_lines(key, team, name=_("Team"))
-            if metric.unit == "count" and team_size:
+            if metric.aggregate == "count" and team_size:
                 for line in theirs:
                     line.name = _("Team (per agent)")
                     line.values = [None if v is None else round(v / team_size, 2) for v in line.values]
@@ -387,10 +390,10 @@ def comparison(
         if team is not None and not me.missing:
             theirs = figure(key, team, compare=False)
             value = theirs.value
-            if me.unit == "count" and value is not None and team_size:
+            if me.aggregate == "count" and value is not None and team_size:
                 value = value / team_size
             row["team_text"] = theirs.missing or format_value(value, me.unit)
-            row["team_url"] = theirs.url if me.unit != "count" else ""
+            row["team_url"] = theirs.url if me.aggregate != "count" else ""
             if me.value is not None and value is not None and me.value != value:
                 better = me.value > value if me.direction == "higher" else me.value < value
                 row["versus"] = "good" if better else "bad"

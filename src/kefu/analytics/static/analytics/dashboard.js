@@ -56,7 +56,7 @@
         valueFormatter: function (v) { return fmt(v, spec.unit); },
       },
       legend: spec.series.length > 1 ? { top: 0, type: "scroll" } : { show: false },
-      grid: { left: 8, right: 16, top: spec.series.length > 1 ? 32 : 12, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 28, top: spec.series.length > 1 ? 32 : 12, bottom: 8, containLabel: true },
       xAxis: horizontal ? value : category,
       yAxis: horizontal ? category : value,
       series: series,
