@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kefu.core.errors import ValidationFailed
 from kefu.customers.models import Customer, Order, Tier, TierChange, TierRule
@@ -27,7 +27,9 @@ def order(customer, n, amount, *, days_ago, currency="CNY"):
 
 
 def test_default_rules_are_seeded_with_chinese_names():
-    assert tier_names() == {"regular": "普通", "vip": "VIP", "premium_vip": "高级VIP"}
+    assert tier_names() == {"regular": "Regular", "vip": "VIP", "premium_vip": "Premium VIP"}  # English
+    with translation.override("zh-hans"):
+        assert tier_names() == {"regular": "普通", "vip": "VIP", "premium_vip": "高级VIP"}
     assert list(TierRule.objects.values_list("tier", "min_spend_12m", "min_orders_12m")) == [
         ("premium_vip", Decimal("50000.00"), 36),
         ("vip", Decimal("10000.00"), 12),

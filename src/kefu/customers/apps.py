@@ -6,3 +6,14 @@ class CustomersConfig(AppConfig):
     name = "kefu.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from kefu.core import extensions
+
+        from .masking import can_unmask
+
+        extensions.register_nav(
+            extensions.NavLink(
+                60, "orders_import", _("Import orders"), "customers:import_orders", visible=can_unmask
+            )
+        )

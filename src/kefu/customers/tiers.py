@@ -84,10 +84,16 @@ def tier_for(spend: Decimal, orders: int, *, rule_list: list[TierRule]) -> str:
     return Tier.REGULAR
 
 
+DEFAULT_NAMES = {"regular": "普通", "vip": "VIP", "premium_vip": "高级VIP"}
+
+
 def tier_names() -> dict[str, str]:
-    """What people call each tier (the rules' names: 普通 / VIP / 高级VIP), by tier code."""
+    """What people call each tier, by tier code: the name a rule was given, or, for a rule that
+    keeps its default name (普通 / VIP / 高级VIP), the tier's label in the reader's language."""
     names = {t.value: str(t.label) for t in Tier}
-    names.update(dict(TierRule.objects.values_list("tier", "name")))
+    for tier, name in TierRule.objects.values_list("tier", "name"):
+        if name != DEFAULT_NAMES.get(tier):
+            names[tier] = name
     return names
 
 
