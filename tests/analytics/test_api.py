@@ -124,8 +124,19 @@ def test_a_supervisor_may_see_any_agent(ask, test_metrics, history, lead_zhao, a
     assert answer.status_code == 200
 
 
-def test_customers_and_strangers_get_no_figures(ask, test_metrics, customer_x, dept_chen):
+@pytest.mark.fault("D2")
+def test_customers_and_strangers_get_no_figures(
+    ask, test_metrics, history, customer_x, customer_y, dept_chen
+):
+    # customer B's tickets are in the figures: customer A gets none of them, by any route of the API
+    history[0].customer = customer_y
+    history[0].save(update_fields=["customer"])
+    rollups.refresh()
     assert ask(customer_x.user, "/api/metrics").status_code == 403
+    for key in ("t_created", "t_reopen", "t_backlog"):
+        for params in ({}, {"by": "channel"}, {"channel": "web", "grain": "total"}):
+            answer = ask(customer_x.user, f"/api/metrics/{key}", **params)
+            assert answer.status_code == 403 and "points" not in answer.json()
     assert ask(dept_chen, "/api/metrics/t_created").status_code == 403
     from django.test import Client
 

@@ -176,6 +176,7 @@ def test_a_second_refresh_changes_nothing(test_metrics, history):
     first = sorted(MetricDay.objects.values_list("metric", "dimension", "day", "group", "num", "den"))
     again = refresh_rollups.delay().get()  # the periodic task itself, run by Celery (eager in tests)
     assert again["ran"] is True
+    assert again["updated"]["t_backlog"] == 0  # only today moved: the stock waits for STOCK_EVERY
     assert sorted(MetricDay.objects.values_list("metric", "dimension", "day", "group", "num", "den")) == first
 
 

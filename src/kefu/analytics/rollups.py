@@ -14,7 +14,8 @@ any figure here: rows come from `metric.rows(...)` and nothing else.
   created_at for transactions that committed out of id order) the day of the event, the day its
   ticket was created and the days of that ticket's other events — a late reopen changes the
   solved day's first-contact resolution, a late reply the created day's first response. A stock
-  (the backlog) is recomputed from the earliest affected day to today;
+  (the backlog) is recomputed from the earliest affected day to today; when only today moved, at
+  most every `STOCK_EVERY` (its level needs a pass over the whole history);
 - a lease on the "*" row (compare-and-set on `lease_until`) keeps it to one node at a time: a
   second run while one is going returns at once. Each day's rows are replaced in one transaction,
   so a reader sees the old or the new day, never half of it; running it again changes nothing.
@@ -55,6 +56,8 @@ LATE_COMMIT_MARGIN = timedelta(minutes=10)
 # Affected days closer than this are recomputed with one query per cut rather than one per day.
 MERGE_GAP_DAYS = 7
 BATCH = 2000
+# Today's row of a stock (the backlog) is recomputed at most this often when nothing older moved.
+STOCK_EVERY = timedelta(minutes=5)
 
 
 def history_days() -> int:
@@ -247,6 +250,17 @@ def _refresh(token: str, *, recent_days: int, keys: set[str] | None) -> RefreshR
             last = state.built_to or current
             recent_from = min(last, current - timedelta(days=recent_days - 1))
             affected.update(recent_from + timedelta(days=i) for i in range((current - recent_from).days + 1))
+            if (
+                metric.aggregate == "stock"
+                and state.built_to == current
+                and min(affected) >= current
+                and state.updated_at
+                and now - state.updated_at < STOCK_EVERY
+            ):
+                # Only today moved: a stock's today costs a pass over the whole history (its level
+                # before the day), so it follows at most every STOCK_EVERY; the watermark stays put.
+                result.updated[metric.key] = 0
+                continue
             if metric.aggregate == "stock" and affected:
                 low = max(min(affected), state.built_from)
                 affected.update(low + timedelta(days=i) for i in range((current - low).days + 1))
