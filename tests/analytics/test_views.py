@@ -294,3 +294,34 @@ def test_table_links_are_the_chart_links(client, lead_zhao, week):
     urls = {u for s in spec["series"] for u, v in zip(s["urls"], s["data"], strict=True) if v}
     table = re.search(r'data-testid="chart-table-volume">(.*?)</table>', html, re.S).group(1)
     assert urls == {unescape(u) for u in re.findall(r'href="([^"]+)"', table)}
+
+
+def test_every_link_of_the_overview_opens_a_ticket_list(client, lead_zhao, agent_li, week, at):
+    """Whatever the metric (counts, means, rates, the backlog by age), its points' links are lists."""
+    from kefu.tickets import services
+
+    at("2026-06-09 10:00")
+    services.assign(week["A"], to=agent_li, by=agent_li)
+    services.reply(week["A"], body="您好，已为您处理。", by=agent_li)
+    services.change_status(week["A"], to="solved", by=agent_li)
+    at("2026-06-10 10:00")
+    client.force_login(lead_zhao)
+    page = client.get(f"/agent/analytics/?{WEEK}")
+    urls = {f.url for f in page.context["figures"] if f.url}
+    for c in page.context["charts"]:
+        urls |= {u for line in c.lines for u in line.urls if u}
+    urls |= {cell["url"] for row in page.context["breakdown"].rows for cell in row["cells"] if cell["url"]}
+    keys = {re.search(r"drill=(\w+)", u).group(1) for u in urls}
+    assert {"tickets_created", "tickets_solved", "backlog", "first_response_minutes"} <= keys
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    aging = chart(page, "aging")
+    assert aging.kind == "bar" and sum(v or 0 for v in aging.lines[0].values) == 5  # open at the end
+    assert (
+        len(
+            listed(
+                client, next(u for u, v in zip(aging.lines[0].urls, aging.lines[0].values, strict=True) if v)
+            )[0]
+        )
+        >= 1
+    )
