@@ -88,7 +88,9 @@ NOTES: dict[str, str] = {
     "the 10:00/16:00 department digests come with issue 19.",
     "D1": "The concurrent-writers browser test runs on SQLite only.",
     "D2": "Analytics drill-down and department tasks do not exist yet (issues 17 and 19).",
-    "D4": "Not yet: no per-customer export or deletion (issue 16).",
+    "D4": "Export and erasure cover the profile, identities, notes, tags, orders, tickets, messages, "
+    "attachments, the portal login and the search index; intake's raw inbound payloads and the mail "
+    "app's stored .eml files are not erased yet, and the halfway kill is simulated (stop_after).",
     "D5": "The upgrade of a data migration is tested (routing working days); `kefu backup` and "
     "`kefu restore` come with issue 23.",
 }

@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -20,10 +21,11 @@ from kefu.core.api_support import ComponentName, Text
 from kefu.core.errors import NotFound, PermissionDenied
 from kefu.core.idempotency import idempotent
 
-from . import merging, selectors, services, tiers
+from . import merging, privacy, selectors, services, tiers
 from .masking import can_unmask, mask_phone, phone_for, reveal_phones
 from .models import Customer, CustomerMerge, IdentityKind, Order, Tier
 from .orders import push_order as push
+from .tasks import run_erasure
 
 CustomerTier = Annotated[Tier, ComponentName("CustomerTier")]
 IdentityKindName = Annotated[IdentityKind, ComponentName("CustomerIdentityKind")]
@@ -403,3 +405,48 @@ def push_order(request: HttpRequest, payload: OrderIn):
     _supervisor(request.auth)
     pushed = push(payload.dict(), by=request.auth)
     return (201 if pushed.created else 200), order_out(pushed.order)
+
+
+# --------------------------------------------------------------------------- PIPL/GDPR requests
+
+
+@router.get(
+    "/{int:customer_id}/export",
+    response={200: None},
+    summary="Everything kept about one customer, as a ZIP (supervisors, admins; audited)",
+)
+def export_customer(request: HttpRequest, customer_id: int):
+    _supervisor(request.auth)
+    customer = selectors.access_customer(request.auth, customer_id)
+    data = privacy.export_customer(customer, by=request.auth, ip=client_ip(request))
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.zip"'
+    return response
+
+
+class ErasureIn(Input):
+    reason: Text = Field("", max_length=300)
+
+
+class ErasureOut(Schema):
+    id: int
+    subject: str
+    done: dict[str, int]
+    finished_at: datetime | None
+
+
+@router.post(
+    "/{int:customer_id}/erase",
+    response={202: ErasureOut},
+    summary="Erase one customer's data (supervisors, admins; resumable, audited by pseudonym)",
+)
+@idempotent
+def erase_customer(request: HttpRequest, customer_id: int, payload: ErasureIn):
+    """409 `erasure_refused` with the reason (open tickets, a merged duplicate, already erased)."""
+    _supervisor(request.auth)
+    customer = selectors.access_customer(request.auth, customer_id)
+    erasure = privacy.request_erasure(customer, by=request.auth, reason=payload.reason, ip=client_ip(request))
+    transaction.on_commit(lambda: run_erasure.delay(erasure.pk))
+    return 202, ErasureOut(
+        id=erasure.pk, subject=erasure.subject, done=erasure.done, finished_at=erasure.finished_at
+    )

@@ -10,6 +10,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import extensions
 
+        from . import privacy  # noqa: F401 (registers this app's parts of a customer's data)
         from .masking import can_unmask
 
         extensions.register_nav(

@@ -7,4 +7,8 @@ BEAT_SCHEDULE = {
         "task": "kefu.customers.tasks.recompute_tiers",
         "schedule": crontab(hour=2, minute=15),
     },
+    "customers-resume-erasures": {
+        "task": "kefu.customers.tasks.resume_erasures",
+        "schedule": 600.0,
+    },
 }

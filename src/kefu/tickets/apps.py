@@ -10,10 +10,11 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import events
 
-        from . import metrics
+        from . import customer_data, metrics
         from .models import TicketEvent
 
         metrics.register_all()
+        customer_data.register()  # tickets' share of a customer export, erasure and merge
         events.register("tickets.first_response_business", metrics.business.on_event)
 
         def recent(since, until):
