@@ -17,6 +17,9 @@ KEFU_COMMANDS = (
     ("mail-receiver", "kefu.mail"),
     ("kb", "kefu.knowledge"),
     ("triage", "kefu.routing"),
+    ("customers", "kefu.customers"),
+    ("orders", "kefu.customers"),
+    ("report", "kefu.analytics"),
 )
 
 
