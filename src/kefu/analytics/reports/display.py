@@ -59,7 +59,7 @@ def change_text(change: float | None, unit: str) -> str:
         return DASH
     if abs(change) < 1e-9:
         return "±0"
-    sign = "+" if change > 0 else "−"
+    sign = "+" if change > 0 else "-"  # ASCII: not every CJK font has U+2212
     if unit == "percent":
         return _("%(sign)s%(value).1f pp") % {"sign": sign, "value": abs(change)}
     return f"{sign}{value_text(abs(change), unit)}"
@@ -68,7 +68,7 @@ def change_text(change: float | None, unit: str) -> str:
 def growth_text(growth: float | None) -> str:
     if growth is None:
         return pgettext("growth from nothing", "new")
-    sign = "+" if growth > 0 else ("−" if growth < 0 else "±")
+    sign = "+" if growth > 0 else ("-" if growth < 0 else "±")
     return f"{sign}{abs(growth) * 100:.0f}%"
 
 

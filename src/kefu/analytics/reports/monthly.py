@@ -120,6 +120,7 @@ class Figure:
     previous: float | None = None
     last_year: float | None = None
     target: float | None = None
+    aggregate: str = "count"
 
     @staticmethod
     def _change(now_: float | None, then: float | None) -> float | None:
@@ -159,6 +160,7 @@ class Trend:
     unit: str
     months: list[date]
     values: list[float | None]
+    aggregate: str = "count"
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ class Column:
     key: str
     name: str
     unit: str
+    aggregate: str = "count"
 
 
 @dataclass
@@ -329,6 +332,7 @@ def headline_figure(key: str, first: date) -> Figure:
         previous=_total(key, add_months(first, -1)),
         last_year=_total(key, add_months(first, -12)),
         target=metric.target,
+        aggregate=metric.aggregate,
     )
 
 
@@ -342,6 +346,7 @@ def _trend(metric: metrics.Metric, months: list[date]) -> Trend:
         unit=metric.unit,
         months=months,
         values=[by_month.get(m, empty) for m in months],
+        aggregate=metric.aggregate,
     )
 
 
@@ -430,7 +435,7 @@ def agent_table(first: date, keys: Sequence[str] = AGENT_KEYS) -> tuple[list[Col
         metric = _metric(key)
         if metric is None or "agent" not in metric.dimensions:
             continue
-        columns.append(Column(key=key, name=str(metric.name), unit=metric.unit))
+        columns.append(Column(key=key, name=str(metric.name), unit=metric.unit, aggregate=metric.aggregate))
         for group, point in _by_group(key, first, "agent").items():
             values.setdefault(group, {})[key] = point.value
     labels = group_labels("agent", values)

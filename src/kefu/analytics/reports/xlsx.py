@@ -26,7 +26,9 @@ DATETIME = "yyyy-mm-dd hh:mm"
 GROWTH = "+0%;-0%;0%"
 
 
-def _fmt(unit: str) -> str:
+def _fmt(unit: str, aggregate: str = "count") -> str:
+    if unit == "count" and aggregate in ("ratio", "mean"):
+        return "#,##0.0"  # tickets per agent-day: a count, not a whole number
     return XLSX_FORMATS.get(unit, "General")
 
 
@@ -95,14 +97,14 @@ def _headline_sheet(book: Any, report: MonthlyReport) -> None:
         cell.font = bold
         head.append(cell)
     sheet.append(head)
-    units = [f.unit for f in report.headline]
-    for unit, row in zip(units, _headline_rows(report), strict=True):
+    units = [(f.unit, f.aggregate) for f in report.headline]
+    for (unit, aggregate), row in zip(units, _headline_rows(report), strict=True):
         out: list[Any] = []
         for i, value in enumerate(row):
             value = exports.safe_value(value)
             if i >= 2 and isinstance(value, int | float):
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = _fmt(unit)
+                cell.number_format = _fmt(unit, aggregate)
                 out.append(cell)
             else:
                 out.append(value)
@@ -111,7 +113,7 @@ def _headline_sheet(book: Any, report: MonthlyReport) -> None:
 
 def _trend_sheet(book: Any, report: MonthlyReport) -> None:
     header = [_("Month")] + [_name(t.name, t.unit) for t in report.trends]
-    formats = [DATE] + [_fmt(t.unit) for t in report.trends]
+    formats = [DATE] + [_fmt(t.unit, t.aggregate) for t in report.trends]
     rows = (
         [month] + [xlsx_value(t.values[i], t.unit) for t in report.trends]
         for i, month in enumerate(report.trend_months)
@@ -175,7 +177,7 @@ def _breach_sheet(book: Any, report: MonthlyReport) -> None:
 
 def _agent_sheet(book: Any, report: MonthlyReport) -> None:
     header = [_("Agent")] + [_name(c.name, c.unit) for c in report.agent_columns]
-    formats = [None] + [_fmt(c.unit) for c in report.agent_columns]
+    formats = [None] + [_fmt(c.unit, c.aggregate) for c in report.agent_columns]
     rows = (
         [a.name] + [xlsx_value(a.values.get(c.key), c.unit) for c in report.agent_columns]
         for a in report.agents
