@@ -304,3 +304,18 @@ def test_tickets_per_agent_per_day(worked, agent_li, agent_wang):
         (WED, str(agent_wang.pk)): 2.0,
     }
     assert metrics.total("tickets_per_agent_day", start=WED, end=FRI) == pytest.approx(5 / 3)
+
+
+def test_days_are_local_days_at_both_ends(at, make_ticket, customer_x):
+    """00:10 and 07:59 in Shanghai are the previous day in UTC; 23:50 is still the same day."""
+    for when, subject in (("00:10", "凌晨的问题"), ("07:59", "早上的问题"), ("23:50", "深夜的问题")):
+        at(f"2026-06-10 {when}")
+        make_ticket(customer_x, subject=subject)
+    assert daily("tickets_created", date(2026, 6, 9), date(2026, 6, 11)) == {(date(2026, 6, 10), ""): 3}
+
+
+def test_the_local_day_uses_native_date_arithmetic_only_for_fixed_offset_zones():
+    from zoneinfo import ZoneInfo
+
+    assert metrics.fixed_offset(ZoneInfo("Asia/Shanghai")) == 8 * 3600
+    assert metrics.fixed_offset(ZoneInfo("Europe/Berlin")) is None  # summer time: Django's own way

@@ -18,14 +18,16 @@ rows come straight from the metric's own SQL.
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db.models.functions import TruncDate
 
 Aggregate = Literal["count", "ratio", "mean", "stock"]
 Direction = Literal["higher", "lower"]
@@ -274,7 +276,34 @@ def total(
 
 
 def local_day(field_name: str) -> Any:
-    """SQL for the local calendar day of a datetime column (Asia/Shanghai by default)."""
-    from django.db.models.functions import TruncDate
+    """SQL for the local calendar day of a datetime column (Asia/Shanghai by default).
 
-    return TruncDate(field_name, tzinfo=local_zone())
+    PostgreSQL does it natively (AT TIME ZONE). On SQLite Django's TruncDate calls a Python
+    function per row (about 25 µs: 2.5 s for 100k tickets), so for a zone whose offset has not
+    changed since 1992 (China: UTC+8, no summer time) SQLite's own date(col, '+N seconds') is
+    used instead: the same day, about 12 times faster."""
+    return LocalDay(field_name, tzinfo=local_zone())
+
+
+@functools.lru_cache(maxsize=16)
+def fixed_offset(zone: zoneinfo.ZoneInfo) -> int | None:
+    """The zone's UTC offset in seconds if it is the same from 1992 to 2037, else None."""
+    offsets = {
+        datetime(year, month, 15, 12, tzinfo=UTC).astimezone(zone).utcoffset()
+        for year in range(1992, 2038)
+        for month in (1, 4, 7, 10)
+    }
+    offset = offsets.pop() if len(offsets) == 1 else None
+    return int(offset.total_seconds()) if offset is not None else None
+
+
+class LocalDay(TruncDate):
+    """TruncDate in a time zone, with SQLite's native date arithmetic for fixed-offset zones."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        zone = self.tzinfo
+        offset = fixed_offset(zone) if isinstance(zone, zoneinfo.ZoneInfo) and settings.USE_TZ else None
+        if offset is None:
+            return super().as_sqlite(compiler, connection, **extra)
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, '{offset:+d} seconds')", params
