@@ -233,6 +233,8 @@ def trend_chart(
         chart.lines += lines
     if not chart.lines:
         chart.missing = " ".join(chart.notes) or _("Not available yet.")
+    elif all(v is None for line in chart.lines for v in line.values):
+        chart.missing = _("No tickets in this period.")  # a mean or a rate of nothing: no axes to draw
     return chart
 
 
