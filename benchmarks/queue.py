@@ -28,6 +28,7 @@ import sqlite3
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,8 @@ HERE = Path(__file__).resolve().parent
 VAR = HERE / "var"
 PASSWORD = "kefu-demo-2026"
 USERNAME = "seed_lead"  # the supervisor `kefu seed` creates: sees every ticket
+TICKET_PAGE = "ticket page /agent/tickets/<id>/"
+BASELINE = "[baseline]"
 
 
 def label(size: int) -> str:
@@ -120,7 +123,7 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded machine takes a while to import everything
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
@@ -148,20 +151,31 @@ def login(client: httpx.Client) -> None:
         raise SystemExit(f"login as {USERNAME} failed ({response.status_code})")
 
 
-def measure(client: httpx.Client, name: str, url: str, n: int) -> Result:
-    result = Result(name)
+def measure(clients: list[httpx.Client], name: str, url: str | list[str], n: int) -> list[Result]:
+    """n timed GETs of `url` (or of each of a list of urls in turn) on each server, after three
+    warm-ups. With two servers (--baseline-src) the requests alternate between them, so a change in
+    the machine's load weighs on both alike."""
+    results = [Result(name) for _ in clients]
+    urls = [url] if isinstance(url, str) else url
+    if not urls:
+        for result in results:
+            result.note = "nothing to open: not measured"
+        return results
     for i in range(n + 3):  # three warm-up requests, not counted
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - started
-        result.status = response.status_code
-        if response.status_code >= 400:
-            result.note = f"HTTP {response.status_code}: not measured"
-            return result
-        if i >= 3:
-            result.times.append(elapsed)
-            result.queries.append(int(response.headers.get("X-Query-Count", -1)))
-    return result
+        for client, result in zip(clients, results, strict=True):
+            if result.note:
+                continue
+            started = time.perf_counter()
+            response = client.get(urls[i % len(urls)])
+            elapsed = time.perf_counter() - started
+            result.status = response.status_code
+            if response.status_code >= 400:
+                result.note = f"HTTP {response.status_code}: not measured"
+                result.times.clear()
+            elif i >= 3:
+                result.times.append(elapsed)
+                result.queries.append(int(response.headers.get("X-Query-Count", -1)))
+    return results
 
 
 def deep_cursor(client: httpx.Client, pages: int) -> tuple[str, int]:
@@ -175,6 +189,14 @@ def deep_cursor(client: httpx.Client, pages: int) -> tuple[str, int]:
             break
         cursor, depth = nxt, depth + 1
     return cursor, depth
+
+
+def ticket_pages(client: httpx.Client, count: int = 50) -> list[str]:
+    """The ticket pages of the `count` most recently updated tickets (what an agent opens from the queue)."""
+    response = client.get("/api/tickets", params={"limit": count})
+    if response.status_code != 200:
+        return []
+    return [f"/agent/tickets/{item['id']}/" for item in response.json()["items"]]
 
 
 def substring_scan(db: str, env: dict[str, str], word: str) -> float:
@@ -204,45 +226,61 @@ def bench_dataset(db: str, size: int, args: argparse.Namespace) -> dict[str, Res
     print(f"\n== {db} · {size:,} tickets", flush=True)
     env = dataset_env(db, size, args.pg_url)
     seed(db, size, env, args.pg_url)
-    server, base = start_server(env)
+    servers = [start_server(env)]
+    if args.baseline_src:  # the same data served from another checkout: the baseline of a change
+        path = os.pathsep.join(p for p in (args.baseline_src, env.get("PYTHONPATH", "")) if p)
+        servers.append(start_server({**env, "PYTHONPATH": path}))
+    clients = [httpx.Client(base_url=base, timeout=120, follow_redirects=False) for _, base in servers]
     try:
-        with httpx.Client(base_url=base, timeout=120, follow_redirects=False) as client:
+        for client in clients:
             login(client)
-            n = args.requests
-            cursor, depth = deep_cursor(client, args.deep)
-            q = args.query
-            results: dict[str, Result | float] = {
-                "agent queue /agent/": measure(client, "agent queue /agent/", "/agent/", n),
-                "API list first page": measure(client, "API list first page", "/api/tickets?limit=50", n),
-                f"API list page {depth + 1}": measure(
-                    client, f"API list page {depth + 1}", f"/api/tickets?limit=50&cursor={cursor}", n
-                ),
-                "filtered open+high (API)": measure(
-                    client, "filtered open+high (API)", "/api/tickets?limit=50&status=open&priority=high", n
-                ),
-                "filtered open+high (/agent/)": measure(
-                    client, "filtered open+high (/agent/)", "/agent/?status=open&priority=high", n
-                ),
-                f"search {q} (API)": measure(client, f"search {q} (API)", f"/api/tickets/search?q={q}", n),
-                f"search {q} (/agent/search/)": measure(
-                    client, f"search {q} (/agent/search/)", f"/agent/search/?q={q}", n
-                ),
-            }
-            if not cursor:
-                results[f"API list page {depth + 1}"].note = "no deep cursor (API missing or too few pages)"
+        client = clients[0]
+        n = args.requests
+        cursor, depth = deep_cursor(client, args.deep)
+        q = args.query
+        deep = f"API list page {depth + 1}"
+        scenarios: list[tuple[str, Callable[[], str | list[str]]]] = [
+            ("agent queue /agent/", lambda: "/agent/"),
+            (TICKET_PAGE, lambda: ticket_pages(client)),
+            ("API list first page", lambda: "/api/tickets?limit=50"),
+            (deep, lambda: f"/api/tickets?limit=50&cursor={cursor}"),
+            ("filtered open+high (API)", lambda: "/api/tickets?limit=50&status=open&priority=high"),
+            ("filtered open+high (/agent/)", lambda: "/agent/?status=open&priority=high"),
+            (f"search {q} (API)", lambda: f"/api/tickets/search?q={q}"),
+            (f"search {q} (/agent/search/)", lambda: f"/agent/search/?q={q}"),
+        ]
+        results: dict[str, Result | float] = {}
+        for name, url in scenarios:
+            if args.only and not any(word in name for word in args.only.split(",")):
+                continue
+            measured = measure(clients, name, url(), n)
+            results[name] = measured[0]
+            if len(measured) > 1:
+                measured[1].name = f"{name} {BASELINE}"
+                results[measured[1].name] = measured[1]
+        if deep in results and not cursor:
+            results[deep].note = "no deep cursor (API missing or too few pages)"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    results["scan"] = substring_scan(db, env, args.query)
+        for client in clients:
+            client.close()
+        for server, _ in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    if any(name.startswith("search") for name in results):
+        results["scan"] = substring_scan(db, env, args.query)
     for result in results.values():
         if isinstance(result, Result):
             queries = max(result.queries) if result.queries else "-"
             print(
-                f"  {result.name:<32} p50 {result.pct(50):8.1f} ms   p95 {result.pct(95):8.1f} ms   "
+                f"  {result.name:<43} p50 {result.pct(50):8.1f} ms   p95 {result.pct(95):8.1f} ms   "
                 f"queries {queries}   {result.note}",
                 flush=True,
             )
-    print(f"  full substring scan LIKE '%{args.query}%' (SQL)   {results['scan'] * 1000:8.1f} ms", flush=True)
+    if "scan" in results:
+        print(
+            f"  full substring scan LIKE '%{args.query}%' (SQL)   {results['scan'] * 1000:8.1f} ms",
+            flush=True,
+        )
     return results
 
 
@@ -251,13 +289,22 @@ def report(db: str, sizes: list[int], runs: dict[int, dict], query: str) -> None
     print(f"\n== {db}: summary")
     for size in sizes:
         res = runs[size]
-        scan = res["scan"]
+        scan = res.get("scan", 0.0)
         for name, r in res.items():
             if isinstance(r, Result) and name.startswith("search") and r.times:
                 print(
                     f"  {size:>9,}  {name:<30} p50 {r.pct(50):8.1f} ms vs scan {scan * 1000:8.1f} ms "
                     f"→ scan/search = {scan * 1000 / r.pct(50):.1f} (target ≥ 25)"
                 )
+    for which in (TICKET_PAGE, f"{TICKET_PAGE} {BASELINE}"):
+        page = {size: runs[size].get(which) for size in sizes}
+        if all(isinstance(r, Result) and r.times for r in page.values()):
+            figures = "   ".join(f"{label(size)} p50 {page[size].pct(50):.1f} ms" for size in sizes)
+            growth = page[large].pct(50) / page[small].pct(50)
+            print(
+                f"  {which}: {figures}   growth {label(large)}/{label(small)} ×{growth:.2f} "
+                f"(targets: ≤ ×1.2, ≤ 40 ms at 1m)"
+            )
     if small == large:
         return
     print(f"  growth {label(large)}/{label(small)} (p95 ratio, p50 ratio):")
@@ -281,6 +328,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50, help="timed requests per scenario")
     parser.add_argument("--deep", type=int, default=20, help="how many pages deep the cursor scenario goes")
     parser.add_argument("--query", default="退款", help="keyword for the search scenario")
+    parser.add_argument(
+        "--baseline-src",
+        default="",
+        help="also serve the same data from this other checkout's src (e.g. the commit before a change) "
+        "and time both, requests alternating",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="only the scenarios whose name holds one of these words, e.g. 'ticket page'",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
