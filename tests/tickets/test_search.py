@@ -2,14 +2,16 @@
 
 import pytest
 
-from kefu.core.text import tokens
+from kefu.core.text import index_text
 from kefu.tickets import selectors, services
 from kefu.tickets.models import Ticket
 
 
-def test_chinese_is_split_into_bigrams_and_english_into_words():
-    assert tokens("我要退款 Refund-123 please") == ["我要", "要退", "退款", "refund-123", "please"]
-    assert tokens("单") == ["单"]
+def test_documents_are_folded_split_into_bigrams_and_content_characters_and_stemmed():
+    # Traditional → Simplified, every bigram, each content character (not 我/要), English stemmed
+    assert index_text("我要退貨 Refunds-123 please") == "我要 要退 退货 退 货 refunds-123 pleas"
+    assert index_text("单") == "单"
+    assert index_text("的了") == "的了"  # function characters are indexed only inside bigrams
 
 
 @pytest.fixture
@@ -51,9 +53,17 @@ def test_search_by_ticket_number(corpus, agent_li):
     assert [h.ticket.pk for h in selectors.search_tickets(agent_li, ticket.number)] == [ticket.pk]
 
 
-def test_all_terms_must_match(corpus, agent_li):
+def test_tickets_with_every_content_word_come_before_partial_matches(corpus, agent_li):
     assert [h.ticket.pk for h in selectors.search_tickets(agent_li, "专用发票")] == [corpus["invoice"].pk]
-    assert selectors.search_tickets(agent_li, "退款 发票") == []
+    # Nothing holds both words: the tickets holding one of the two, subject hits first
+    found = [h.ticket.pk for h in selectors.search_tickets(agent_li, "退款 发票")]
+    assert set(found[:2]) == {corpus["invoice"].pk, corpus["refund_subject"].pk}
+    assert found[2:] == [corpus["refund_body"].pk]
+    # One ticket holds both: it comes first, and the partial matches still follow it
+    services.reply(corpus["refund_body"], body="退款后发票会作废", by=agent_li)
+    found = [h.ticket.pk for h in selectors.search_tickets(agent_li, "退款 发票")]
+    assert found[0] == corpus["refund_body"].pk
+    assert set(found) == {corpus["invoice"].pk, corpus["refund_subject"].pk, corpus["refund_body"].pk}
 
 
 @pytest.mark.fault("D2")

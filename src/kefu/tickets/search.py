@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from kefu.core.text import index_text, query_terms
+from kefu.core.text import FUNCTION_CHARS, MAX_GROUPS, at_least, index_text, query_terms
 
 CONTENT_LIMIT = 20000
 # bm25() column weights: subject, customer, public messages, internal notes.
@@ -123,31 +123,95 @@ def delete_rows(ticket_ids: Iterable[int]) -> None:
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed search: its index terms (all must match) and whether internal notes count."""
+    """A parsed search (`core.text.query_terms`): its content groups, optional rank tokens, and
+    whether internal notes count.
 
-    terms: tuple[str, ...]
+    A ticket covers a group when it holds every token of one of the group's alternatives. Tickets
+    covering all groups come first; where fewer than a page do, tickets covering at least
+    `min_cover` (half of them, at least one) follow (`levels`), ranked below.
+    """
+
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    optional: tuple[str, ...]
     include_internal: bool
+    singles: tuple[str, ...] = ()
 
-    def expr(self) -> str:
+    def loosened(self) -> Query | None:
+        """The second try of a query whose words found nothing: its single content characters
+        count too (衣服小了能换吗: 衣服, 小, 换; two of the three will do). None: nothing to add."""
+        if not self.singles:
+            return None
+        groups = tuple(dict.fromkeys([*self.groups, *(((c,),) for c in self.singles)]))[:MAX_GROUPS]
+        return Query(groups, self.optional, self.include_internal)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every token of the groups, once."""
+        return tuple(dict.fromkeys(t for group in self.groups for alt in group for t in alt))
+
+    @property
+    def min_cover(self) -> int:
+        return max(1, (len(self.groups) + 1) // 2)
+
+    def _token(self, token: str) -> str:
         if _sqlite():
-            expr = " AND ".join('"' + t.replace('"', '""') + '"' for t in self.terms)
-            # Customers' queries never look at the notes column, so a note cannot make a ticket match.
-            return expr if self.include_internal else "{subject customer content} : (" + expr + ")"
-        weights = "" if self.include_internal else ":ABD"
-        return " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" + weights for t in self.terms)
+            return '"' + token.replace('"', '""') + '"'
+        return (
+            "'" + token.replace("'", "''").replace("\\", "") + "'" + ("" if self.include_internal else ":ABD")
+        )
+
+    def group_expr(self, group: tuple[tuple[str, ...], ...]) -> str:
+        and_, or_ = (" AND ", " OR ") if _sqlite() else (" & ", " | ")
+        alts = [and_.join(self._token(t) for t in alt) for alt in group]
+        return alts[0] if len(alts) == 1 else "(" + or_.join(f"({a})" for a in alts) + ")"
+
+    def _wrap(self, expr: str) -> str:
+        # Customers' queries never look at the notes column, so a note cannot make a ticket match.
+        if _sqlite() and not self.include_internal:
+            return "{subject customer content} : (" + expr + ")"
+        return expr
+
+    def expr(self, k: int | None = None) -> str:
+        """The match expression of tickets covering at least `k` groups (default: all)."""
+        n = len(self.groups)
+        k = n if k is None else k
+        and_, or_ = (" AND ", " OR ") if _sqlite() else (" & ", " | ")
+        combos = at_least(n, k, max_clauses=10**6) or []
+        clauses = [and_.join(self.group_expr(self.groups[i]) for i in combo) for combo in combos]
+        if len(clauses) == 1:
+            return self._wrap(clauses[0])
+        return self._wrap(or_.join(f"({c})" for c in clauses))
+
+    def levels(self) -> list[tuple[int, str]]:
+        """(k, expression) from all groups down to `min_cover`, leaving out a level whose expression
+        would need more than MAX_CLAUSES combinations (long queries)."""
+        n = len(self.groups)
+        out = []
+        for k in range(n, self.min_cover - 1, -1):
+            if k == 1 or at_least(n, k, max_clauses=MAX_CLAUSES) is not None:
+                out.append((k, self.expr(k)))
+        return out
+
+    def rank_expr(self) -> str:
+        """PostgreSQL: every token, groups' and optional, OR-ed: what ts_rank counts."""
+        return " | ".join(self._token(t) for t in dict.fromkeys([*self.terms, *self.optional]))
+
+
+MAX_CLAUSES = 16
 
 
 def parse(query: str, *, include_internal: bool) -> Query | None:
     terms = query_terms(query)
-    return Query(tuple(terms), include_internal) if terms else None
+    return Query(terms.groups, terms.optional, include_internal, terms.singles) if terms else None
 
 
 def _in(ids: list[int]) -> str:
     return ", ".join(["%s"] * len(ids))
 
 
-def recent_matches(q: Query, *, before: int | None, limit: int) -> list[int]:
-    """Ids of matching tickets, newest (highest id) first, below `before`.
+def recent_matches(q: Query, *, before: int | None, limit: int, expr: str | None = None) -> list[int]:
+    """Ids of tickets matching `expr` (default: every group of `q`), newest (highest id) first,
+    below `before`.
 
     Cheap however common the terms: FTS5 walks a term's doclist in rowid order and PostgreSQL
     can walk the primary key backwards; neither scores anything here.
@@ -158,20 +222,20 @@ def recent_matches(q: Query, *, before: int | None, limit: int) -> list[int]:
             cur.execute(
                 "SELECT rowid FROM tickets_search WHERE tickets_search MATCH %s AND rowid < %s "
                 "ORDER BY rowid DESC LIMIT %s",
-                [q.expr(), below, limit],
+                [expr or q.expr(), below, limit],
             )
         else:
             cur.execute(
                 "SELECT ticket_id FROM tickets_search WHERE doc @@ to_tsquery('simple', %s) "
                 "AND ticket_id < %s ORDER BY ticket_id DESC LIMIT %s",
-                [q.expr(), below, limit],
+                [expr or q.expr(), below, limit],
             )
         return [row[0] for row in cur.fetchall()]
 
 
-def newest_matches(q: Query, *, keys: list[int] | None, limit: int) -> list[int]:
-    """PostgreSQL: ids of the newest `limit` matching tickets whose row holds one of `keys`
-    (None: every ticket), newest first.
+def newest_matches(q: Query, *, keys: list[int] | None, limit: int, expr: str | None = None) -> list[int]:
+    """PostgreSQL: ids of the newest `limit` tickets matching `expr` (default: every group of `q`)
+    whose row holds one of `keys` (None: every ticket), newest first.
 
     Walks back from the newest ticket in steps of whole id blocks (LEVELS), each step one GIN lookup
     of words, keys and block together, so it reads only rows that match and are visible. A step is
@@ -202,7 +266,7 @@ def newest_matches(q: Query, *, keys: list[int] | None, limit: int) -> list[int]
             cur.execute(
                 f"SELECT ticket_id FROM tickets_search WHERE {match}{visible}{block} AND ticket_id < %s",
                 [
-                    q.expr(),
+                    expr or q.expr(),
                     *([keys] if keys is not None else []),
                     *([[block_key(below - 1, level)]] if start else []),
                     below,
@@ -214,40 +278,79 @@ def newest_matches(q: Query, *, keys: list[int] | None, limit: int) -> list[int]
 
 
 def rank(
-    q: Query, ids: list[int], limit: int, *, matched: bool, visible: tuple[str, list] | None = None
+    q: Query,
+    ids: list[int],
+    limit: int,
+    *,
+    matched: bool = False,
+    covered: dict[int, int | None] | None = None,
+    visible: tuple[str, list] | None = None,
 ) -> list[tuple[int, float]]:
     """The best `limit` of the tickets `ids` as (ticket_id, rank), lower rank first.
 
-    `matched`: the ids are known to match (taken from `recent_matches`); otherwise only those
-    that match are ranked. `visible` (PostgreSQL): SQL and params of a query of the ids the user may
-    see; only those are ranked, in the same statement. Both databases score only these rows, never
-    every match.
+    A ticket's rank is first how many of the query's groups it covers (at least `q.min_cover`, or it
+    is left out), then its relevance (BM25 without IDF on SQLite, ts_rank on PostgreSQL; subject
+    weighs most; on SQLite an optional single character or function-word bigram counts a third); ties go to the newer ticket.
+
+    `covered`: what the walk found, the groups each id is known to cover (None: unknown);
+    `matched`: every id is known to cover all groups. Otherwise coverage is computed here, and only
+    ids matching at least one group are ranked. `visible` (PostgreSQL): SQL and params of a query of
+    the ids the user may see; only those are ranked, in the same statement. Both databases score only
+    these rows, never every match.
     """
     if not ids:
         return []
+    n = len(q.groups)
+    known: dict[int, int | None] = covered if covered is not None else {}
+    if matched:
+        known = dict.fromkeys(ids, n)
+    unknown = any(known.get(i) is None for i in ids)
     if not _sqlite():
-        # ts_rank has no corpus statistics, so ranking only the candidates orders them exactly as
-        # a query over every match would; `ANY` keeps the plan to primary-key lookups. Known
-        # matches are not matched again: that would read every candidate's document twice.
-        match = "" if matched else " AND doc @@ q"
-        only, params = "", []
-        if visible:
-            # The id list again inside: the planner does not carry it across the IN, and would
-            # otherwise scan every visible ticket.
-            only = f" AND ticket_id IN (SELECT v.pk FROM ({visible[0]}) v WHERE v.pk = ANY(%s))"
-            params = [*visible[1], list(ids)]
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT ticket_id, -ts_rank(doc, q, 1) AS rank FROM tickets_search, "
-                f"to_tsquery('simple', %s) q WHERE ticket_id = ANY(%s){match}{only} "
-                "ORDER BY rank, ticket_id DESC LIMIT %s",
-                [q.expr(), list(ids), *params, limit],
-            )
-            return cur.fetchall()
+        scored = _rank_postgres(q, ids, unknown=unknown, visible=visible)
+    else:
+        scored = _rank_sqlite(q, ids, unknown=unknown)
+    out = []
+    for tid, cover, score in scored:
+        level = known.get(tid)
+        cover = level if level is not None else cover
+        if cover >= q.min_cover:
+            out.append((tid, -(cover * 1000.0 + score)))
+    out.sort(key=lambda r: (r[1], -r[0]))
+    return out[:limit]
+
+
+def _rank_postgres(
+    q: Query, ids: list[int], *, unknown: bool, visible: tuple[str, list] | None
+) -> list[tuple[int, int, float]]:
+    # ts_rank has no corpus statistics, so ranking only the candidates orders them exactly as a
+    # query over every match would; `ANY` keeps the plan to primary-key lookups. Known matches are
+    # not matched again: that would read every candidate's document twice.
+    cover, cover_params = "0", []
+    match, match_params = "", []
+    if unknown:
+        cover = " + ".join(["(doc @@ to_tsquery('simple', %s))::int"] * len(q.groups))
+        cover_params = [q.group_expr(g) for g in q.groups]
+        match, match_params = " AND doc @@ to_tsquery('simple', %s)", [q.expr(1)]
+    only, params = "", []
+    if visible:
+        # The id list again inside: the planner does not carry it across the IN, and would
+        # otherwise scan every visible ticket.
+        only = f" AND ticket_id IN (SELECT v.pk FROM ({visible[0]}) v WHERE v.pk = ANY(%s))"
+        params = [*visible[1], list(ids)]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT ticket_id, {cover}, ts_rank(doc, q, 1) FROM tickets_search, "
+            f"to_tsquery('simple', %s) q WHERE ticket_id = ANY(%s){match}{only}",
+            [*cover_params, q.rank_expr(), list(ids), *match_params, *params],
+        )
+        return [(tid, int(c), float(r)) for tid, c, r in cur.fetchall()]
+
+
+def _rank_sqlite(q: Query, ids: list[int], *, unknown: bool) -> list[tuple[int, int, float]]:
     columns = "subject, customer, content, " + ("internal" if q.include_internal else "''")
     # An IN list on rowid makes FTS5 look each row up (with MATCH: run the match per row, which
     # is cheap without bm25(); bm25() would walk every term's whole doclist once per row).
-    match, params = ("", []) if matched else ("tickets_search MATCH %s AND ", [q.expr()])
+    match, params = ("tickets_search MATCH %s AND ", [q.expr(1)]) if unknown else ("", [])
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT rowid, {columns} FROM tickets_search WHERE {match}rowid IN ({_in(ids)})",
@@ -259,9 +362,27 @@ def rank(
     docs = [(row[0], [f" {col} " if col else " " for col in row[1:]]) for row in rows]
     sizes = [sum(col.count(" ") - 1 for col in cols) for _, cols in docs]
     avg = sum(sizes) / len(sizes) or 1.0
-    scored = [(tid, -bm25(q.terms, cols, size / avg)) for (tid, cols), size in zip(docs, sizes, strict=True)]
-    scored.sort(key=lambda r: (r[1], -r[0]))
-    return scored[:limit]
+    terms = [*q.terms, *(t for t in q.optional if t not in q.terms)]
+    needles = [(t, f" {t} ") for t in terms]
+    # the groups' tokens and the query's own bigrams of content characters (a ticket saying it as
+    # typed) count fully; an optional single character, or a bigram with a function character, a third
+    weights = [
+        1.0 if i < len(q.terms) or (len(t) > 1 and not FUNCTION_CHARS.intersection(t)) else 1 / 3
+        for i, t in enumerate(terms)
+    ]
+    out = []
+    for (tid, cols), size in zip(docs, sizes, strict=True):
+        # weighted frequency of each token (every weight is positive: present = frequency > 0)
+        freq = {t: sum(w * col.count(n) for w, col in zip(WEIGHTS, cols, strict=True)) for t, n in needles}
+        norm = K1 * (1 - B + B * size / avg)
+        score = sum(
+            f * (K1 + 1) / (f + norm) * weight for f, weight in zip(freq.values(), weights, strict=True)
+        )
+        cover = len(q.groups)
+        if unknown:
+            cover = sum(any(all(freq[t] for t in alt) for alt in group) for group in q.groups)
+        out.append((tid, cover, score))
+    return out
 
 
 def bm25(terms: Iterable[str], columns: list[str], relative_length: float) -> float:

@@ -395,6 +395,7 @@ def _highlight(text: str, pattern: re.Pattern | None, *, width: int = 160) -> Sa
 # grows its batches up to MAX_BATCH while few of them are visible to the user.
 SMALL_SET = 500
 CANDIDATES = 500
+PARTIAL = 200  # candidates of each level of partial matches (fewer groups than the query's)
 WALK = 8000
 MAX_BATCH = 16000
 
@@ -435,7 +436,9 @@ def _only_visible(user: User, ids: list[int]) -> list[int]:
     return [i for i in ids if i in visible]
 
 
-def _recent_visible_matches(user: User, q: search.Query, page: int, expr: str | None = None) -> list[int]:
+def _recent_visible_matches(
+    user: User, q: search.Query, page: int, expr: str | None = None, want: int | None = None
+) -> list[int]:
     """The newest CANDIDATES tickets matching `expr` (default: all of `q`) the user may see, newest
     first, where visibility is not in the index (SQLite; customers and department members on
     PostgreSQL).
@@ -444,35 +447,58 @@ def _recent_visible_matches(user: User, q: search.Query, page: int, expr: str | 
     as soon as it holds a page; until then it goes on down to the oldest match, so a user who sees a
     thin slice of the tickets still finds their old ones.
     """
+    want = want or CANDIDATES
     found: list[int] = []
-    before, batch, walked = None, CANDIDATES, 0
-    while len(found) < CANDIDATES and (walked < WALK or len(found) < page):
+    before, batch, walked = None, want, 0
+    while len(found) < want and (walked < WALK or len(found) < page):
         ids = search.recent_matches(q, before=before, limit=batch, expr=expr)
         found.extend(_only_visible(user, ids))
         if len(ids) < batch:
             break
         walked += len(ids)
         before, batch = ids[-1], min(batch * 2, MAX_BATCH)
-    return found[:CANDIDATES]
+    return found[:want]
 
 
 def _candidates(q: search.Query, walk, page: int) -> dict[int, int | None]:
     """Candidate ids and the groups each covers, from the walks of `q.levels()` (docs/adr/0002):
     the newest CANDIDATES matches of every group first; only while those are fewer than a page, the
-    newest matches of fewer groups (down to half of them). A long query whose lower levels have
+    newest PARTIAL matches of fewer groups (down to half of them). A long query whose lower levels have
     too many combinations to ask for walks the matches of any group instead (coverage unknown,
     computed while ranking)."""
     covered: dict[int, int | None] = {}
     levels = q.levels()
     for k, expr in levels:
-        for tid in walk(expr):
+        for tid in walk(expr, CANDIDATES if k == len(q.groups) else PARTIAL):
             covered.setdefault(tid, k)
         if len(covered) >= page:
             return covered
     if levels[-1][0] > q.min_cover:
-        for tid in walk(q.expr(1)):
+        for tid in walk(q.expr(1), PARTIAL):
             covered.setdefault(tid, None)
     return covered
+
+
+def _ranked(
+    user: User, q: search.Query, limit: int, keyed: bool, keys: list[int] | None
+) -> list[tuple[int, float]]:
+    """The best `limit` (ticket id, rank) of `q` among the tickets the user may see (docs/adr/0002)."""
+    if keyed:
+        # PostgreSQL, visibility in the index: the newest CANDIDATES visible matches in one walk
+        # per level, which goes on to the oldest match, so a user who sees few tickets has every
+        # match ranked. The ids still pass through visible_tickets, in the ranking statement: a key
+        # that lagged could only hide a ticket.
+        found = _candidates(
+            q, lambda expr, want: search.newest_matches(q, keys=keys, limit=want, expr=expr), limit
+        )
+        return search.rank(q, list(found), limit, covered=found, visible=_visible_sql(user))
+    small = None
+    if not getattr(user, "sees_all_tickets", False):
+        small = list(visible_tickets(user).values_list("pk", flat=True)[: SMALL_SET + 1])
+    if small is not None and len(small) <= SMALL_SET:
+        return search.rank(q, small, limit)
+    found = _candidates(q, lambda expr, want: _recent_visible_matches(user, q, limit, expr, want), limit)
+    return search.rank(q, list(found), limit, covered=found)
 
 
 def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit]:
@@ -493,24 +519,10 @@ def search_tickets(user: User, query: str, *, limit: int = 50) -> list[SearchHit
     if q is None:
         return []
     keyed, keys = _index_keys(user) if search.keys_in_index() else (False, None)
-    if keyed:
-        # PostgreSQL, visibility in the index: the newest CANDIDATES visible matches in one walk,
-        # which goes on to the oldest match, so a user who sees few tickets has every match ranked.
-        # The ids still pass through visible_tickets, in the ranking statement: a key that lagged
-        # could only hide a ticket.
-        found = _candidates(
-            q, lambda expr: search.newest_matches(q, keys=keys, limit=CANDIDATES, expr=expr), limit
-        )
-        ranked = search.rank(q, list(found), limit, covered=found, visible=_visible_sql(user))
-    else:
-        small = None
-        if not getattr(user, "sees_all_tickets", False):
-            small = list(visible_tickets(user).values_list("pk", flat=True)[: SMALL_SET + 1])
-        if small is not None and len(small) <= SMALL_SET:
-            ranked = search.rank(q, small, limit)
-        else:
-            found = _candidates(q, lambda expr: _recent_visible_matches(user, q, limit, expr), limit)
-            ranked = search.rank(q, list(found), limit, covered=found)
+    ranked = _ranked(user, q, limit, keyed, keys)
+    loose = q.loosened() if not ranked else None
+    if loose is not None:
+        ranked = _ranked(user, loose, limit, keyed, keys)
     if not ranked:
         return []
     # team and category__parent: what a hit's row shows (str(category) is "parent / child"), in this

@@ -13,142 +13,29 @@ One function chain for documents and queries alike:
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-MAX_CHARS = 2000  # a query is cut here: the first 2,000 characters say what it is about
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUN_RE = re.compile(rf"[{_CJK}]+|[0-9a-z\u00c0-\u024f]+(?:[-_.][0-9a-z]+)*")
-_CJK_RE = re.compile(rf"^[{_CJK}]+$")
-_CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+# The generic pipeline (folding, runs, stop words, filler, jieba, stemming) is shared with ticket
+# search and lives in core (`X as X`: re-exported under the names this module always had).
+from kefu.core.text import A_NOT_A as _A_NOT_A
+from kefu.core.text import CJK_RE as _CJK_RE
+from kefu.core.text import EN_STOP as EN_STOP
+from kefu.core.text import FILLER as FILLER
+from kefu.core.text import MAX_CHARS as MAX_CHARS
+from kefu.core.text import PARTICLES as _PARTICLES
+from kefu.core.text import RUN_RE as _RUN_RE  # noqa: F401
+from kefu.core.text import ZH_STOP as ZH_STOP
+from kefu.core.text import bigrams as _bigrams  # noqa: F401
+from kefu.core.text import clean as _clean
+from kefu.core.text import jieba as _jieba
+from kefu.core.text import pieces as _pieces
+from kefu.core.text import stemmer as _stemmer  # noqa: F401
+from kefu.core.text import t2s as t2s
+
 _SKU_RE = re.compile(r"\b[A-Z]{1,5}-?\d{2,}[A-Z0-9-]*\b")
-
-EN_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "there",
-        "this",
-        "to",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "you",
-        "your",
-        "i'm",
-        "im",
-        "get",
-    ]
-)
-ZH_STOP = frozenset(
-    [
-        "的",
-        "了",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
-        "我",
-        "你",
-        "是",
-        "在",
-        "有",
-        "和",
-        "就",
-        "都",
-        "也",
-        "还",
-        "请问",
-        "一下",
-        "怎么",
-        "如何",
-        "什么",
-        "可以",
-        "能",
-        "要",
-        "么",
-    ]
-)
-
-# Interrogative and polite filler (Simplified: matched after t2s) that asks *how* something is asked,
-# not *what*: no article contains "有没有", so as query words they counted as uncovered IDF mass and
-# lowered the confidence of covered questions phrased that way (ADR 0004 round 5). Dropped as whole
-# jieba words for the coverage only; ranking keeps every token.
-FILLER = frozenset(
-    [
-        "有没有",
-        "有木有",
-        "有没",
-        "能不能",
-        "能否",
-        "可不可以",
-        "可以不可以",
-        "可否",
-        "是不是",
-        "是否",
-        "会不会",
-        "要不要",
-        "请问",
-        "想问",
-        "问一下",
-        "想知道",
-        "怎么办",
-        "怎么样",
-        "怎么",
-        "怎样",
-        "如何",
-        "一下",
-        "麻烦",
-        "您好",
-        "你好",
-    ]
-)
-
-# "A 不 A" questions; jieba cuts some of them apart (能 / 不能), so they go before segmenting
-_A_NOT_A = re.compile("有没有|能不能|可不可以|可以不可以|是不是|会不会|要不要|行不行|好不好|对不对")
-_PARTICLES = frozenset("吗呢吧啊呀嘛")  # sentence-final particles, as whole jieba words only
 
 _lock = threading.Lock()
 _synonyms: dict[str, str] = {}
@@ -156,33 +43,6 @@ _synonym_re: re.Pattern[str] | None = None
 _extra_words: set[str] = set()
 
 log = logging.getLogger("kefu.knowledge")
-
-
-@functools.lru_cache(maxsize=1)
-def _opencc():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-@functools.lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def t2s(text: str) -> str:
-    return _opencc().convert(text)
 
 
 def set_synonyms(groups: Iterable[Iterable[str]]) -> None:
@@ -228,11 +88,7 @@ def kb_terms(text: str) -> list[str]:
 
 def clean(text: str) -> str:
     """NFKC, no control characters, Simplified, lower case. Never fails."""
-    if not isinstance(text, str):
-        text = str(text or "")
-    text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 4])
-    text = "".join(ch if unicodedata.category(ch) not in _CONTROL else " " for ch in text)
-    return t2s(text).lower()
+    return _clean(text)
 
 
 def normalise(text: str, *, limit: int = MAX_CHARS) -> str:
@@ -241,27 +97,6 @@ def normalise(text: str, *, limit: int = MAX_CHARS) -> str:
     if pattern is not None:
         text = pattern.sub(lambda m: _synonyms.get(m.group(0), m.group(0)), text)
     return text
-
-
-def _bigrams(run: str) -> list[str]:
-    if len(run) == 1:
-        return [run]
-    return [run[i : i + 2] for i in range(len(run) - 1)]
-
-
-def _pieces(text: str) -> Iterator[tuple[list[str], list[str], bool]]:
-    """Per run of a normalised text, stop words out: (jieba words, character bigrams, True) for a
-    Chinese run, ([stemmed word], [stemmed word], False) for any other."""
-    jb = _jieba()
-    stem = _stemmer()
-    for match in _RUN_RE.finditer(text):
-        run = match.group(0)
-        if _CJK_RE.match(run):
-            words = [w for w in jb.cut_for_search(run) if len(w) > 1 and w not in ZH_STOP]
-            yield words, [g for g in _bigrams(run) if g not in ZH_STOP], True
-        elif run not in EN_STOP:
-            token = stem.stemWord(run) if run.isalpha() else run
-            yield [token], [token], False
 
 
 def tokens(text: str, *, normalised: bool = False, limit: int = MAX_CHARS) -> list[str]:
