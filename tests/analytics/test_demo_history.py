@@ -33,7 +33,9 @@ def test_history_gives_the_charts_a_year_of_shape_and_is_written_once(db, django
     assert first[3] > first[1] * 1.2  # answers get faster
     solved = metrics.total("tickets_solved", start=date(2025, 3, 1), end=date(2026, 2, 28))
     assert solved > 0.9 * sum(created.values())
-    compliance = metrics.compute("sla_compliance", start=date(2025, 3, 1), end=date(2026, 2, 28), grain="month")
+    compliance = metrics.compute(
+        "sla_compliance", start=date(2025, 3, 1), end=date(2026, 2, 28), grain="month"
+    )
     assert all(0 < p.value < 100 for p in compliance.points)
     assert 0 < metrics.total("reopen_rate", start=date(2025, 3, 1), end=date(2026, 2, 28)) < 15
     lead = django_user_model.objects.get(username="zhaomin")
