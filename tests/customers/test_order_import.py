@@ -159,3 +159,20 @@ def test_an_import_recomputes_tiers(tmp_path, customer_x):
     call_command("customers", "show", "xiaoming@example.cn", "--json", stdout=out)
     shown = json.loads(out.getvalue())
     assert (shown["tier"], shown["spend_12m"], shown["orders_12m"]) == ("premium_vip", "60000.00", 1)
+
+
+def test_a_long_gbk_export_that_is_mostly_ascii_is_still_read_as_gbk(tmp_path, customer_x):
+    """charset-normalizer alone reads such a file as a Cyrillic code page (ISO 8859-5)."""
+    surnames, given = (
+        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗",
+        "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英",
+    )
+    lines = ["订单号,邮箱,金额,下单时间,客户姓名"]
+    lines += [
+        f"YS{n:09d},buyer{n * 7 % 400}@example.cn,{n % 900 + 0.5:.2f},2026/05/{n % 28 + 1:02d} 10:{n % 60:02d},"
+        f"{surnames[n % 20]}{given[n % 23]}"
+        for n in range(5000)
+    ]
+    report, err = run(write(tmp_path, "\r\n".join(lines) + "\r\n", encoding="gbk"))
+    assert report["imported"] == 5000 and report["rejected"] == 0, err
+    assert Customer.objects.get(email="buyer7@example.cn").name == "李芳"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,26 +93,39 @@ def _positions(headers: list[Any], mapping: Mapping[str, str]) -> dict[str, int]
 
 
 def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (BOM or not) when the sample is UTF-8, else what charset-normalizer finds; the GB
-    family (Excel's CSV on a Chinese Windows) is read as GB18030, its superset."""
+    """UTF-8 (BOM or not) when the sample is UTF-8; else GB18030 (the superset of GBK/GB2312 that
+    Excel on a Chinese Windows writes) when the sample is valid GB18030 with Chinese in it, unless
+    charset-normalizer finds Big5; else what charset-normalizer finds. Guessing alone is not
+    enough: a file that is mostly ASCII with a few Chinese names reads to it like Cyrillic."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if _decodes(sample, "utf-8"):
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     best = charset_normalizer.from_bytes(sample).best()
+    guess = best.encoding.lower().replace("-", "_") if best is not None else ""
+    if guess in {"big5", "big5hkscs", "cp950"}:
+        return "big5hkscs"
+    text = _decodes(sample, "gb18030")
+    if text and _CJK.search(text):
+        return "gb18030"
     if best is None:
         raise FileRefused(
             _("Cannot tell the file's text encoding: save it as UTF-8 CSV or XLSX."), field="file"
         )
-    encoding = best.encoding.lower().replace("-", "_")
-    if encoding in {"gb2312", "gbk", "gb18030", "hz", "cp936"}:
-        return "gb18030"
-    if encoding in {"big5", "big5hkscs", "cp950"}:
-        return "big5hkscs"
     return best.encoding
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _decodes(sample: bytes, encoding: str) -> str:
+    """The sample decoded ("" when it is not valid in this encoding; a character cut at its end is fine)."""
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(sample, final=False) or " "
+    except UnicodeDecodeError:
+        return ""
 
 
 @dataclass(frozen=True)
