@@ -234,9 +234,9 @@ def test_a_language_family_ranks_with_its_own_weights():
     from kefu.knowledge.search import engine
 
     only = {k: 0.0 for k in ("lex_q", "lex_bw", "lex_bg", "sem_q", "sem_b")}
-    titles_only = engine.Weights(**{**only, "lex_q": 1.0})
+    titles_meaning = engine.Weights(**{**only, "sem_q": 1.0})
     body_words_only = engine.Weights(**{**only, "lex_bw": 1.0})
-    index = engine.Index(weights=titles_only, family_weights={"en": body_words_only})
+    index = engine.Index(weights=titles_meaning, family_weights={"en": body_words_only})
     rows = [
         dict(id=1, title="Refund policy", questions=[], short_answer="", body="Parcels ship in two days."),
         dict(id=2, title="Payments", questions=[], short_answer="", body="A refund follows our policy."),
@@ -251,3 +251,65 @@ def test_a_language_family_ranks_with_its_own_weights():
     for family, data in stored["families"].items():
         assert families[family].lex_q == data["lex_q"] and families[family].sem_b == data["sem_b"]
         assert families[family].conf_a == store.tuned_weights().conf_a
+
+
+def _zh_index(rows):
+    from kefu.knowledge.search import engine
+
+    index = store.new_index()  # the shipped weights
+    index.upsert(
+        engine.make_docs([{"questions": [], "short_answer": "", "language": "zh-hant", **r} for r in rows])
+    )
+    return index
+
+
+def test_a_title_that_does_not_match_never_buries_the_body_that_answers():
+    """ADR 0013: an article titled "FAQ" whose body answers the question comes before an article
+    whose title shares some of its words (身份证遗失怎么补发) but is about something else. Before,
+    the other title took the whole title weight and the right article had none."""
+    rows = [
+        dict(id=1, title="FAQ", body="护照遗失后，请本人携带身份证到户政事务所申请补发，并填写遗失报告表。"),
+        dict(id=2, title="申请护照要带什么证件", body="首次办理需要两张照片和身份证正本。"),
+        dict(id=3, title="护照多久可以拿到", body="一般十个工作天。"),
+        dict(id=4, title="身份证遗失怎么补发", body="身份证遗失后，请到户政事务所申请补发。"),
+    ]
+    index = _zh_index(rows)
+    for query in ["护照遗失了要怎么补发？", "護照遺失怎麼辦"]:
+        assert [h.id for h in index.search(query, families={"zh"}).hits][:2] == [1, 4], query
+
+
+def test_a_title_that_holds_the_question_keeps_its_own_score():
+    """The body stands in only for what the title does not hold: an article titled with the
+    question is not overtaken by its own title's stand-in, and one titled "FAQ" gets the whole
+    stand-in (as an untitled article)."""
+    from kefu.knowledge.search import text
+
+    rows = [
+        dict(id=1, title="营业时间是几点", body="每天上午九点到晚上九点。"),
+        dict(id=2, title="FAQ", body="门店营业时间内可以自提，营业时间以门店公告为准。"),
+        dict(id=3, title="", body="门店营业时间内可以自提。"),
+    ]
+    index = _zh_index(rows)
+    toks = text.tokens("营业时间是几点")
+    cover = index.title_coverage(toks)
+    pos = {int(i): p for p, i in enumerate(index.ids)}
+    assert cover[pos[1]] == pytest.approx(1.0) and cover[pos[2]] == 0.0 and cover[pos[3]] == 0.0
+    _, _, lq, lbw, lbg, _, _ = index.features("营业时间是几点")  # the untitled body: wholly too
+    assert lq[pos[1]] == pytest.approx(1.0)
+    assert lq[pos[2]] == pytest.approx(1.0)  # the best body: wholly standing in for "FAQ"
+    assert 0.5 < lq[pos[3]] < 1.0 and lbw[pos[3]] < 1.0
+
+
+def test_a_short_answer_the_body_holds_is_counted_once():
+    """An import row with only an answer stores it as the body and its start as the short answer:
+    the body field holds it once, as an article written with both would."""
+    from kefu.knowledge.search import engine
+
+    assert engine.article_text("发货前可修改。", "发货前可修改。") == "发货前可修改。"
+    assert engine.article_text("发货前 可修改", "发货前\n可修改地址。") == "发货前\n可修改地址。"
+    assert engine.article_text("一句话答案", "详细的正文。") == "一句话答案 详细的正文。"
+    assert engine.article_text("", "正文") == "正文"
+    (doc,) = engine.make_docs(
+        [dict(id=1, title="改地址", questions=[], short_answer="发货前可修改。", body="发货前可修改。")]
+    )
+    assert doc.b_words.count("修改") == 1

@@ -7,7 +7,9 @@ character bigrams (`text.token_fields`: as one mixed field the body matched ques
 the title and each question). The fused score is a weighted sum of the five, the BM25 parts divided
 by the query's best BM25 score so that weights mean the same for every query; a search within one
 language family uses that family's fusion weights when it has its own (`Index.family_weights`,
-tuned on the visible data of that family), else the joint ones. `confidence` maps the top score, its margin over the runner-up and
+tuned on the visible data of that family), else the joint ones. The "q" channel (BM25 and
+cosine) of every article is the better of its title/questions score and its body's, so a title
+that does not match the question never buries the article whose body answers it (ADR 0013). `confidence` maps the top score, its margin over the runner-up and
 the top article's `coverage` of the query (absolute: how much of the query's IDF mass it contains)
 to a probability that the top article is right (logistic with non-negative weights, fitted on the
 visible evaluation data plus the same questions asked without their article).
@@ -28,7 +30,9 @@ import numpy as np
 
 from . import encoder, text
 
-ENGINE_VERSION = 4  # 4: the body as two BM25 fields (words, bigrams)
+ENGINE_VERSION = (
+    5  # 4: the body as two BM25 fields (words, bigrams); 5: a short answer the body holds counted once
+)
 DELTA_MAX = 200  # edited articles scored beside the BM25 matrix before a full recompile
 # BM25 term saturation: the title/questions keep bm25s's default; the body's two fields saturate
 # sooner (k1 picked among 0.8 / 1.0 / 1.2 by the 5-fold CV of benchmarks/kb_eval.py, round 5)
@@ -134,13 +138,22 @@ def make_doc(
     return docs[0]
 
 
+def article_text(short_answer: str, body: str) -> str:
+    """The text of the body field: the short answer, then the body, unless the body already holds
+    the short answer (an import row with only an answer has both: counted twice, every word of a
+    short article would have had twice its frequency and the article twice its length)."""
+    if " ".join(short_answer.split()) in " ".join(body.split()):
+        return body
+    return " ".join(p for p in (short_answer, body) if p)
+
+
 def make_docs(rows: list[dict], *, batch: int = 256) -> list[Doc]:
     """Tokenise and encode many articles at once (batched encoder calls)."""
     prepared = []
     for row in rows:
         qs = [q for q in [row.get("title") or "", *(row.get("questions") or [])] if q and q.strip()]
         qs_norm = [text.normalise(q) for q in qs][:20]
-        body = " ".join(p for p in (row.get("short_answer") or "", row.get("body") or "") if p)
+        body = article_text(row.get("short_answer") or "", row.get("body") or "")
         body_norm = text.normalise(body, limit=20000)
         prepared.append((row, qs_norm, body_norm))
     flat_q = [q for _, qs, _ in prepared for q in qs]
@@ -285,6 +298,18 @@ class Index:
     def __len__(self) -> int:
         return len(self.docs)
 
+    @property
+    def ids(self) -> np.ndarray:
+        """Article id of each position of the `features` columns (compiled)."""
+        self.compile()
+        return self._ids
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Which positions of the `features` columns are current (an edited article's old row is not)."""
+        self.compile()
+        return self._alive
+
     # ----- compile -----
     def _compile(self) -> None:
         docs = list(self.docs.values())
@@ -295,7 +320,6 @@ class Index:
         self._lex_bw = _Bm25Field([d.b_words for d in docs], K1_B)
         self._lex_bg = _Bm25Field([d.b_grams for d in docs], K1_B)
         counts = [len(d.q_vectors) for d in docs]
-        self._has_q = np.array([bool(d.q_tokens) and len(d.q_vectors) > 0 for d in docs], dtype=bool)
         offsets = (
             np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if docs else np.zeros(0, np.int64)
         )
@@ -309,7 +333,7 @@ class Index:
         )
         self._b_mat = np.stack([d.b_vector for d in docs]) if docs else np.zeros((0, encoder.DIM), np.float32)
         self._main_ids = self._ids
-        self._main_public, self._main_family, self._main_has_q = self._public, self._family, self._has_q
+        self._main_public, self._main_family = self._public, self._family
         self._main_pos = {int(i): p for p, i in enumerate(self._ids)}
         self._dead = np.zeros(len(docs), dtype=bool)
         self._delta: dict[int, Doc] = {}
@@ -324,6 +348,7 @@ class Index:
         self._d_q = [d.q_tokens for d in delta]
         self._d_bw = [d.b_words for d in delta]
         self._d_bg = [d.b_grams for d in delta]
+        self._d_qset = [set(d.q_tokens) for d in delta]
         self._d_vocab = [set(d.q_tokens) | set(d.b_words) | set(d.b_grams) for d in delta]
         self._d_b_mat = (
             np.stack([d.b_vector for d in delta]) if delta else np.zeros((0, encoder.DIM), np.float32)
@@ -335,9 +360,6 @@ class Index:
         self._alive = np.concatenate([~self._dead, np.ones(len(delta), dtype=bool)])
         self._family = np.concatenate(
             [self._main_family, np.array([language_family(d.language) for d in delta])]
-        )
-        self._has_q = np.concatenate(
-            [self._main_has_q, np.array([bool(d.q_tokens) and len(d.q_vectors) > 0 for d in delta], bool)]
         )
 
     def compile(self) -> None:
@@ -391,6 +413,25 @@ class Index:
             out += idf * has
         return out / total if total > 0 else out
 
+    def title_coverage(self, toks: list[str]) -> np.ndarray:
+        """Per position: the share of the query's IDF mass (IDF over titles and questions) that
+        the article's title and questions contain."""
+        self.compile()
+        out = np.zeros(len(self._ids), dtype=np.float64)
+        terms = list(dict.fromkeys(toks))
+        m = len(self._main_ids)
+        n = max(1, int(self._alive.sum()))
+        total = 0.0
+        for t in terms:
+            plist = self._lex_q.postings(t)
+            delta = [m + j for j, qs in enumerate(self._d_qset) if t in qs]
+            df = len(plist) + len(delta)
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            total += idf
+            out[plist] += idf
+            out[delta] += idf
+        return out / total if total > 0 else out
+
     def features(self, query: str):
         """Per-document feature columns (lex_q, lex_bw, lex_bg, sem_q, sem_b) for a query,
         normalised."""
@@ -417,11 +458,15 @@ class Index:
         else:
             sq = np.zeros(n, dtype=np.float32)
             sb = np.zeros(n, dtype=np.float32)
-        if n and not self._has_q.all():
-            # an article without title/questions lets its body stand in, so it is not outranked
-            # merely for having fewer fields
-            lq = np.where(self._has_q, lq, _by_best(lbw + lbg))
-            sq = np.where(self._has_q, sq, sb)
+        # The title and questions say what an article answers, and so does its body. The body
+        # stands in for the question channel as far as the title/questions do not hold the
+        # question (share of its IDF mass; an untitled article's body stands in wholly, as it
+        # always did): a title that shares no word with the question ("FAQ") is no evidence
+        # against the article, a title that holds the question keeps its own score (ADR 0013).
+        if n:
+            rest = 1.0 - np.clip(self.title_coverage(toks), 0.0, 1.0)
+            lq = np.maximum(lq, rest * _by_best(lbw + lbg))
+            sq = np.maximum(sq, rest * sb)
         return norm, toks, lq, lbw, lbg, sq, sb
 
     def search(
