@@ -456,3 +456,23 @@ def test_a_failed_send_hands_the_month_back_for_the_next_run(db, settings, mailo
 
 def test_recipient_lists_are_read_leniently():
     assert delivery.recipients("a@x.cn；b@y.cn, a@x.cn\nnot-an-address") == ["a@x.cn", "b@y.cn"]
+
+
+@pytest.mark.now("2026-11-05 10:00")
+def test_sla_breaches_and_compliance_per_target_come_from_the_sla_metric(report_metrics, months):
+    from kefu.sla.metrics import register_all
+
+    register_all()
+    SlaTimer.objects.create(
+        ticket=months[0], metric="resolution", state=TimerState.MET, target_seconds=86400,
+        started_at=months[0].created_at, met_at=at("2026-10-02 11:00"),
+    )  # fmt: skip
+    report = _report()
+    assert report.sla.value == pytest.approx(100 / 3) and report.sla.previous == 0.0
+    assert report.breaches_count == 2 and report.breaches_previous == 1 and report.breaches_listed == 2
+    assert [(t.target, t.label, t.compliance, t.breaches, t.previous) for t in report.sla_targets] == [
+        ("first_response", "First response", 0.0, 2, None),
+        ("resolution", "Resolution", 100.0, 0, 0.0),
+    ]
+    sheet = load_workbook(io.BytesIO(render(report, "xlsx").body))["SLA by target"]
+    assert [c.value for c in sheet[3]] == ["Resolution", 1.0, 0.0, 0] and sheet["B3"].number_format == "0.0%"

@@ -24,6 +24,10 @@ def group_labels(dimension: str, groups: Iterable[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     if dimension in _CHOICES:
         found = {g: label(_CHOICES[dimension], g) for g in groups if g}
+    elif dimension == "target":  # an SLA target: first response, resolution…
+        from kefu.sla.models import Metric as SlaTarget
+
+        found = {g: label(SlaTarget, g) for g in groups if g}
     elif dimension == "agent":
         found = {str(u.pk): u.name for u in User.objects.filter(pk__in=_ids(groups))}
     elif dimension == "team":

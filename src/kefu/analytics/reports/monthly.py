@@ -191,6 +191,15 @@ class Breach:
 
 
 @dataclass(frozen=True)
+class SlaTarget:
+    target: str  # the SLA target's code (first_response, resolution…)
+    label: str
+    compliance: float | None
+    breaches: float
+    previous: float | None  # last month's compliance
+
+
+@dataclass(frozen=True)
 class AgentRow:
     agent: str  # the group code (user id), "" for tickets without an agent
     name: str
@@ -220,6 +229,7 @@ class MonthlyReport:
     breaches_previous: float | None
     breaches: list[Breach]  # the first BREACH_LIST of them (all of them in the XLSX)
     breaches_listed: int  # how many timers breached in the month
+    sla_targets: list[SlaTarget]
     agent_columns: list[Column]
     agents: list[AgentRow]
     unavailable: list[str] = field(default_factory=list)
@@ -285,6 +295,16 @@ class MonthlyReport:
                 "breaches": self.breaches_count,
                 "breaches_previous_month": self.breaches_previous,
                 "breached_timers": self.breaches_listed,
+                "by_target": [
+                    {
+                        "target": t.target,
+                        "label": t.label,
+                        "compliance": t.compliance,
+                        "breaches": t.breaches,
+                        "compliance_previous_month": t.previous,
+                    }
+                    for t in self.sla_targets
+                ],
                 "breached": [
                     {
                         "ticket": b.number,
@@ -389,6 +409,26 @@ def _breach_count(first: date) -> float | None:
     return point.den - point.num
 
 
+def sla_by_target(first: date) -> list[SlaTarget]:
+    """Compliance and breaches per SLA target (first response, resolution…), when the metric is cut so."""
+    metric = _metric(SLA_KEY)
+    if metric is None or "target" not in metric.dimensions:
+        return []
+    current = _by_group(SLA_KEY, first, "target")
+    previous = _by_group(SLA_KEY, add_months(first, -1), "target")
+    labels = group_labels("target", current)
+    return [
+        SlaTarget(
+            target=g,
+            label=labels[g],
+            compliance=p.value,
+            breaches=p.den - p.num,
+            previous=previous[g].value if g in previous else None,
+        )
+        for g, p in sorted(current.items())
+    ]
+
+
 def breached_timers(first: date, *, limit: int | None = None) -> Iterator[Breach]:
     """SLA timers breached during the month, oldest first, read in chunks (a list of rows, no cap
     unless `limit`; the month's breach count is the SLA metric's)."""
@@ -480,6 +520,7 @@ def build_monthly(
         breaches_previous=_breach_count(add_months(first, -1)),
         breaches=list(breached_timers(first, limit=breach_limit)),
         breaches_listed=count_breached_timers(first),
+        sla_targets=sla_by_target(first),
         agent_columns=columns,
         agents=agents,
         unavailable=unavailable,

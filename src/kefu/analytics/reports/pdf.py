@@ -306,7 +306,8 @@ def _issues(report: MonthlyReport, styles: dict, width: float) -> list[Any]:
 
 
 def _sla(report: MonthlyReport, styles: dict, width: float) -> list[Any]:
-    from reportlab.platypus import Paragraph
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Spacer
 
     story: list[Any] = [Paragraph(_esc(_("SLA breaches")), styles["h2"])]
     if report.sla is None:
@@ -328,6 +329,26 @@ def _sla(report: MonthlyReport, styles: dict, width: float) -> list[Any]:
                 styles["cell"],
             )
         )
+    if report.sla_targets:
+        rows = [
+            [
+                _p(_("Target"), styles["head"]),
+                _p(_("This month"), styles["head"], align="right"),
+                _p(_("Previous month"), styles["head"], align="right"),
+                _p(_("Breaches"), styles["head"], align="right"),
+            ]
+        ]
+        for t in report.sla_targets:
+            rows.append(
+                [
+                    _p(t.label, styles["cell"]),
+                    _p(display.value_text(t.compliance, "percent"), styles["cell"], align="right"),
+                    _p(display.value_text(t.previous, "percent"), styles["cell"], align="right"),
+                    _p(display.value_text(t.breaches, "count"), styles["cell"], align="right"),
+                ]
+            )
+        story.append(_table(rows, [width * 0.4] + [width * 0.2] * 3))
+        story.append(Spacer(1, 4 * mm))
     if not report.breaches:
         story.append(Paragraph(_esc(_("No SLA timer was breached this month.")), styles["note"]))
         return story

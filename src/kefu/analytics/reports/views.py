@@ -88,6 +88,15 @@ def monthly(request: HttpRequest) -> HttpResponse:
             ],
             "sla_value": display.value_text(report.sla.value, report.sla.unit) if report.sla else "",
             "sla_previous": display.value_text(report.sla.previous, report.sla.unit) if report.sla else "",
+            "sla_targets": [
+                (
+                    t,
+                    display.value_text(t.compliance, "percent"),
+                    display.value_text(t.previous, "percent"),
+                    display.value_text(t.breaches, "count"),
+                )
+                for t in report.sla_targets
+            ],
             "breach_count": display.value_text(report.breaches_count, "count"),
             "breach_previous": display.value_text(report.breaches_previous, "count"),
         }

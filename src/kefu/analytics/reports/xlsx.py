@@ -3,7 +3,7 @@
 Sheets: headline (this month, previous month, same month last year, changes, target), trends
 (one row per month, dates as dates), top issues, SLA breaches (every breached timer of the month,
 read in chunks and written by openpyxl's write-only mode, so no row cap and no memory growth),
-agents. Percentages are stored as fractions under "0.0%", so 92.5 % is the number 0.925.
+agents, SLA compliance by target. Percentages are stored as fractions under "0.0%", so 92.5 % is the number 0.925.
 Text from tickets (subjects, names) goes through `core.exports.safe_value` (FAULTS D3).
 """
 
@@ -62,6 +62,7 @@ def write_workbook(report: MonthlyReport) -> IO[bytes]:
     _issue_sheet(book, report)
     _breach_sheet(book, report)
     _agent_sheet(book, report)
+    _target_sheet(book, report)
     return exports.save_workbook(book)
 
 
@@ -138,6 +139,22 @@ def _issue_sheet(book: Any, report: MonthlyReport) -> None:
         rows,
         formats=[None, None, "#,##0", "#,##0", GROWTH],
         widths=[12, 40, 12, 12, 10],
+    )
+
+
+def _target_sheet(book: Any, report: MonthlyReport) -> None:
+    header = [_("Target"), _("This month"), _("Previous month"), _("Breaches")]
+    rows = (
+        [t.label, xlsx_value(t.compliance, "percent"), xlsx_value(t.previous, "percent"), t.breaches]
+        for t in report.sla_targets
+    )
+    exports.add_sheet(
+        book,
+        _("SLA by target"),
+        header,
+        rows,
+        formats=[None, "0.0%", "0.0%", "#,##0"],
+        widths=[20, 12, 12, 12],
     )
 
 
