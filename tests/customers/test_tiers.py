@@ -31,8 +31,8 @@ def test_default_rules_are_seeded_with_chinese_names():
     with translation.override("zh-hans"):
         assert tier_names() == {"regular": "普通", "vip": "VIP", "premium_vip": "高级VIP"}
     assert list(TierRule.objects.values_list("tier", "min_spend_12m", "min_orders_12m")) == [
-        ("premium_vip", Decimal("50000.00"), 36),
-        ("vip", Decimal("10000.00"), 12),
+        ("premium_vip", Decimal("20000.00"), 36),
+        ("vip", Decimal("5000.00"), 12),
         ("regular", Decimal("0.00"), 0),
     ]
 
@@ -92,7 +92,7 @@ def test_a_customer_without_orders_keeps_a_tier_given_by_hand(customer_x):
 def test_an_override_holds_until_it_expires_then_the_computed_tier_returns(
     customer_x, lead_zhao, fixed_clock
 ):
-    order(customer_x, 1, "12000", days_ago=3)
+    order(customer_x, 1, "8000", days_ago=3)
     recompute_customers([customer_x.pk])
     with pytest.raises(ValidationFailed):
         set_tier_override(customer_x, tier=Tier.PREMIUM_VIP, reason=" ", until=None, by=lead_zhao)

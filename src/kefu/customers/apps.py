@@ -16,6 +16,11 @@ class CustomersConfig(AppConfig):
         metrics.register_all()
         extensions.register_nav(
             extensions.NavLink(
-                60, "orders_import", _("Import orders"), "customers:import_orders", visible=can_unmask
+                60,
+                "orders_import",
+                _("Import orders"),
+                "customers:import_orders",
+                visible=can_unmask,
+                menu="customers",
             )
         )

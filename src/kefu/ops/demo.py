@@ -467,7 +467,7 @@ class _Builder:
 # Apps that bring their own demo content in `kefu.<app>.demo`: `load_config()` runs before the
 # tickets (mailboxes, policies, rules, articles), `after_tickets()` after them (timers, indexes).
 # Each must be safe to run twice, like the rest of the demo.
-DEMO_APPS = ("routing", "sla", "automation", "knowledge", "mail")
+DEMO_APPS = ("customers", "routing", "sla", "automation", "knowledge", "mail")
 
 
 def _app_demos() -> list:
@@ -483,6 +483,7 @@ def _app_demos() -> list:
 
 # What each app's demo step is called in the progress lines.
 APP_STEPS = {
+    "customers": ("orders and tiers", None),
     "routing": ("routing rules", "triage models"),
     "sla": ("SLA calendars and policies", "SLA timers"),
     "automation": ("scripts, triggers and macros", None),

@@ -1,5 +1,5 @@
-"""The default tier rules: 普通 for everyone, VIP from 10,000 CNY or 12 orders in 12 months, 高级VIP
-from 50,000 CNY or 36 orders (editable in the admin afterwards)."""
+"""The default tier rules: 普通 for everyone, VIP from 5,000 CNY or 12 orders in 12 months, 高级VIP
+from 20,000 CNY or 36 orders (editable in the admin afterwards)."""
 
 from decimal import Decimal
 
@@ -7,8 +7,8 @@ from django.db import migrations
 
 DEFAULTS = [
     ("regular", "普通", 0, Decimal("0"), 0),
-    ("vip", "VIP", 10, Decimal("10000"), 12),
-    ("premium_vip", "高级VIP", 20, Decimal("50000"), 36),
+    ("vip", "VIP", 10, Decimal("5000"), 12),
+    ("premium_vip", "高级VIP", 20, Decimal("20000"), 36),
 ]
 
 
