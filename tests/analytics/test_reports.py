@@ -476,3 +476,10 @@ def test_sla_breaches_and_compliance_per_target_come_from_the_sla_metric(report_
     ]
     sheet = load_workbook(io.BytesIO(render(report, "xlsx").body))["SLA by target"]
     assert [c.value for c in sheet[3]] == ["Resolution", 1.0, 0.0, 0] and sheet["B3"].number_format == "0.0%"
+
+
+def test_the_dashboards_link_supervisors_to_the_report(client, lead_zhao, agent_li):
+    client.force_login(lead_zhao)
+    assert 'data-testid="report-link"' in client.get("/agent/analytics/overview/").content.decode()
+    client.force_login(agent_li)
+    assert 'data-testid="report-link"' not in client.get("/agent/analytics/me/").content.decode()
