@@ -92,3 +92,26 @@ def test_top_bar_parts_show_on_every_page_and_a_failing_one_is_left_out(client, 
     client.force_login(customer_x.user)
     page = client.get("/portal/")
     assert page.status_code == 200 and "<span id='t-top'>张小明</span>" in page.content.decode()
+
+
+def test_links_of_one_menu_share_a_dropdown_and_an_empty_menu_is_not_shown(
+    client, hooks, agent_li, lead_zhao
+):
+    hooks._nav_links.clear()
+    hooks.register_nav(extensions.NavLink(10, "t-kb", "知识库", "agent:queue"))
+    hooks.register_nav(extensions.NavLink(20, "t-rules", "规则", "agent:queue", menu="settings"))
+    hooks.register_nav(
+        extensions.NavLink(
+            30, "t-sla", "SLA", "agent:queue", menu="settings", visible=lambda u: u.role == "supervisor"
+        )
+    )
+    entries = extensions.nav_links(lead_zhao, "agent")
+    assert [e["key"] for e in entries] == ["t-kb", "settings"]
+    assert [i["key"] for i in entries[1]["links"]] == ["t-rules", "t-sla"]
+
+    hooks._nav_links.pop("t-rules")
+    assert [e["key"] for e in extensions.nav_links(agent_li, "agent")] == ["t-kb"]
+
+    client.force_login(lead_zhao)
+    page = client.get(reverse("agent:queue")).content.decode()
+    assert 'data-nav-menu="settings"' in page and 'data-nav="t-sla"' in page

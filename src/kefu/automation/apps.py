@@ -21,6 +21,7 @@ class AutomationConfig(AppConfig):
                 "automation",
                 _("Automation"),
                 "automation:home",
+                menu="settings",
                 visible=lambda user: bool(getattr(user, "is_agent", False)),
             )
         )

@@ -18,6 +18,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger("kefu.extensions")
 
@@ -44,6 +45,16 @@ class NavLink:
     url_name: str = field(compare=False)
     area: str = field(compare=False, default="agent")
     visible: Callable[[Any], bool] = field(compare=False, default=lambda user: True)
+    # Links that share a menu key sit in one dropdown of the top bar (MENUS), so the bar keeps one
+    # line at 1366 px in English however many apps add pages.
+    menu: str = field(compare=False, default="")
+
+
+# The top bar's dropdowns: key -> (order among the links, label).
+MENUS: dict[str, tuple[int, Any]] = {
+    "customers": (50, _("Customers")),
+    "settings": (90, _("Settings")),
+}
 
 
 _ticket_panels: dict[str, _Entry] = {}
@@ -124,7 +135,27 @@ def decorate_rows(request: HttpRequest, tickets: list[Any]) -> None:
                 ticket.ext_badges.append(mark_safe(html))
 
 
-def nav_links(user: Any, area: str) -> list[dict[str, str]]:
+def nav_links(user: Any, area: str) -> list[dict[str, Any]]:
+    """The top bar's entries in order: links, and menus ({"key", "label", "links": [links]}).
+
+    A menu shows only when the user may see at least one of its links.
+    """
+    entries: list[tuple[int, dict[str, Any]]] = []
+    menus: dict[str, dict[str, Any]] = {}
+    for link in _visible_links(user, area):
+        if link["menu"] in MENUS:
+            menu = menus.get(link["menu"])
+            if menu is None:
+                order, label = MENUS[link["menu"]]
+                menu = menus[link["menu"]] = {"key": link["menu"], "label": str(label), "links": []}
+                entries.append((order, menu))
+            menu["links"].append(link)
+        else:
+            entries.append((link["order"], link))
+    return [entry for _order, entry in sorted(entries, key=lambda e: e[0])]
+
+
+def _visible_links(user: Any, area: str) -> list[dict[str, Any]]:
     links = []
     for link in sorted(_nav_links.values()):
         if link.area != area:
@@ -132,7 +163,15 @@ def nav_links(user: Any, area: str) -> list[dict[str, str]]:
         try:
             if not link.visible(user):
                 continue
-            links.append({"key": link.key, "label": str(link.label), "url": reverse(link.url_name)})
+            links.append(
+                {
+                    "key": link.key,
+                    "label": str(link.label),
+                    "url": reverse(link.url_name),
+                    "menu": link.menu,
+                    "order": link.order,
+                }
+            )
         except NoReverseMatch:
             log.exception("nav link %s points to an unknown url", link.key)
         except Exception:

@@ -22,6 +22,7 @@ class MailConfig(AppConfig):
                 key="mail-failed",
                 label=_("Failed mail"),
                 url_name="mail:failed",
+                menu="settings",
                 area="agent",
                 visible=lambda user: (
                     getattr(user, "role", "") in (Role.SUPERVISOR, Role.ADMIN)

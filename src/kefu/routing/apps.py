@@ -18,5 +18,7 @@ class RoutingConfig(AppConfig):
         extensions.register_ticket_panel("routing.triage", views.triage_panel, order=20)
         extensions.register_top_bar("routing.presence", views.presence_widget, order=10)
         extensions.register_nav(
-            extensions.NavLink(55, "routing", _("Routing"), "routing:home", visible=selectors.can_manage)
+            extensions.NavLink(
+                55, "routing", _("Routing"), "routing:home", visible=selectors.can_manage, menu="settings"
+            )
         )

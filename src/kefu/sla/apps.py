@@ -20,5 +20,5 @@ class SlaConfig(AppConfig):
         extensions.register_ticket_panel("sla.timers", views.ticket_panel, order=10)
         extensions.register_row_badges("sla.badges", views.row_badges, order=10)
         extensions.register_nav(
-            extensions.NavLink(56, "sla", _("SLA"), "sla:home", visible=selectors.can_manage)
+            extensions.NavLink(56, "sla", _("SLA"), "sla:home", visible=selectors.can_manage, menu="settings")
         )
