@@ -7,6 +7,7 @@ from kefu.accounts.api import ApiAuth
 from kefu.accounts.api import router as accounts_router
 from kefu.analytics.api import router as analytics_router
 from kefu.automation.api import router as automation_router
+from kefu.care.api import router as care_router
 from kefu.core.api_support import KefuAPI
 from kefu.customers.api import orders_router
 from kefu.customers.api import router as customers_router
@@ -56,6 +57,7 @@ api.add_router("/mail", mail_router)
 api.add_router("/routing", routing_router)
 api.add_router("/sla", sla_router)
 api.add_router("/automation", automation_router)
+api.add_router("/care", care_router)
 api.add_router("/metrics", analytics_router)
 api.add_router("/", accounts_router)
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kefu.sla",
     "kefu.automation",
     "kefu.knowledge",
+    "kefu.care",
     "kefu.mail",
     "kefu.analytics",
     "kefu.ops",
@@ -317,7 +318,17 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-events": {"task": "kefu.core.tasks.sweep_events", "schedule": 60.0},
 }
 # Apps bring their periodic jobs in `kefu/<app>/schedule.py` (a plain dict, no Django imports).
-for _app in ("customers", "tickets", "mail", "routing", "sla", "automation", "knowledge", "analytics"):
+for _app in (
+    "customers",
+    "tickets",
+    "mail",
+    "routing",
+    "sla",
+    "automation",
+    "knowledge",
+    "care",
+    "analytics",
+):
     try:
         _schedule = importlib.import_module(f"kefu.{_app}.schedule")
     except ModuleNotFoundError as _err:
