@@ -372,8 +372,8 @@ def test_the_report_page_and_its_downloads_for_a_supervisor(client, lead_zhao, r
 
 
 @pytest.mark.fault("D2")
-def test_agents_and_customers_get_no_report_and_no_export(client, agent_li, customer_x):
-    for user in (agent_li, customer_x.user):
+def test_agents_qa_and_customers_get_no_report_and_no_export(client, agent_li, qa_sun, customer_x):
+    for user in (agent_li, qa_sun, customer_x.user):
         client.force_login(user)
         for url in (
             "/agent/analytics/report/?month=2026-10",

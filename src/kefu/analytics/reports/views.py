@@ -1,7 +1,7 @@
 """The monthly report page (/agent/analytics/report/) and its downloads; metric and list exports.
 
-Supervisors, QA reviewers and admins only (the report has every agent's figures and ticket
-subjects): anybody else gets the same 404 as a missing page. Every download is written to the audit
+Supervisors and admins only (the report has every agent's figures and ticket subjects): anybody
+else, QA reviewers included, gets the same 404 as a missing page. Every download is written to the audit
 log first (who, what, how many rows; FAULTS D3). Exports stream: CSV chunk by chunk, XLSX from a
 temporary file, whatever the number of rows.
 """
@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from kefu.accounts.models import SEES_ALL_ROLES
 from kefu.accounts.services import record_audit
+from kefu.analytics.selectors import sees_all_figures
 from kefu.core import exports, metrics
 from kefu.core.filenames import content_disposition
 from kefu.tickets.selectors import visible_tickets
@@ -34,7 +34,9 @@ from .render import render as render_report
 
 
 def can_see_reports(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role in SEES_ALL_ROLES)
+    """Supervisors and admins: the report has every agent's figures, which only they may see (the
+    same rule as the dashboards and the metrics API, `analytics.selectors.sees_all_figures`)."""
+    return bool(user.is_authenticated and sees_all_figures(user))
 
 
 def reports_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
