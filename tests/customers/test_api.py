@@ -56,8 +56,9 @@ def test_merge_over_the_api_is_for_supervisors_refused_into_itself_and_undone(
     assert itself.status_code == 422 and itself.json()["code"] == "merge_refused"
     done = api.post(lead_zhao, f"/customers/{customer_y.pk}/merge", {"into": customer_x.pk})
     assert done.status_code == 200, done.json()
-    again = api.post(lead_zhao, f"/customers/{customer_y.pk}/merge", {"into": customer_x.pk})
-    assert again.status_code == 422
+    third = Customer.objects.create(name="王五", email="wangwu@example.com")
+    again = api.post(lead_zhao, f"/customers/{customer_y.pk}/merge", {"into": third.pk})
+    assert again.status_code == 422 and "already merged" in again.json()["message"]
     undone = api.post(lead_zhao, f"/customers/merges/{done.json()['id']}/undo")
     assert undone.status_code == 200 and undone.json()["undone_at"]
     assert Customer.objects.get(pk=customer_y.pk).merged_into_id is None

@@ -55,6 +55,8 @@ def _customer_fields() -> list[tuple[type[models.Model], models.ForeignKey]]:
     for model in apps.get_models(include_auto_created=True):
         if model in _STAYS or model is Customer.tags.through:
             continue
+        if model._meta.proxy or not model._meta.managed:  # a second name for a table, or a view
+            continue
         for field in model._meta.concrete_fields:
             if (
                 isinstance(field, models.ForeignKey)
