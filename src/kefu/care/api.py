@@ -58,21 +58,21 @@ class CareTaskOut(Schema):
     worked_at: datetime | None
 
 
-class OutcomeIn(Schema):
+class CareOutcomeIn(Schema):
     outcome: str
     notes: str = ""
     service_matched: bool | None = None
 
 
-class PeriodIn(Schema):
+class CarePeriodIn(Schema):
     period: str = Field(description="YYYY-MM")
 
 
-class Generated(Schema):
+class CareGenerated(Schema):
     created: int
 
 
-class ReportRowOut(Schema):
+class ReferralReportRowOut(Schema):
     agent_id: int
     agent: str
     first_orders: int
@@ -87,14 +87,14 @@ def list_callbacks(request: HttpRequest, done: bool = False, mine: bool = False)
     return list(qs.exclude(outcome="") if done else qs)[:500]
 
 
-@router.post("/callbacks/generate", response=Generated, summary="Generate a month's callbacks")
-def generate_callbacks(request: HttpRequest, body: PeriodIn):
+@router.post("/callbacks/generate", response=CareGenerated, summary="Generate a month's callbacks")
+def generate_callbacks(request: HttpRequest, body: CarePeriodIn):
     _manager(request)
-    return Generated(created=services.generate_callbacks(period=body.period))
+    return CareGenerated(created=services.generate_callbacks(period=body.period))
 
 
 @router.post("/callbacks/{callback_id}/outcome", response=CallbackOut, summary="Record a callback's outcome")
-def work_callback(request: HttpRequest, callback_id: int, body: OutcomeIn):
+def work_callback(request: HttpRequest, callback_id: int, body: CareOutcomeIn):
     user = _agent(request)
     callback = selectors.access_callback(user, callback_id)
     return services.work_callback(callback, outcome=body.outcome, notes=body.notes, by=user)
@@ -109,14 +109,16 @@ def list_tasks(request: HttpRequest, period: str = "", done: bool = False):
     return list(qs.exclude(outcome="") if done else qs)[:500]
 
 
-@router.post("/tasks/generate", response=Generated, summary="Generate a month's key-customer list and tasks")
-def generate_tasks(request: HttpRequest, body: PeriodIn):
+@router.post(
+    "/tasks/generate", response=CareGenerated, summary="Generate a month's key-customer list and tasks"
+)
+def generate_tasks(request: HttpRequest, body: CarePeriodIn):
     _manager(request)
-    return Generated(created=services.generate_care(period=body.period))
+    return CareGenerated(created=services.generate_care(period=body.period))
 
 
 @router.post("/tasks/{task_id}/outcome", response=CareTaskOut, summary="Record a care task's outcome")
-def work_task(request: HttpRequest, task_id: int, body: OutcomeIn):
+def work_task(request: HttpRequest, task_id: int, body: CareOutcomeIn):
     user = _agent(request)
     task = selectors.access_care_task(user, task_id)
     return services.work_care_task(
@@ -124,11 +126,13 @@ def work_task(request: HttpRequest, task_id: int, body: OutcomeIn):
     )
 
 
-@router.get("/referrals/report", response=list[ReportRowOut], summary="Referral rewards per agent in a month")
+@router.get(
+    "/referrals/report", response=list[ReferralReportRowOut], summary="Referral rewards per agent in a month"
+)
 def referral_report(request: HttpRequest, period: str):
     _manager(request)
     return [
-        ReportRowOut(
+        ReferralReportRowOut(
             agent_id=r.agent.pk,
             agent=r.agent.name,
             first_orders=r.first_orders,

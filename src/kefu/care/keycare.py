@@ -69,7 +69,8 @@ def _same_day(year: int, month: int, day: date) -> date:
 
 @transaction.atomic
 def generate(*, period: str) -> int:
-    """The list and tasks of `period`; returns how many tasks were created."""
+    """The list and tasks of `period`; returns how many tasks were created (a concurrent run may
+    count a task the other one wrote: the unique constraint keeps one)."""
     first = periods.parse(period)
     period = periods.name(first)
     last = periods.last_day(first)
@@ -133,6 +134,8 @@ def generate(*, period: str) -> int:
                 _same_day(first.year, first.month, profile.customer_since),
             )
         )
+    existing = set(CareTask.objects.filter(period=period).values_list("customer_id", "kind"))
+    wanted = [(pk, kind, due) for pk, kind, due in wanted if (pk, kind) not in existing]
     customers = {
         c.pk: c
         for c in Customer.objects.filter(pk__in={pk for pk, _k, _d in wanted}).annotate(last_agent=last_agent)
