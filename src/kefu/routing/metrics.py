@@ -31,7 +31,16 @@ def dispatched(since: datetime | None = None, until: datetime | None = None) -> 
         .order_by()
         .values("ticket")
     )
-    qs = Ticket.objects.annotate(
+    qs = Ticket.objects.all()
+    if since is not None or until is not None:
+        # only tickets with an assignment in the period can have their first one in it
+        window = TicketEvent.objects.filter(kind=EventKind.ASSIGNED).exclude(new_value="")
+        if since is not None:
+            window = window.filter(created_at__gte=since)
+        if until is not None:
+            window = window.filter(created_at__lt=until)
+        qs = qs.filter(pk__in=window.values("ticket_id"))
+    qs = qs.annotate(
         first_dispatch=Subquery(events.annotate(first=Min("created_at")).values("first")[:1]),
         dispatches=Subquery(events.annotate(n=Count("pk")).values("n")[:1]),
     ).filter(first_dispatch__isnull=False)

@@ -278,7 +278,11 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            # the metrics read one kind of event over a period (solves, replies, assignments)
+            models.Index(fields=["kind", "created_at"], name="event_kind_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.field} {self.old_value} → {self.new_value}"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import FloatField, Func, Q, QuerySet
 
 from kefu.core import metrics
 from kefu.core.metrics import Row, Window
@@ -108,3 +108,24 @@ def narrowed(win: Window, by: str | None, group: str | None) -> Window:
     filters = dict(win.filters)
     filters[by] = (group,)
     return replace(win, filters=filters)
+
+
+class SecondsBetween(Func):
+    """later − earlier in seconds (a float), in the database's own arithmetic: EXTRACT(EPOCH …) on
+    PostgreSQL, julianday() on SQLite (Django's datetime subtraction calls Python once per row
+    there)."""
+
+    output_field = FloatField()
+
+    def __init__(self, later: Any, earlier: Any) -> None:
+        super().__init__(later, earlier)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return f"EXTRACT(EPOCH FROM ({later} - {earlier}))", [*later_params, *earlier_params]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        later, later_params = compiler.compile(self.source_expressions[0])
+        earlier, earlier_params = compiler.compile(self.source_expressions[1])
+        return f"((julianday({later}) - julianday({earlier})) * 86400.0)", [*later_params, *earlier_params]

@@ -10,34 +10,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 
 from kefu.accounts.models import SYSTEM_USERNAME
 from kefu.core.metrics import Row, Window
 from kefu.tickets.models import EventKind, Ticket, TicketEvent
 
-from .common import apply_filters, columns, daily, during, narrowed
+from .common import SecondsBetween, apply_filters, columns, daily, during, narrowed
 
 
 def sum_between(later: str, earlier: str) -> Sum:
-    """SUM of (later - earlier), computed by the database (a duration)."""
-    return Sum(ExpressionWrapper(F(later) - F(earlier), output_field=DurationField()))
+    """SUM of (later - earlier) in seconds, computed by the database."""
+    return Sum(SecondsBetween(F(later), F(earlier)))
 
 
 def as_minutes(value: object) -> float:
-    return seconds(value) / 60
+    return float(value or 0) / 60  # type: ignore[arg-type]
 
 
 def as_hours(value: object) -> float:
-    return seconds(value) / 3600
-
-
-def seconds(value: object) -> float:
-    """A SUM of durations as seconds (a timedelta on every backend Django supports)."""
-    if value is None:
-        return 0.0
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if total else float(value) / 1_000_000  # type: ignore[arg-type]
+    return float(value or 0) / 3600  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- first response

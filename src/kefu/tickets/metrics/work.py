@@ -21,11 +21,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db.models import (
-    Case,
     Count,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -33,19 +30,19 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 
 from kefu.accounts.models import SYSTEM_USERNAME
 from kefu.core.metrics import Row, Window
 from kefu.tickets.models import EventKind, Ticket, TicketEvent
 
-from .common import apply_filters, columns, daily, during, group_of, narrowed
+from .common import SecondsBetween, apply_filters, columns, daily, during, group_of, narrowed
 from .responses import as_minutes, person_replies
 from .volume import reopen_events, solve_events
 
 HANDLING_CAP = timedelta(minutes=10)
+CAP = HANDLING_CAP.total_seconds()
 REOPEN_DAYS = 7  # a solve followed by a reopening within this many days was not a real solve
 
 
@@ -64,14 +61,7 @@ def _work(win: Window) -> tuple[QuerySet[TicketEvent], dict[str, str]]:
         .exclude(actor__username=SYSTEM_USERNAME)
         .annotate(previous_at=Subquery(previous))
         .annotate(
-            spent=Case(
-                When(
-                    previous_at__gt=F("created_at") - HANDLING_CAP,
-                    then=ExpressionWrapper(F("created_at") - F("previous_at"), output_field=DurationField()),
-                ),
-                default=Value(HANDLING_CAP, output_field=DurationField()),
-                output_field=DurationField(),
-            )
+            spent=Coalesce(Least(SecondsBetween(F("created_at"), F("previous_at")), Value(CAP)), Value(CAP))
         )
     )
     paths = columns("ticket__", agent="actor_id")
