@@ -10,6 +10,7 @@ from kefu.automation.api import router as automation_router
 from kefu.care.api import router as care_router
 from kefu.core.api_support import KefuAPI
 from kefu.customers.api import orders_router
+from kefu.feedback.api import router as feedback_router
 from kefu.customers.api import router as customers_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.mail.api import router as mail_router
@@ -58,6 +59,7 @@ api.add_router("/routing", routing_router)
 api.add_router("/sla", sla_router)
 api.add_router("/automation", automation_router)
 api.add_router("/care", care_router)
+api.add_router("/feedback", feedback_router)
 api.add_router("/metrics", analytics_router)
 api.add_router("/", accounts_router)
 

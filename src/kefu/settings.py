@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kefu.automation",
     "kefu.knowledge",
     "kefu.care",
+    "kefu.feedback",
     "kefu.mail",
     "kefu.analytics",
     "kefu.ops",
@@ -327,6 +328,7 @@ for _app in (
     "automation",
     "knowledge",
     "care",
+    "feedback",
     "analytics",
 ):
     try:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("agent/sla/", include("kefu.sla.urls")),
     path("agent/automation/", include("kefu.automation.urls")),
     path("agent/care/", include("kefu.care.urls")),
+    path("feedback/", include("kefu.feedback.urls")),
     path("agent/analytics/", include("kefu.analytics.urls")),
     path("agent/customers/", include("kefu.customers.urls")),
     path("agent/", include("kefu.tickets.urls_agent")),

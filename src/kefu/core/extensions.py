@@ -58,6 +58,7 @@ MENUS: dict[str, tuple[int, Any]] = {
 
 
 _ticket_panels: dict[str, _Entry] = {}
+_portal_panels: dict[str, _Entry] = {}
 _compose_tools: dict[str, _Entry] = {}
 _row_badges: dict[str, _Entry] = {}
 _nav_links: dict[str, NavLink] = {}
@@ -67,6 +68,11 @@ _top_bar: dict[str, _Entry] = {}
 def register_ticket_panel(key: str, render: TicketHook, *, order: int = 100) -> None:
     """A card in the side column of the agent's ticket page (SLA timers, suggested articles…)."""
     _ticket_panels[key] = _Entry(order, key, render)
+
+
+def register_portal_panel(key: str, render: TicketHook, *, order: int = 100) -> None:
+    """A card in the side column of the customer's ticket page in the portal (the CSAT rating box…)."""
+    _portal_panels[key] = _Entry(order, key, render)
 
 
 def register_compose_tool(key: str, render: TicketHook, *, order: int = 100) -> None:
@@ -107,6 +113,10 @@ def _safe(entry: _Entry, *args: Any) -> Any:
 
 def ticket_panels(request: HttpRequest, ticket: Any) -> list[SafeString]:
     return _render_all(_ticket_panels.values(), request, ticket)
+
+
+def portal_panels(request: HttpRequest, ticket: Any) -> list[SafeString]:
+    return _render_all(_portal_panels.values(), request, ticket)
 
 
 def compose_tools(request: HttpRequest, ticket: Any) -> list[SafeString]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.core import extensions
 from kefu.core.errors import DomainError, PermissionDenied
 from kefu.tickets.downloads import attachment_response
 
@@ -145,6 +146,7 @@ def _ticket_page(
             "form": form or ReplyForm(initial={"token": services.new_form_token()}),
             "can_close": Status.CLOSED in targets,
             "can_reopen": Status.OPEN in targets,
+            "panels": extensions.portal_panels(request, ticket),
         },
         status=status,
     )
