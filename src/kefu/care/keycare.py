@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kefu.accounts.models import User
 from kefu.core.clock import now
@@ -31,12 +32,18 @@ from .errors import AlreadyWorked
 from .models import REACHED_OUTCOMES, CareKind, CareTask, Complaint, CustomerProfile, KeyCustomer
 
 SCRIPTS = {
-    CareKind.CARE: "Hello %(name)s, this is customer service. Thank you for being with us this year. "
-    "How are our products and service working for you? Is there anything we could do better?",
-    CareKind.CALLBACK: "Hello %(name)s, this is customer service following up on your recent complaint. "
-    "Has it been solved to your satisfaction?",
-    CareKind.BIRTHDAY: "Happy birthday, %(name)s! Best wishes from all of customer service.",
-    CareKind.ANNIVERSARY: "Hello %(name)s, it is your anniversary with us — thank you for your trust.",
+    CareKind.CARE: gettext_noop(
+        "Hello %(name)s, this is customer service. Thank you for being with us this year. "
+        "How are our products and service working for you? Is there anything we could do better?"
+    ),
+    CareKind.CALLBACK: gettext_noop(
+        "Hello %(name)s, this is customer service following up on your recent complaint. "
+        "Has it been solved to your satisfaction?"
+    ),
+    CareKind.BIRTHDAY: gettext_noop("Happy birthday, %(name)s! Best wishes from all of customer service."),
+    CareKind.ANNIVERSARY: gettext_noop(
+        "Hello %(name)s, it is your anniversary with us — thank you for your trust."
+    ),
 }
 
 
