@@ -20,6 +20,7 @@ KEFU_COMMANDS = (
     ("customers", "kefu.customers"),
     ("orders", "kefu.customers"),
     ("report", "kefu.analytics"),
+    ("plan", "kefu.plans"),
 )
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kefu.feedback",
     "kefu.mail",
     "kefu.analytics",
+    "kefu.plans",
     "kefu.ops",
 ]
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("agent/care/", include("kefu.care.urls")),
     path("feedback/", include("kefu.feedback.urls")),
     path("agent/analytics/", include("kefu.analytics.urls")),
+    path("agent/plans/", include("kefu.plans.urls")),
     path("agent/customers/", include("kefu.customers.urls")),
     path("agent/", include("kefu.tickets.urls_agent")),
     path("help/", include("kefu.knowledge.urls_help")),

@@ -1,0 +1,17 @@
+"""Agent pages of work plans, mounted under /agent/plans/ (see kefu/urls.py)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "plans"
+urlpatterns = [
+    path("", views.plan_list, name="list"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/sections/", views.save_sections, name="sections"),
+    path("<int:pk>/state/", views.move, name="move"),
+    path("<int:pk>/goals/", views.add_goal, name="add_goal"),
+    path("<int:pk>/goals/<int:goal>/", views.edit_goal, name="edit_goal"),
+    path("<int:pk>/findings/<int:finding>/", views.work_finding, name="finding"),
+]
