@@ -29,6 +29,8 @@ def remind() -> int:
 
 @shared_task
 def sample_nps(period: str = "") -> int:
+    from datetime import date
+
     from . import nps
 
-    return nps.sample(period=period or None)
+    return nps.sample(period=date.fromisoformat(f"{period}-01") if period else None)
