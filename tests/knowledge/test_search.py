@@ -264,7 +264,7 @@ def _zh_index(rows):
 
 
 def test_a_title_that_does_not_match_never_buries_the_body_that_answers():
-    """ADR 0013: an article titled "FAQ" whose body answers the question comes before an article
+    """ADR 0014: an article titled "FAQ" whose body answers the question comes before an article
     whose title shares some of its words (身份证遗失怎么补发) but is about something else. Before,
     the other title took the whole title weight and the right article had none."""
     rows = [
@@ -279,9 +279,9 @@ def test_a_title_that_does_not_match_never_buries_the_body_that_answers():
 
 
 def test_a_title_that_holds_the_question_keeps_its_own_score():
-    """The body stands in only for what the title does not hold: an article titled with the
-    question is not overtaken by its own title's stand-in, and one titled "FAQ" gets the whole
-    stand-in (as an untitled article)."""
+    """The body stands in only where the title holds none of the question: an article titled
+    with the question keeps its title's score, one titled "FAQ" gets the body's, as an untitled
+    article always did."""
     from kefu.knowledge.search import text
 
     rows = [

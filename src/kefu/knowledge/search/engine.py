@@ -7,9 +7,10 @@ character bigrams (`text.token_fields`: as one mixed field the body matched ques
 the title and each question). The fused score is a weighted sum of the five, the BM25 parts divided
 by the query's best BM25 score so that weights mean the same for every query; a search within one
 language family uses that family's fusion weights when it has its own (`Index.family_weights`,
-tuned on the visible data of that family), else the joint ones. The "q" channel (BM25 and
-cosine) of every article is the better of its title/questions score and its body's, so a title
-that does not match the question never buries the article whose body answers it (ADR 0013). `confidence` maps the top score, its margin over the runner-up and
+tuned on the visible data of that family), else the joint ones. An article whose title and
+questions hold no word of the query is scored on its body in the "q" channel too (BM25 and
+cosine), as an untitled one: a title that says nothing about the question never buries the
+article whose body answers it (ADR 0014). `confidence` maps the top score, its margin over the runner-up and
 the top article's `coverage` of the query (absolute: how much of the query's IDF mass it contains)
 to a probability that the top article is right (logistic with non-negative weights, fitted on the
 visible evaluation data plus the same questions asked without their article).
@@ -458,15 +459,13 @@ class Index:
         else:
             sq = np.zeros(n, dtype=np.float32)
             sb = np.zeros(n, dtype=np.float32)
-        # The title and questions say what an article answers, and so does its body. The body
-        # stands in for the question channel as far as the title/questions do not hold the
-        # question (share of its IDF mass; an untitled article's body stands in wholly, as it
-        # always did): a title that shares no word with the question ("FAQ") is no evidence
-        # against the article, a title that holds the question keeps its own score (ADR 0013).
+        # A title that holds no word of the question says nothing about it: like an untitled
+        # article, the article's body stands in for its question channel ("FAQ", a title in other
+        # words). A title that holds any of the question is evidence, scored as such (ADR 0014).
         if n:
-            rest = 1.0 - np.clip(self.title_coverage(toks), 0.0, 1.0)
-            lq = np.maximum(lq, rest * _by_best(lbw + lbg))
-            sq = np.maximum(sq, rest * sb)
+            silent = self.title_coverage(toks) <= 0.0
+            lq = np.where(silent, _by_best(lbw + lbg), lq)
+            sq = np.where(silent, np.maximum(sq, sb), sq)
         return norm, toks, lq, lbw, lbg, sq, sb
 
     def search(
