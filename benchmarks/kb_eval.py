@@ -339,6 +339,7 @@ class Moi:
                 homes.append(by_sid.get(t["sid"], min(gold)))
         self.queries, self.golds, self.homes = queries, golds, homes
         self.folds = [fold_of(q) for q in queries]
+        self._baseline: dict[int, list[list[str]]] = {}
 
     def rows(self, protocol: str, hold: int) -> list[dict]:
         visible: list[list[str]] = [[] for _ in self.pool]
@@ -371,7 +372,10 @@ class Moi:
         return rows
 
     def baseline(self, queries: list[str], hold: int, protocol: str) -> list[list[str]]:
-        return bm25_ranks(self.bodies, self.keys, queries, zh=True)  # bodies alone, titles unused
+        # bodies alone, titles unused: the same for every protocol
+        if hold not in self._baseline:
+            self._baseline[hold] = bm25_ranks(self.bodies, self.keys, queries, zh=True)
+        return self._baseline[hold]
 
 
 class StackFaq:
@@ -416,7 +420,7 @@ class StackFaq:
 
 
 # ---------------------------------------------------------------- run
-def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int]) -> dict:
+def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int], tune_rows: bool = True) -> dict:
     """Every protocol and fold of one data set through the product: per fold the figures and the
     feature rows (for tuning)."""
     product.clear()
@@ -424,7 +428,10 @@ def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int]) -> d
     out: dict = {"name": ds.name, "figures": {}, "feats": {}, "latency": None}
     for protocol in protocols:
         out["figures"][protocol], out["feats"][protocol] = [], {}
-        for k in range(FOLDS):
+    # fold by fold, every protocol within a fold: a protocol switch re-imports only the articles
+    # whose title differs, and the fold's first figures come early
+    for k in range(FOLDS):
+        for protocol in protocols:
             t = time.perf_counter()
             summary = product.load(ds.rows(protocol, k))
             pks = product.pks()
@@ -442,7 +449,8 @@ def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int]) -> d
                     for a, g in zip(answers, golds, strict=True)
                 ) / max(1, len(qs))
             base = ds.baseline(qs, k, protocol)
-            out["feats"][protocol][k] = features(index, qs, [{pks[g] for g in gold} for gold in golds])
+            if tune_rows:
+                out["feats"][protocol][k] = features(index, qs, [{pks[g] for g in gold} for gold in golds])
             row = dict(fold=k, n=len(qs), kefu=ranked(kefu, golds), bot=bot_top1, bm25=ranked(base, golds))
             out["figures"][protocol].append(row)
             print(
@@ -483,6 +491,9 @@ def summarise(name: str, runs: list[dict]) -> dict:
                 + "  (its first article; the same as search_public's where both are shown)"
             )
         print(f"  ratio kefu/BM25 top-1, {p}: {mean('kefu', 0) / max(mean('bm25', 0), 1e-9):.2f}x")
+    if any(len(feats[p]) < FOLDS for p in protocols):
+        print("  (no tuning rows: --figures-only, or not every fold)")
+        return {"name": name, "weights": None, "feats": [], "folds": []}
     per_fold = {k: [x for p in protocols for x in feats[p][k]] for k in range(FOLDS)}
     cv = {p: [] for p in protocols}
     fold_w = []
@@ -673,6 +684,9 @@ def main() -> None:
         default="0",
         help="folds also asked through `kefu kb ask` (e.g. 0,1,2,3,4; '' for none)",
     )
+    parser.add_argument(
+        "--figures-only", action="store_true", help="rank and ask only: no tuning rows, tuning or calibration"
+    )
     parser.add_argument("--save", help="write this run's figures and feature rows to this file (pickle)")
     parser.add_argument(
         "--load", nargs="*", default=[], help="summarise saved runs (e.g. one per protocol, run in parallel)"
@@ -696,10 +710,12 @@ def main() -> None:
         print(f"scratch kefu migrated in {product.migrate_seconds:.0f}s ({product.folder.name})")
         ask_folds = {int(k) for k in args.ask_folds.split(",") if k.strip()}
         if args.only in (None, "stackfaq"):
-            runs.append(run(product, StackFaq(), ["titled"], ask_folds=ask_folds))
+            runs.append(
+                run(product, StackFaq(), ["titled"], ask_folds=ask_folds, tune_rows=not args.figures_only)
+            )
         if args.only in (None, "moi"):
             protocols = [p for p in args.protocols.split(",") if p]
-            runs.append(run(product, Moi(), protocols, ask_folds=ask_folds))
+            runs.append(run(product, Moi(), protocols, ask_folds=ask_folds, tune_rows=not args.figures_only))
         if args.save:
             with open(args.save, "wb") as f:
                 pickle.dump(runs, f)
@@ -709,6 +725,9 @@ def main() -> None:
     for r in runs:
         by_name.setdefault(r["name"], []).append(r)
     results = [summarise(name, rs) for name, rs in by_name.items()]
+    results = [res for res in results if res["feats"]]
+    if not results:
+        return
     joint = np.mean([grid_metrics(res["feats"]) for res in results], axis=0)
     w = tuple(
         float(v)
