@@ -1,7 +1,8 @@
 """Full-text search over tickets that works for Chinese and English (docs/adr/0002-ticket-search.md).
 
-Text is turned into tokens by `core.text` (Chinese → overlapping bigrams, English → words) and
-stored in one row per ticket: an FTS5 table on SQLite, a weighted tsvector with a GIN index on
+Text is turned into tokens by `core.text` (folded to Simplified; Chinese → overlapping bigrams and
+content characters, English → stemmed words; a query → its content words, ADR round "everyday
+Chinese") and stored in one row per ticket: an FTS5 table on SQLite, a weighted tsvector with a GIN index on
 PostgreSQL. Internal notes sit in their own column (weight C on PostgreSQL) that only staff queries
 reach, so a customer's search can never reveal words of a note.
 
