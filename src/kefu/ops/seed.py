@@ -357,6 +357,10 @@ def seed(
     bar.close()
     if todo:
         writer.finish()
+        # Survey answers for the seeded solved tickets (the analytics benchmark reads CSAT).
+        from kefu.feedback.seed import seed_surveys
+
+        seed_surveys(seed=seed, batch=batch)
     return SeedResult(
         tickets_created=todo,
         tickets_total=Ticket.objects.count(),
