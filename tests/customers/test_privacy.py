@@ -129,3 +129,19 @@ def test_export_and_erasure_over_the_api_are_for_supervisors(
     assert done.status_code == 202
     assert ErasureRequest.objects.get().finished_at is not None  # the task ran (eager in tests)
     assert Customer.objects.get(pk=customer_x.pk).erased_at is not None
+
+
+@pytest.mark.fault("D4")
+def test_the_periodic_sweep_finishes_an_erasure_whose_worker_died(customer_x, lead_zhao, fixed_clock):
+    from datetime import timedelta
+
+    from kefu.customers.tasks import resume_erasures
+
+    request = privacy.request_erasure(customer_x, by=lead_zhao)
+    privacy.continue_erasure(request.pk, stop_after=1)
+    assert resume_erasures.delay().get() == 0  # too recent: its worker may still be at it
+    fixed_clock.shift(timedelta(minutes=6))
+    assert resume_erasures.delay().get() == 1
+    assert resume_erasures.delay().get() == 0  # done: nothing left for a second node or run
+    request.refresh_from_db()
+    assert request.finished_at is not None and Customer.objects.get(pk=customer_x.pk).erased_at is not None

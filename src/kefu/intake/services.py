@@ -49,7 +49,8 @@ class InboundMessage:
     from_email: str = ""
     from_name: str = ""
     from_phone: str = ""
-    # a chat widget's visitor id: finds the customer it was seen with before (customers identities)
+    # a chat widget's visitor id: finds the customer it was seen with before (customers identities).
+    # The channel must vouch for it (a signed widget cookie), as for a From that passed DMARC (FAULTS X3).
     from_visitor: str = ""
     subject: str = ""
     body_text: str = ""
