@@ -488,7 +488,7 @@ def summarise(name: str, runs: list[dict]) -> dict:
             print(
                 f"  {'kefu kb ask, ' + p:36}"
                 + " ".join(f"{r['bot']:.3f}" if r["bot"] is not None else "  -  " for r in rows)
-                + "  (its first article; the same as search_public's where both are shown)"
+                + "  (its first article: search_public's, but none for a question handed off on a cue)"
             )
         print(f"  ratio kefu/BM25 top-1, {p}: {mean('kefu', 0) / max(mean('bm25', 0), 1e-9):.2f}x")
     if any(len(feats[p]) < FOLDS for p in protocols):
