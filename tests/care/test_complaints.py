@@ -40,7 +40,7 @@ def test_second_complaint_about_the_same_order_escalates_at_once(
     assert record.is_repeat and record.repeat_of.ticket_id == first.pk
     second.refresh_from_db()
     assert "二次投诉" in list(second.tags.values_list("name", flat=True))
-    # the automation trigger (migration care 0002) escalated it
+    # the automation trigger care made for it escalated it
     trigger = Trigger.objects.get(name__startswith="二次投诉升级")
     assert TriggerRun.objects.filter(trigger=trigger, ticket_id=second.pk, status="fired").count() == 1
     assert second.priority == Priority.URGENT
@@ -119,3 +119,17 @@ def test_handler_run_twice_records_nothing_twice(complaint, customer_x):
 @pytest.mark.parametrize("kind", [TicketType.CONSULTATION, TicketType.AFTER_SALES])
 def test_other_types_are_not_complaints(open_ticket, customer_x, kind):
     assert not Complaint.objects.filter(ticket=open_ticket(customer_x, type=kind)).exists()
+
+
+def test_the_escalation_trigger_is_an_ordinary_one_the_admin_may_turn_off(complaint, customer_x, lead_zhao):
+    assert not Trigger.objects.exists()  # nothing until a second complaint needs it
+    complaint(customer_x)
+    complaint(customer_x)
+    trigger = Trigger.objects.get()
+    Trigger.objects.filter(pk=trigger.pk).update(active=False)
+    third = complaint(customer_x)
+    assert Complaint.objects.get(ticket=third).is_repeat
+    third.refresh_from_db()
+    assert third.tags.filter(name="二次投诉").exists()
+    assert third.priority != Priority.URGENT  # the administrator's choice stands
+    assert Trigger.objects.count() == 1

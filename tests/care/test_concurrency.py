@@ -4,11 +4,9 @@ PostgreSQL, taking turns on SQLite's in-memory test database (see tests/routing/
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 
 import pytest
-from django.apps import apps
 from django.db import connection
 
 from kefu.care import callbacks, keycare, referrals, services
@@ -24,14 +22,6 @@ from tests.routing.test_concurrency import _run_parallel
 from .test_keycare import order
 
 pytestmark = [pytest.mark.now("2026-06-10 10:00"), pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_trigger():
-    """A transactional test flushes the tables, data migrations' rows included: put care's back."""
-    yield
-    migration = importlib.import_module("kefu.care.migrations.0002_second_complaint_trigger")
-    migration.add(apps, None)
 
 
 def _solved(n):

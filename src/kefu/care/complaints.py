@@ -6,7 +6,7 @@ complaint is, within `second_complaint_days` after an earlier complaint of the s
   child, or naming its number), or
 - the customer reopening the complaint ticket itself.
 It is tagged `second_complaint_tag` through tickets.services, which writes the "changed tags" event
-the automation trigger 二次投诉升级 (migration 0002) reacts to: priority urgent — which the SLA
+the automation trigger 二次投诉升级 (`ensure_trigger`) reacts to: priority urgent — which the SLA
 policies and their escalation pick up — and every supervisor notified at once. One mechanism, the
 one every other escalation uses.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -106,9 +107,45 @@ def _create(ticket: Ticket, event: TicketEvent, *, repeat_of: Complaint | None) 
     return complaint
 
 
+TRIGGER_NAME = "二次投诉升级 (second complaint escalation)"
+
+
+def ensure_trigger(tag: str) -> None:
+    """The automation trigger that escalates a tagged second complaint, made the first time one is
+    needed: an ordinary trigger an administrator may edit or deactivate (kept as they leave it; a
+    deleted one comes back with the next second complaint — deactivate it instead).
+
+    care and automation are siblings and may not import each other, so the row is written through
+    the app registry, the way a data migration would."""
+    trigger = apps.get_model("automation", "Trigger")
+    if trigger.objects.filter(name=TRIGGER_NAME).exists():
+        return
+    trigger.objects.create(
+        name=TRIGGER_NAME,
+        event="changed",
+        match="all",
+        conditions=[
+            {"field": "event.field", "op": "eq", "value": "tags"},
+            {"field": "ticket.tags", "op": "has", "value": tag},
+            {"field": "event.old_value", "op": "not_contains", "value": tag},
+        ],
+        actions=[
+            {"type": "set_priority", "value": "urgent"},
+            {
+                "type": "notify",
+                "to": "supervisors",
+                "text": "二次投诉 / second complaint: {{ customer_name }}",
+            },
+        ],
+        position=5,
+        active=True,
+    )
+
+
 def escalate(ticket: Ticket, *, first: Complaint | None) -> None:
     """Tag the ticket 二次投诉 (the trigger escalates) and say why in an internal note."""
     tag = str(config.get("second_complaint_tag"))
+    ensure_trigger(tag)
     bot = system_user()
     for _attempt in range(3):
         fresh = Ticket.objects.get(pk=ticket.pk)
