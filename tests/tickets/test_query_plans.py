@@ -194,11 +194,13 @@ def pages(ticket: Ticket) -> list[Page]:
         Page("queue: open, high", "/agent/?view=all&status=open&priority=high", 11),
         # COUNT over `LIMIT 1000`: a view with fewer matches than the cap is counted exactly.
         Page("queue: view counts", "/agent/counts/", 14, bounded=True),
-        Page("ticket page", f"/agent/tickets/{ticket.pk}/", 30),
+        # 25–27 at first; each app's panel (SLA, triage, knowledge, macros, mail, CSAT) adds its own.
+        Page("ticket page", f"/agent/tickets/{ticket.pk}/", 32),
         Page("search: words", "/agent/search/?q=退款", 16),
         Page("search: ticket number", f"/agent/search/?q={ticket.number}", 9),
         Page("customer card: their tickets", f"/agent/?view=all&customer={customer}", 11),
-        Page("customer card: API", f"/api/customers/{customer}", 8),
+        # The customer's whole record (customer 360), and the API's rate counter writes.
+        Page("customer card: API", f"/api/customers/{customer}", 12),
         Page("API list", "/api/tickets?limit=50", 9),
         Page("API ticket", f"/api/tickets/{ticket.pk}", 12),
         Page("export: customer", "/agent/export/", 9, form={"format": "csv", "customer": customer}),
