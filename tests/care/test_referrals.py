@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from kefu.accounts.models import AuditEntry
 from kefu.care import referrals
 from kefu.care.models import Lead, ReferralReward
 from kefu.core import metrics
@@ -75,8 +76,21 @@ def test_monthly_report_page_and_csv(lead, customer_x, agent_li, lead_zhao, clie
     client.force_login(lead_zhao)
     page = client.get("/agent/care/referrals/?period=2026-06")
     assert page.status_code == 200 and agent_li.name in page.content.decode()
-    csv = client.get("/agent/care/referrals.csv?period=2026-06")
+    assert client.get("/agent/care/referrals.csv?period=2026-06").status_code == 405  # no GET side effects
+    csv = client.post("/agent/care/referrals.csv", {"period": "2026-06"})
     assert csv.status_code == 200
     assert f"{agent_li.name},1,1,106.00" in csv.content.decode("utf-8-sig")
+    audit = AuditEntry.objects.get(action="care.referrals.export")
+    assert (audit.actor, audit.row_count) == (lead_zhao, 1)
     client.force_login(agent_li)
-    assert client.get("/agent/care/referrals.csv?period=2026-06").status_code == 404
+    assert client.post("/agent/care/referrals.csv", {"period": "2026-06"}).status_code == 404
+
+
+@pytest.mark.fault("D3")
+def test_csv_neutralises_formulas(lead, customer_x, agent_li, lead_zhao, client):
+    agent_li.display_name = '=HYPERLINK("http://evil")'
+    agent_li.save()
+    order(customer_x, 1000, when="2026-06-11 10:00")
+    referrals.sync()
+    body = referrals.export_csv(user=lead_zhao, period="2026-06").decode("utf-8-sig")
+    assert "'=HYPERLINK" in body

@@ -15,9 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
+from kefu.accounts.services import record_audit
 from kefu.core.clock import now
+from kefu.core.exports import csv_bytes
 from kefu.customers.models import Order
 from kefu.tickets.models import Ticket, TicketEvent
 
@@ -116,3 +119,20 @@ def report(*, period: str) -> list[ReportRow]:
     )
     agents = User.objects.in_bulk([r["agent_id"] for r in rows])
     return [ReportRow(agents[r["agent_id"]], r["firsts"], r["later"], r["amount"]) for r in rows]
+
+
+def export_csv(*, user: User, period: str, ip: str = "") -> bytes:
+    """The month's report as CSV (formulas neutralised), written to the audit log (FAULTS D3)."""
+    rows = report(period=period)
+    record_audit(
+        actor=user,
+        action="care.referrals.export",
+        summary=f"Referral rewards export {period}",
+        row_count=len(rows),
+        detail={"period": period},
+        ip=ip,
+    )
+    return csv_bytes(
+        [_("Agent"), _("First orders"), _("Later orders"), _("Rewards (CNY)")],
+        [(r.agent.name, r.first_orders, r.later_orders, f"{r.amount:.2f}") for r in rows],
+    )

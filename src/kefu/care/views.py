@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from kefu.core.clock import now
 from kefu.core.errors import DomainError
-from kefu.core.exports import csv_bytes
 from kefu.core.metrics import local_zone
 
 from . import periods, referrals, selectors, services
@@ -104,11 +103,18 @@ def referrals_page(request: HttpRequest) -> HttpResponse:
     return render(request, "care/referrals.html", {"rows": rows, "period": period})
 
 
+@require_POST
 def referrals_csv(request: HttpRequest) -> HttpResponse:
-    period, rows = _report(request)
-    body = csv_bytes(
-        [_("Agent"), _("First orders"), _("Later orders"), _("Rewards (CNY)")],
-        [(r.agent.name, r.first_orders, r.later_orders, f"{r.amount:.2f}") for r in rows],
+    if not selectors.can_manage(request.user):
+        raise Http404()
+    try:
+        period = periods.name(periods.parse(request.POST.get("period", "")))
+    except DomainError as err:
+        raise Http404() from err
+    body = referrals.export_csv(
+        user=request.user,  # type: ignore[arg-type]  # a supervisor: checked above
+        period=period,
+        ip=request.META.get("REMOTE_ADDR", ""),
     )
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="referrals-{period}.csv"'
