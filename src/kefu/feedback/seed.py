@@ -5,10 +5,11 @@ re-run only adds the surveys of tickets that have none, so a top-up of the seed 
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from kefu.core.clock import now
 from kefu.tickets.models import Ticket
@@ -22,6 +23,7 @@ SCORES = (1, 2, 3, 4, 5)
 SCORE_WEIGHTS = (3, 4, 8, 30, 55)
 REASONS = tuple(config.REASONS)
 BATCH = 5000
+MAIL, PORTAL = str(AnswerVia.MAIL.value), str(AnswerVia.PORTAL.value)
 
 
 def seed_surveys(*, seed: int = 1, batch: int = BATCH) -> int:
@@ -35,27 +37,37 @@ def seed_surveys(*, seed: int = 1, batch: int = BATCH) -> int:
         .values_list("pk", "customer_id", "channel", "solved_at")
     )
     current = now()
+    stamp = connection.ops.adapt_datetimefield_value
     created = 0
-    rows: list[Survey] = []
+    rows: list[tuple[object, ...]] = []
     for pk, customer_id, channel, solved_at in todo.iterator(chunk_size=batch):
         rng = random.Random(seed * 1_000_003 + pk)
-        survey = Survey(
-            ticket_id=pk,
-            customer_id=customer_id,
-            channel=channel,
-            created_at=solved_at,
-            expires_at=solved_at + expiry,
-            by_mail=channel in mail_channels,
-            sent_at=solved_at,
-        )
+        by_mail = channel in mail_channels
+        score, reasons, answered_at, via = None, [], None, ""
         answer_at = solved_at + timedelta(minutes=rng.randint(5, 3 * 24 * 60))
         if rng.random() < ANSWERED_SHARE and answer_at <= current:
             score = rng.choices(SCORES, SCORE_WEIGHTS)[0]
-            survey.score = score
-            survey.answered_at = answer_at
-            survey.answered_via = AnswerVia.MAIL if survey.by_mail else AnswerVia.PORTAL
-            survey.reasons = [rng.choice(REASONS)] if rng.random() < 0.4 else []
-        rows.append(survey)
+            answered_at = stamp(answer_at)
+            via = MAIL if by_mail else PORTAL
+            reasons = [rng.choice(REASONS)] if rng.random() < 0.4 else []
+        sent = stamp(solved_at)
+        expires = stamp(solved_at + expiry)
+        rows.append(
+            (
+                pk,
+                customer_id,
+                channel,
+                sent,
+                expires,
+                by_mail,
+                sent,
+                score,
+                "",
+                json.dumps(reasons),
+                answered_at,
+                via,
+            )
+        )
         if len(rows) >= batch:
             created += _write(rows)
             rows = []
@@ -64,7 +76,28 @@ def seed_surveys(*, seed: int = 1, batch: int = BATCH) -> int:
     return created
 
 
-def _write(rows: list[Survey]) -> int:
-    with transaction.atomic():
-        Survey.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+COLUMNS = (
+    "ticket_id",
+    "customer_id",
+    "channel",
+    "created_at",
+    "expires_at",
+    "by_mail",
+    "sent_at",
+    "score",
+    "comment",
+    "reasons",
+    "answered_at",
+    "answered_via",
+)
+
+
+def _write(rows: list[tuple[object, ...]]) -> int:
+    """One executemany per batch of value tuples (the ORM's bulk_create costs ~0.4 ms a row here)."""
+    ops = connection.ops
+    table = ops.quote_name(Survey._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in COLUMNS)
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
     return len(rows)
