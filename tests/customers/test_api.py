@@ -19,9 +19,10 @@ def api(settings):
 
 
 @pytest.fixture
-def phoned(customer_x):
+def phoned(customer_x, make_ticket, team_aftersales):
     customer_x.phone = "13800138000"
     customer_x.save()
+    make_ticket(customer_x, team=team_aftersales)  # agents read customers of their teams' tickets
     return customer_x
 
 

@@ -17,3 +17,6 @@ class CareConfig(AppConfig):
         extensions.register_nav(
             extensions.NavLink(58, "care", _("Care"), "care:callbacks", visible=selectors.can_work)
         )
+        from . import timeline  # callbacks and care tasks on the Customer 360 timeline
+
+        extensions.register_customer_timeline("care", timeline.customer_entries, order=60)

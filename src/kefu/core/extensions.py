@@ -63,6 +63,8 @@ _compose_tools: dict[str, _Entry] = {}
 _row_badges: dict[str, _Entry] = {}
 _nav_links: dict[str, NavLink] = {}
 _top_bar: dict[str, _Entry] = {}
+_customer_timelines: dict[str, _Entry] = {}
+_customer_scopes: dict[str, _Entry] = {}
 
 
 def register_ticket_panel(key: str, render: TicketHook, *, order: int = 100) -> None:
@@ -187,3 +189,51 @@ def _visible_links(user: Any, area: str) -> list[dict[str, Any]]:
         except Exception:
             log.exception("nav link %s failed; left out", link.key)
     return links
+
+
+# --------------------------------------------------------------------------- Customer 360
+
+# entries(request, customer) -> [{"at": datetime, "kind": str, "title": str, "url": str, "html"?: str}]
+TimelineHook = Callable[[HttpRequest, Any], list[dict[str, Any]]]
+# scope(user, customers queryset) -> the part of it this user may see
+ScopeHook = Callable[[Any, Any], Any]
+
+
+def register_customer_timeline(key: str, entries: TimelineHook, *, order: int = 100) -> None:
+    """Entries on the Customer 360 timeline from an app above tickets (surveys, callbacks, care tasks).
+
+    Each entry: `at` (aware datetime), `kind` (a short code such as "survey"), `title` (plain text,
+    escaped by the page), `url` ("" for none) and optionally `html` (rendered by the app's own
+    autoescaping template). The hook shows only what `request.user` may see.
+    """
+    _customer_timelines[key] = _Entry(order, key, entries)
+
+
+def customer_timeline(request: HttpRequest, customer: Any) -> list[dict[str, Any]]:
+    """Every registered app's entries for one customer, unsorted; a failing hook is left out."""
+    found: list[dict[str, Any]] = []
+    for entry in sorted(_customer_timelines.values()):
+        for item in _safe(entry, request, customer) or []:
+            item = dict(item)
+            item.setdefault("url", "")
+            if item.get("html"):
+                item["html"] = mark_safe(item["html"])  # rendered by the app's own autoescaping template
+            found.append(item)
+    return found
+
+
+def register_customer_scope(key: str, scope: ScopeHook) -> None:
+    """Narrows which customers a user may read (tickets registers "customers of tickets you can see"
+    for agents), so that `customers`, below tickets, applies the rule without importing it."""
+    _customer_scopes[key] = _Entry(0, key, scope)
+
+
+def scope_customers(user: Any, customers: Any) -> Any:
+    """`customers` narrowed by every registered scope. Fails closed: a scope that raises → none."""
+    for entry in sorted(_customer_scopes.values()):
+        try:
+            customers = entry.render(user, customers)
+        except Exception:
+            log.exception("customer scope %s failed; no customers shown", entry.key)
+            return customers.none()
+    return customers

@@ -1,4 +1,5 @@
-"""Customers over the API: staff list, search and read them; a customer reads only themselves.
+"""Customers over the API: staff list, search and read them (an agent only customers of tickets they
+can see, through the scope tickets registers in core.extensions); a customer reads only themselves.
 
 Phone numbers are masked (138****1234) for everyone but the customer themselves; supervisors and
 administrators unmask them with `POST /customers/{id}/reveal-phone`, which the audit log records.
@@ -156,7 +157,7 @@ router = Router(tags=["customers"])
 @router.get("", response={200: CustomerPage}, summary="List or search customers")
 def list_customers(request: HttpRequest, params: Query[CustomerQuery]):
     qs = (
-        selectors.search_customers(request.auth, params.q.strip())
+        selectors.search_customers(request.auth, params.q.strip(), scoped=True)
         .select_related("organisation")
         .order_by("pk")
     )
@@ -173,7 +174,7 @@ def list_customers(request: HttpRequest, params: Query[CustomerQuery]):
 
 @router.get("/{int:customer_id}", response={200: CustomerDetail}, summary="Get one customer")
 def get_customer(request: HttpRequest, customer_id: int):
-    return detail_out(selectors.access_customer(request.auth, customer_id), request.auth)
+    return detail_out(selectors.access_scoped_customer(request.auth, customer_id), request.auth)
 
 
 class CustomerPhonesOut(Schema):
@@ -186,7 +187,7 @@ class CustomerPhonesOut(Schema):
     summary="Show a customer's full phone numbers (supervisors, admins; audited)",
 )
 def reveal_phone(request: HttpRequest, customer_id: int):
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     return CustomerPhonesOut(phones=reveal_phones(customer, by=request.auth, ip=client_ip(request)))
 
 
@@ -201,7 +202,7 @@ def add_identity(request: HttpRequest, customer_id: int, payload: CustomerIdenti
     """Another email, phone number, chat visitor id or shop id ("shop:id") of this customer;
     409 `identity_taken` when it names another customer (merge them instead)."""
     _staff(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     identity = services.add_identity(customer, kind=payload.kind, value=payload.value, by=request.auth)
     value = identity.value if identity.kind != IdentityKind.PHONE else mask_phone(identity.value)
     return 201, CustomerIdentityOut(id=identity.pk, kind=identity.kind, value=value)
@@ -214,7 +215,7 @@ class CustomerTagsIn(Input):
 @router.put("/{int:customer_id}/tags", response={200: list[str]}, summary="Set a customer's tags")
 def set_tags(request: HttpRequest, customer_id: int, payload: CustomerTagsIn):
     _staff(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     return [t.name for t in services.set_tags(customer, names=payload.tags)]
 
 
@@ -226,7 +227,7 @@ class CustomerNoteIn(Input):
 @idempotent
 def add_note(request: HttpRequest, customer_id: int, payload: CustomerNoteIn):
     _staff(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     note = services.add_note(customer, body=payload.body, by=request.auth)
     return 201, CustomerNoteOut(
         id=note.pk, body=note.body, author=request.auth.name, created_at=note.created_at
@@ -262,7 +263,7 @@ def order_out(order: Order) -> OrderOut:
 @router.get("/{int:customer_id}/orders", response={200: list[OrderOut]}, summary="A customer's orders")
 def list_orders(request: HttpRequest, customer_id: int, limit: int = Query(100, ge=1, le=500)):
     """Staff read any customer's orders; a customer only their own."""
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     return [order_out(o) for o in selectors.customer_orders(customer)[:limit]]
 
 
@@ -280,7 +281,7 @@ class TierChangeOut(Schema):
 @router.get("/{int:customer_id}/tiers", response={200: list[TierChangeOut]}, summary="Tier history")
 def tier_history(request: HttpRequest, customer_id: int):
     _staff(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     return [
         TierChangeOut(
             from_tier=c.from_tier,
@@ -309,7 +310,7 @@ class TierOverrideIn(Input):
 )
 def set_override(request: HttpRequest, customer_id: int, payload: TierOverrideIn):
     _supervisor(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     customer = tiers.set_tier_override(
         customer, tier=payload.tier, reason=payload.reason, until=payload.until, by=request.auth
     )
@@ -321,7 +322,7 @@ def set_override(request: HttpRequest, customer_id: int, payload: TierOverrideIn
 )
 def clear_override(request: HttpRequest, customer_id: int):
     _supervisor(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     return detail_out(tiers.clear_tier_override(customer, by=request.auth), request.auth)
 
 
@@ -360,9 +361,9 @@ def merge(request: HttpRequest, customer_id: int, payload: CustomerMergeIn):
     `merge_refused` into itself or when either is already merged. Undo with
     `POST /customers/merges/{id}/undo`."""
     _supervisor(request.auth)
-    source = selectors.access_customer(request.auth, customer_id)
+    source = selectors.access_scoped_customer(request.auth, customer_id)
     try:
-        into = selectors.access_customer(request.auth, payload.into)
+        into = selectors.access_scoped_customer(request.auth, payload.into)
     except NotFound:
         raise NotFound(_("Customer not found."), field="into") from None
     return 200, merge_out(merging.merge_customers(source, into=into, by=request.auth, ip=client_ip(request)))
@@ -417,7 +418,7 @@ def push_order(request: HttpRequest, payload: OrderIn):
 )
 def export_customer(request: HttpRequest, customer_id: int):
     _supervisor(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     data = privacy.export_customer(customer, by=request.auth, ip=client_ip(request))
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="customer-{customer.pk}.zip"'
@@ -444,7 +445,7 @@ class ErasureOut(Schema):
 def erase_customer(request: HttpRequest, customer_id: int, payload: ErasureIn):
     """409 `erasure_refused` with the reason (open tickets, a merged duplicate, already erased)."""
     _supervisor(request.auth)
-    customer = selectors.access_customer(request.auth, customer_id)
+    customer = selectors.access_scoped_customer(request.auth, customer_id)
     erasure = privacy.request_erasure(customer, by=request.auth, reason=payload.reason, ip=client_ip(request))
     transaction.on_commit(lambda: run_erasure.delay(erasure.pk))
     return 202, ErasureOut(

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kefu.accounts.models import User
+from kefu.core import extensions
 from kefu.core.clock import now
 from kefu.core.errors import NotFound
 
@@ -31,8 +32,22 @@ def access_customer(user: User, customer_id: int) -> Customer:
     return customer
 
 
-def search_customers(user: User, q: str) -> QuerySet[Customer]:
-    qs = visible_customers(user)
+def scoped_customers(user: User) -> QuerySet[Customer]:
+    """`visible_customers` narrowed by the scopes higher apps register (tickets: an agent reads the
+    customers of tickets they can see; supervisors all). The API's reads go through this; picking
+    a customer for a new ticket (intake) keeps the wider `visible_customers`."""
+    return extensions.scope_customers(user, visible_customers(user))
+
+
+def access_scoped_customer(user: User, customer_id: int) -> Customer:
+    customer = scoped_customers(user).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(_("Customer not found."))
+    return customer
+
+
+def search_customers(user: User, q: str, *, scoped: bool = False) -> QuerySet[Customer]:
+    qs = scoped_customers(user) if scoped else visible_customers(user)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q))
     return qs

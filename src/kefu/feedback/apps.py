@@ -26,3 +26,6 @@ class FeedbackConfig(AppConfig):
                 menu="customers",
             )
         )
+        from . import timeline  # surveys on the Customer 360 timeline
+
+        extensions.register_customer_timeline("feedback", timeline.customer_entries, order=50)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -344,6 +344,27 @@ def list_linked_tickets(user: User, ticket: Ticket) -> list[Ticket]:
         .union(TicketLink.objects.filter(target_id=ticket.pk).values("source_id"))
     )
     return list(visible_tickets(user).filter(pk__in=linked_ids).exclude(pk=ticket.pk).order_by("-pk"))
+
+
+def scope_customers(user: Any, customers: QuerySet) -> QuerySet:
+    """The customers of `customers` this staff member may read: supervisors, QA and administrators
+    all of them; an agent those with at least one ticket the agent can see (their teams', the
+    unassigned-team ones, their own). Customers and others are left to the customers app's rule.
+    Registered with core.extensions so the customers API applies it too."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return customers.none()
+    if user.sees_all_tickets:
+        return customers
+    if user.is_agent:
+        return customers.filter(Exists(visible_tickets(user).filter(customer_id=OuterRef("pk"))))
+    return customers
+
+
+def visible_customers(user: Any) -> QuerySet:
+    """Customer 360's list: the customers app's rule narrowed by `scope_customers`."""
+    from kefu.customers.selectors import visible_customers as base
+
+    return scope_customers(user, base(user))
 
 
 def list_customer_tickets(user: User, customer_id: int, *, limit: int = 10) -> list[Ticket]:

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import views_agent as views
-from . import views_export
+from . import views_customer, views_export
 
 app_name = "agent"
 urlpatterns = [
@@ -22,4 +22,9 @@ urlpatterns = [
     path("tickets/<int:pk>/share/", views.share, name="share"),
     path("tickets/<int:pk>/presence/", views.heartbeat, name="presence"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    # Customer 360 (kefu.urls mounts customers.urls first under agent/customers/: its own paths win).
+    path("customers/", views_customer.customer_list, name="customers"),
+    path("customers/<int:pk>/", views_customer.customer_detail, name="customer"),
+    path("customers/<int:pk>/notes/", views_customer.customer_note, name="customer_note"),
+    path("customers/<int:pk>/tags/", views_customer.customer_tags, name="customer_tags"),
 ]
