@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 
+from kefu.core import metrics
 from kefu.tickets.models import Channel
 from tests.clock import parse
 
@@ -196,7 +197,9 @@ def test_bad_drill_links_are_refused(client, lead_zhao):
 # --------------------------------------------------------------------------- figures and questions
 
 
-def test_figures_not_registered_yet_say_so(client, lead_zhao, week):
+def test_figures_not_registered_yet_say_so(client, lead_zhao, week, monkeypatch):
+    # nps is registered by feedback now: take it out to see a key that has not landed yet
+    monkeypatch.setattr(metrics, "_metrics", {k: v for k, v in metrics._metrics.items() if k != "nps"})
     client.force_login(lead_zhao)
     page = client.get(f"/agent/analytics/?{WEEK}")
     nps = next(f for f in page.context["figures"] if f.key == "nps")
@@ -254,8 +257,10 @@ def test_agent_view_compares_with_the_team(client, agent_li, agent_wang, team_af
 
 
 def test_wallboard_moves_when_a_ticket_arrives(
-    client, lead_zhao, agent_li, customer_x, make_ticket, team_aftersales, week
+    client, lead_zhao, agent_li, customer_x, make_ticket, team_aftersales, week, monkeypatch
 ):
+    # csat is registered by feedback now: take it out to see the wallboard cope with a missing key
+    monkeypatch.setattr(metrics, "_metrics", {k: v for k, v in metrics._metrics.items() if k != "csat"})
     client.force_login(lead_zhao)
     before = client.get("/agent/analytics/wallboard/data/").json()
     queue = {q["team"]: q for q in before["queues"]}
