@@ -134,3 +134,15 @@ def test_plan_period_labels():
     for bad in ("2026-Q5", "2026-13", "26", "2026-06-12..2026-06-01", ""):
         with pytest.raises(periods.BadPeriod):
             periods.parse(bad)
+
+
+def test_a_goal_at_or_past_its_target_is_complete(plan, lead_zhao):
+    g, _w = goal(
+        plan, lead_zhao, title="二次投诉率", target=1.5, baseline=3, direction="lower", unit="percent"
+    )
+    services.record_manual_value(g, value=1.0, evidence="投诉台账", by=lead_zhao)
+    assert progress.goal_progress(g).progress == 100.0
+    services.record_manual_value(g, value=2.25, evidence="投诉台账", by=lead_zhao)
+    assert progress.goal_progress(g).progress == pytest.approx(50.0)
+    services.record_manual_value(g, value=3.5, evidence="投诉台账", by=lead_zhao)
+    assert progress.goal_progress(g).progress == 0.0  # worse than the baseline: no progress, not negative

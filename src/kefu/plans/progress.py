@@ -128,11 +128,11 @@ def fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
 
 
 def progress_share(
-    value: float | None, baseline: float | None, target: float, aggregate: str
+    value: float | None, baseline: float | None, target: float, aggregate: str, direction: str
 ) -> float | None:
     if value is None:
         return None
-    if aggregate != "count" and baseline is not None and (target - baseline) * (value - target) >= 0:
+    if aggregate != "count" and meets(value, target, direction):
         return 100.0  # at or past the target
     if aggregate == "count":  # a period total: how much of it is done
         share = value / target * 100 if target else 100.0
@@ -148,7 +148,7 @@ def goal_progress(goal: Goal, *, on: date | None = None) -> Progress:
     on = on or today()
     if not goal.metric:  # a manual measure
         value = goal.manual_value
-        out = Progress(True, value, progress_share(value, goal.baseline, goal.target, "mean"))
+        out = Progress(True, value, progress_share(value, goal.baseline, goal.target, "mean", goal.direction))
         out.forecast = value
         out.status = _status(plan, on, value, value, None, goal)
         return out
@@ -171,7 +171,9 @@ def goal_progress(goal: Goal, *, on: date | None = None) -> Progress:
         daily: list[float | None] = [by_day.get(d) or 0.0 for d in days]
     else:
         daily = [by_day.get(d) for d in days]
-    out = Progress(True, value, progress_share(value, goal.baseline, goal.target, metric.aggregate))
+    out = Progress(
+        True, value, progress_share(value, goal.baseline, goal.target, metric.aggregate, goal.direction)
+    )
     out.days = [d.isoformat() for d in days]
     out.values = [_round(v) for v in daily]
     forecast, low, high, line = _forecast(metric.aggregate, plan, days, daily, value)

@@ -106,7 +106,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         goals.append((goal, state))
     sections = [(name, label, getattr(plan, name)) for name, label in SECTIONS]
     charts = {
-        f"goal-{goal.pk}": {
+        f"chart-goal-{goal.pk}": {
             "x": state.days + _rest(plan, state.days),
             "values": state.values,
             "trend": state.trend,
