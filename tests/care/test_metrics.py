@@ -77,8 +77,10 @@ def test_touch_rate_by_tier(complaint, customer_x, customer_y, agent_li):
     assert KeyCustomer.objects.count() == 2
     keycare.work(CareTask.objects.get(customer=customer_x), outcome=Outcome.REACHED, by=agent_li)
     assert metrics.total("touch_rate", **JUNE) == 50.0
-    # the list counts on the month's first day
+    # listed and reached today (10 June): each counts on the day it happened
     (point,) = metrics.compute("touch_rate", grain="day", **JUNE).points
-    assert (point.bucket, point.num, point.den) == (date(2026, 6, 1), 1.0, 2.0)
+    assert (point.bucket, point.num, point.den) == (date(2026, 6, 10), 1.0, 2.0)
+    by_tier = {p.group: (p.num, p.den) for p in metrics.compute("touch_rate", by="tier", **JUNE).points}
+    assert by_tier == {"regular": (1.0, 2.0)}
     assert metrics.total("touch_rate", filters={"tier": ["vip"]}, **JUNE) is None
     assert Ticket.objects.count() == 2

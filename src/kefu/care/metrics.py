@@ -66,16 +66,24 @@ def second_drill(win: Window, by: str | None, group: str | None) -> QuerySet[Tic
 
 
 def touch_rows(win: Window, by: str | None) -> list[Row]:
+    """Key customers put on a list (den, on the day they were listed) and reached (num, on the day
+    they were reached): a change lands on the day it happens, which is what the rollups recompute."""
     paths = {"tier": "customer__tier"}
-    qs = apply_filters(
-        KeyCustomer.objects.filter(period_start__gte=win.start, period_start__lte=win.end), win.filters, paths
-    )
-    keys = ["period_start"] + ([paths[by]] if by else [])
-    found = qs.values(*keys).annotate(num=Count("pk", filter=Q(reached_at__isnull=False)), den=Count("pk"))
-    return [
-        Row(r["period_start"], group_of(r[paths[by]]) if by else "", float(r["num"]), float(r["den"]))
-        for r in found.order_by()
-    ]
+    qs = apply_filters(KeyCustomer.objects.all(), win.filters, paths)
+    group = [paths[by]] if by else []
+    sums: dict[tuple[Any, str], list[float]] = {}
+    for field, slot in (("created_at", 1), ("reached_at", 0)):
+        found = (
+            during(qs, field, win)
+            .annotate(kday=metrics.local_day(field))
+            .values("kday", *group)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for r in found:
+            key = (r["kday"], group_of(r[paths[by]]) if by else "")
+            sums.setdefault(key, [0.0, 0.0])[slot] += float(r["n"])
+    return [Row(day, grp, num, den) for (day, grp), (num, den) in sums.items()]
 
 
 def _worked(win: Window) -> tuple[QuerySet[Callback], dict[str, str]]:
@@ -151,7 +159,8 @@ def register_all() -> None:
             aggregate="ratio",
             formula=_(
                 "Key customers reached (a care task with outcome reached, satisfied or problem "
-                "persists) ÷ key customers on the month's list, counted on the month's first day."
+                "persists), on the day they were reached ÷ key customers put on a month's list, on "
+                "the day they were listed."
             ),
             rows=touch_rows,
             dimensions=("tier",),
