@@ -96,6 +96,10 @@ class Progress:
     trend: list[float | None] = field(default_factory=list)  # the fitted line over the whole period
 
     @property
+    def has_series(self) -> bool:
+        return any(v is not None for v in self.values)
+
+    @property
     def status_label(self) -> str:
         return str(STATUSES[self.status])
 

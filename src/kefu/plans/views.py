@@ -116,7 +116,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "labels": {"value": _("Actual"), "trend": _("Trend"), "target": _("Target")},
         }
         for goal, state in goals
-        if state.days
+        if state.has_series
     }
     return render(
         request,

@@ -13,7 +13,9 @@
       grid: { left: 40, right: 10, top: 10, bottom: 20 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: spec.x, axisLabel: { show: false } },
-      yAxis: { type: "value", scale: true },
+      yAxis: { type: "value", scale: true,
+               min: function (v) { return Math.floor(Math.min(v.min, spec.target)); },
+               max: function (v) { return Math.ceil(Math.max(v.max, spec.target)); } },
       series: [
         { name: spec.labels.value, type: "line", data: spec.values, connectNulls: true, symbolSize: 4,
           itemStyle: { color: "#206bc4" } },
