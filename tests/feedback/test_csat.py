@@ -134,12 +134,13 @@ def test_one_reminder_only_and_not_after_an_answer(solved, fixed_clock):
     answered = Survey.objects.get(ticket=solved(subject="回答了"))
     services.answer(answered, score=4)
     mail.outbox.clear()
+    type(quiet.customer).objects.filter(pk=quiet.customer_id).update(language="zh-hans")
     assert services.remind_due() == 0  # too early
     fixed_clock.shift(timedelta(days=3, minutes=1))
     assert services.remind_due() == 1
     assert services.remind_due() == 0  # run twice: still one
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [quiet.customer.email]
-    assert "Reminder" in mail.outbox[0].subject
+    assert "提醒" in mail.outbox[0].subject  # in the customer's language (zh-Hans)
     assert Survey.objects.get(pk=quiet.pk).reminded_at is not None
     assert Survey.objects.get(pk=answered.pk).reminded_at is None
 
