@@ -133,3 +133,28 @@ def test_the_escalation_trigger_is_an_ordinary_one_the_admin_may_turn_off(compla
     assert third.tags.filter(name="二次投诉").exists()
     assert third.priority != Priority.URGENT  # the administrator's choice stands
     assert Trigger.objects.count() == 1
+
+
+def test_a_second_complaint_moves_to_the_urgent_sla_policy(complaint, customer_x, fixed_clock):
+    """The escalation is the SLA's own: the urgent ticket gets the green-channel policy's timers."""
+    from kefu.sla.models import Metric, SlaTimer
+    from kefu.sla.services import TargetSpec, save_policy
+
+    save_policy(
+        by=None,
+        name="普通",
+        position=50,
+        targets=[TargetSpec(Metric.RESOLUTION, 72 * 3600, business_time=False)],
+    )
+    urgent = save_policy(
+        by=None,
+        name="绿色通道",
+        position=10,
+        priorities=["urgent"],
+        targets=[TargetSpec(Metric.RESOLUTION, 2 * 3600, business_time=False)],
+    )
+    complaint(customer_x)
+    fixed_clock.shift(timedelta(days=1))
+    second = complaint(customer_x)
+    timer = SlaTimer.objects.filter(ticket=second, metric=Metric.RESOLUTION).exclude(state="cancelled").get()
+    assert timer.policy == urgent and timer.target_seconds == 2 * 3600
