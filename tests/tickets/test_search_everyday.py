@@ -140,6 +140,14 @@ def test_a_single_chinese_character_finds_the_tickets_holding_it(desk, agent_li)
     assert ids(agent_li, "的") == []
 
 
+def test_a_name_no_ticket_holds_finds_nothing(desk, agent_li, customer_x):
+    # jieba cuts an unknown name into characters; a ticket holds both, but not the name
+    services.reply(desk["other"], body="非常抱歉，已转给王伟处理", by=agent_li)
+    assert ids(agent_li, "王伟") == [desk["other"].pk]
+    assert ids(agent_li, "常伟") == []
+    assert set(ids(agent_li, customer_x.name)) >= {desk["refund_late"].pk, desk["refund_apply"].pk}
+
+
 def test_a_search_mixing_scripts(desk, agent_li):
     assert ids(agent_li, "Refund 退款")[0] == desk["english"].pk or desk["refund_late"].pk in ids(
         agent_li, "Refund 退款"

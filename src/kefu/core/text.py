@@ -376,14 +376,16 @@ class QueryTerms:
     `groups`: the content words. A group is a word's ways to be present in a ticket, each a tuple of
     tokens that must all be there: a word's bigrams, and for characters jieba left single (到 账,
     鞋 坏) also the characters on their own. `optional`: tokens that only add to the rank.
-    `words`: the content words as text (Simplified), for highlights. `singles`: the single
-    content characters that were left optional, for a second try when the words find nothing.
+    `words`: the content words as text (Simplified), for highlights. `loose`: the second try
+    when the groups find nothing: words jieba cut into single characters may also be present as those
+    characters anywhere (鞋 坏 for 鞋坏), and the optional characters count as groups. Empty when a
+    second try would only loosen one word (a name such as 常伟 that no ticket holds finds nothing).
     """
 
     groups: tuple[tuple[tuple[str, ...], ...], ...]
     optional: tuple[str, ...]
     words: tuple[str, ...]
-    singles: tuple[str, ...] = ()
+    loose: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.groups)
@@ -459,13 +461,16 @@ def query_terms(query: str) -> QueryTerms:
     long = [w for w in found if len(w) > 1 or w not in cjk]
     single = [w for w in found if len(w) == 1 and w in cjk]
     groups: list[tuple[tuple[str, ...], ...]] = []
+    loose: list[tuple[tuple[str, ...], ...]] = []
     for word in long if long else single:
         if word not in cjk:
             groups.append(((word,),))
-        elif found[word]:
-            groups.append((tuple(bigrams(word)), tuple(dict.fromkeys(word))))
         else:
             groups.append((tuple(bigrams(word)),))
+        if word in cjk and found[word]:
+            loose.append((tuple(bigrams(word)), tuple(dict.fromkeys(word))))
+        else:
+            loose.append(groups[-1])
     words = [w for w in (long if long else single) if w in cjk]
     optional = single if long else []
     # the query's own bigrams rank too: a ticket saying it the same way (订单取消, not 订单 … 取消)
@@ -474,15 +479,19 @@ def query_terms(query: str) -> QueryTerms:
     runs = [m.group(0) for m in RUN_RE.finditer(text) if CJK_RE.match(m.group(0))]
     phrase = [t for t in dict.fromkeys(t for r in runs for t in bigrams(r) if len(r) > 1) if t not in own]
     phrase.sort(key=lambda t: bool(FUNCTION_CHARS.intersection(t)))  # content bigrams first
+    if long and single:
+        loose.extend(((c,),) for c in single)
+    elif not (len(groups) > 1 and loose != groups):
+        loose = []
     if not groups:
         # only function words: take the query literally (its bigrams, one group each)
         groups = [((t,),) for t in dict.fromkeys(t for r in runs for t in bigrams(r))]
-        words, phrase = runs, []
+        words, phrase, loose = runs, [], []
     return QueryTerms(
         tuple(list(dict.fromkeys(groups))[:MAX_GROUPS]),
         tuple([*optional, *phrase][:MAX_OPTIONAL]),
         tuple(dict.fromkeys(words))[:16],
-        tuple(optional[:MAX_GROUPS]),
+        tuple(list(dict.fromkeys(loose))[:MAX_GROUPS]),
     )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from kefu.core.text import FUNCTION_CHARS, MAX_GROUPS, at_least, index_text, query_terms
+from kefu.core.text import FUNCTION_CHARS, at_least, index_text, query_terms
 
 CONTENT_LIMIT = 20000
 # bm25() column weights: subject, customer, public messages, internal notes.
@@ -135,15 +135,15 @@ class Query:
     groups: tuple[tuple[tuple[str, ...], ...], ...]
     optional: tuple[str, ...]
     include_internal: bool
-    singles: tuple[str, ...] = ()
+    loose: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     def loosened(self) -> Query | None:
-        """The second try of a query whose words found nothing: its single content characters
-        count too (衣服小了能换吗: 衣服, 小, 换; two of the three will do). None: nothing to add."""
-        if not self.singles:
+        """The second try of a query whose words found nothing (`core.text.QueryTerms.loose`): its
+        single content characters count too (衣服小了能换吗: 衣服, 小, 换; two of the three will
+        do). None: no second try."""
+        if not self.loose or self.loose == self.groups:
             return None
-        groups = tuple(dict.fromkeys([*self.groups, *(((c,),) for c in self.singles)]))[:MAX_GROUPS]
-        return Query(groups, self.optional, self.include_internal)
+        return Query(self.loose, self.optional, self.include_internal)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -203,7 +203,7 @@ MAX_CLAUSES = 16
 
 def parse(query: str, *, include_internal: bool) -> Query | None:
     terms = query_terms(query)
-    return Query(terms.groups, terms.optional, include_internal, terms.singles) if terms else None
+    return Query(terms.groups, terms.optional, include_internal, terms.loose) if terms else None
 
 
 def _in(ids: list[int]) -> str:
