@@ -14,6 +14,7 @@ from kefu.feedback.api import router as feedback_router
 from kefu.customers.api import router as customers_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.mail.api import router as mail_router
+from kefu.plans.api import router as plans_router
 from kefu.routing.api import router as routing_router
 from kefu.sla.api import router as sla_router
 from kefu.tickets.api import attachments_router
@@ -61,6 +62,7 @@ api.add_router("/automation", automation_router)
 api.add_router("/care", care_router)
 api.add_router("/feedback", feedback_router)
 api.add_router("/metrics", analytics_router)
+api.add_router("/plans", plans_router)
 api.add_router("/", accounts_router)
 
 # Last: an unknown path under /api/ answers the JSON 404 too, not Django's HTML page.

@@ -46,11 +46,18 @@ def test_a_supervisor_sees_the_list_with_goal_health(client, plans, lead_zhao):
     assert html.count('data-testid="plan-row"') == 3
 
 
-def test_the_plan_page_shows_goals_findings_and_sections(client, plans, lead_zhao):
+def test_the_plan_page_shows_goals_findings_and_sections(client, plans, lead_zhao, customer_x, make_ticket):
     client.force_login(lead_zhao)
     plan = plans["service"]
+    make_ticket(customer_x, subject="六月的工单")  # today, 2026-06-10: the period has a figure
+    goal, _w = services.add_goal(
+        plan,
+        spec=services.GoalSpec(title="工单量", metric="tickets_created", target=10, owner=lead_zhao),
+        by=lead_zhao,
+    )
     html = client.get(reverse("plans:detail", args=[plan.pk])).content.decode()
-    assert html.count('data-testid="goal"') == plan.goals.count() == 8
+    assert html.count('data-testid="goal"') == plan.goals.count() == 9
+    assert f'data-plans-chart="chart-goal-{goal.pk}"' in html and f'id="chart-goal-{goal.pk}"' in html
     assert html.count('data-testid="finding"') == plan.findings.count()
     assert "/agent/?drill=tickets_created&amp;drill_from=2026-05-01&amp;drill_to=2026-05-31" in html
     assert 'data-plans-chart="chart-goal-' in html and "vendor/echarts/echarts.min.js" in html
