@@ -7,7 +7,7 @@ the same JSON as `kefu plan show` (blueprints.describe)."""
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from . import blueprints, selectors, services
 from .errors import NotFound
@@ -23,7 +23,7 @@ def _staff(request: HttpRequest):  # noqa: ANN202
     return user
 
 
-class FindingOut(Schema):
+class PlanFindingOut(Schema):
     id: int
     topic: str
     metric: str
@@ -32,7 +32,7 @@ class FindingOut(Schema):
     link: str
 
 
-class GoalOut(Schema):
+class PlanGoalOut(Schema):
     id: int
     title: str
     metric: str | None
@@ -65,8 +65,8 @@ class PlanOut(Schema):
     state: str
     owner: str
     forecast_method: str
-    review: list[FindingOut]
-    goals: list[GoalOut]
+    review: list[PlanFindingOut]
+    goals: list[PlanGoalOut]
 
 
 class PlanRow(Schema):
@@ -79,14 +79,16 @@ class PlanRow(Schema):
     owner: str
 
 
-class CreateIn(Schema):
-    template: str
-    period: str
-    title: str = ""
+class PlanCreateIn(Schema):
+    template: str = Field(
+        max_length=50, description="after-sales-quarterly, team-work, process-optimisation…"
+    )
+    period: str = Field(max_length=40, description="2026, 2026-Q4, 2026-10 or 2026-10-01..2026-12-15")
+    title: str = Field("", max_length=200)
 
 
-class MoveIn(Schema):
-    to: str
+class PlanMoveIn(Schema):
+    to: str = Field(max_length=10, description="active, review or closed")
 
 
 @router.get("/", response=list[PlanRow])
@@ -112,7 +114,7 @@ def get_plan(request: HttpRequest, plan_id: int):  # noqa: ANN201
 
 
 @router.post("/", response={201: PlanOut})
-def create_plan(request: HttpRequest, body: CreateIn):  # noqa: ANN201
+def create_plan(request: HttpRequest, body: PlanCreateIn):  # noqa: ANN201
     user = _staff(request)
     scope = ScopeKind.SERVICE if selectors.is_manager(user) else ScopeKind.PERSON
     plan, _warnings = blueprints.create_from_template(
@@ -127,7 +129,7 @@ def create_plan(request: HttpRequest, body: CreateIn):  # noqa: ANN201
 
 
 @router.post("/{plan_id}/state", response=PlanOut)
-def move_plan(request: HttpRequest, plan_id: int, body: MoveIn):  # noqa: ANN201
+def move_plan(request: HttpRequest, plan_id: int, body: PlanMoveIn):  # noqa: ANN201
     user = _staff(request)
     plan = services.move_plan(selectors.access_plan(user, plan_id), to=body.to, by=user)
     return blueprints.describe(plan)
