@@ -89,14 +89,16 @@ def document(
     )
 
 
-def upsert_rows(rows: Iterable[tuple[int, str, str, str, str]]) -> None:
-    """Write (ticket_id, subject, customer, content, internal) token rows, replacing old ones."""
+def upsert_rows(rows: Iterable[tuple[int, str, str, str, str]], *, fresh: bool = False) -> None:
+    """Write (ticket_id, subject, customer, content, internal) token rows, replacing old ones
+    (`fresh`: the rows are known to be absent, as in a rebuild of an emptied table)."""
     rows = list(rows)
     if not rows:
         return
     with connection.cursor() as cur:
         if _sqlite():
-            cur.executemany("DELETE FROM tickets_search WHERE rowid = %s", [(r[0],) for r in rows])
+            if not fresh:
+                cur.executemany("DELETE FROM tickets_search WHERE rowid = %s", [(r[0],) for r in rows])
             cur.executemany(
                 "INSERT INTO tickets_search(rowid, subject, customer, content, internal) VALUES (%s, %s, %s, %s, %s)",
                 rows,

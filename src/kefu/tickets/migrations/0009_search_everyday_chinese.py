@@ -4,8 +4,9 @@ Documents are now folded to Simplified (退貨 is found by 退货), English word
 content character is indexed on its own beside the bigrams. Rows written by the previous version
 hold none of that, so an upgraded install would not find its old tickets by those queries until
 they are written again: this migration writes them all, in chunks, from the tickets and messages
-themselves (as `tickets.services.reindex` does). About 1,000–2,000 tickets a second; at 1M tickets
-run it in a maintenance window (PostgreSQL: `VACUUM ANALYZE tickets_search` afterwards).
+themselves (as `tickets.services.reindex` does), in a maintenance window: on SQLite the table is
+emptied first, so search finds only the rewritten tickets until it ends (PostgreSQL rewrites rows in
+place; run `VACUUM ANALYZE tickets_search` afterwards).
 """
 
 import sys
@@ -22,6 +23,12 @@ def rebuild(apps, schema_editor):
     Message = apps.get_model("tickets", "Message")
     ids = list(Ticket.objects.order_by("pk").values_list("pk", flat=True))
     loud = len(ids) > 50000
+    sqlite = schema_editor.connection.vendor == "sqlite"
+    if sqlite:
+        # Deleting an FTS5 row one by one re-reads its tokens; emptying the table first makes the
+        # rebuild plain inserts (a re-run after an interruption starts again from empty).
+        with transaction.atomic(), schema_editor.connection.cursor() as cur:
+            cur.execute("DELETE FROM tickets_search")
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         bodies: dict[int, list[str]] = {pk: [] for pk in chunk}
@@ -39,7 +46,7 @@ def rebuild(apps, schema_editor):
             customer = f"{name} {email} {phone}"
             rows.append((pk, *search.document(subject, customer, bodies[pk], notes[pk])))
         with transaction.atomic():
-            search.upsert_rows(rows)
+            search.upsert_rows(rows, fresh=sqlite)
         if loud and (start // CHUNK) % 25 == 0:
             sys.stdout.write(f"\n  search index: {start + len(chunk):,} of {len(ids):,} tickets rewritten")
             sys.stdout.flush()
