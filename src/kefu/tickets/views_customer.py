@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core import extensions
@@ -39,12 +39,12 @@ ORDERS_SHOWN = 50
 TICKETS_ON_TIMELINE = 200
 TIMELINE_SHOWN = 300
 KIND_LABELS = {
-    "ticket": gettext_lazy("Ticket"),
-    "order": gettext_lazy("Order"),
-    "tier": gettext_lazy("Tier"),
-    "survey": gettext_lazy("Survey"),
-    "callback": gettext_lazy("Callback"),
-    "care": gettext_lazy("Care task"),
+    "ticket": pgettext_lazy("timeline", "Ticket"),
+    "order": pgettext_lazy("timeline", "Order"),
+    "tier": pgettext_lazy("timeline", "Tier"),
+    "survey": pgettext_lazy("timeline", "Survey"),
+    "callback": pgettext_lazy("timeline", "Callback"),
+    "care": pgettext_lazy("timeline", "Care task"),
 }
 
 
