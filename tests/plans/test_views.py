@@ -114,3 +114,15 @@ def test_customers_and_departments_see_nothing(client, plans, customer_x, dept_c
         assert client.get(reverse("plans:create")).status_code == 404
     client.logout()
     assert client.get(reverse("plans:detail", args=[plans["service"].pk])).status_code in (302, 404)
+
+
+def test_the_top_bar_links_supervisors_to_the_plans(lead_zhao, admin_user, agent_li, customer_x):
+    from kefu.core import extensions
+
+    def keys(user, area="agent"):
+        return [e["key"] for e in extensions.nav_links(user, area) if "links" not in e]
+
+    assert "plans" in keys(lead_zhao) and "plans" in keys(admin_user)
+    # Agents open their plans from the URL; the English top bar has no room left at 1366 px for them.
+    assert "plans" not in keys(agent_li)
+    assert "plans" not in keys(customer_x.user) and "plans" not in keys(customer_x.user, "portal")
