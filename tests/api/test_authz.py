@@ -161,10 +161,12 @@ def test_customers_internal_notes_never_reach_the_customer(api, setup, customer_
 
 
 @pytest.mark.fault("A2")
-def test_customer_records(api, customer_x, customer_y, agent_li, dept_chen):
+def test_customer_records(api, customer_x, customer_y, agent_li, dept_chen, make_ticket, team_aftersales):
     path = f"/customers/{customer_x.pk}"
     assert api.get(customer_x.user, path).json()["email"] == "xiaoming@example.cn"
     assert api.get(customer_y.user, path).status_code == 404
+    assert api.get(agent_li, path).status_code == 404  # agents read customers of tickets they can see
+    make_ticket(customer_x, team=team_aftersales)
     assert api.get(agent_li, path).status_code == 200
     assert api.get(dept_chen, path).status_code == 404
     assert api.get(None, path).status_code == 401

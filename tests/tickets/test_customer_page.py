@@ -109,6 +109,10 @@ def test_the_api_applies_the_same_rule(settings, ticket, customer_x, agent_li, a
     assert api.get(agent_tech, "/customers").json()["items"] == []
     assert [c["id"] for c in api.get(agent_li, "/customers").json()["items"]] == [customer_x.pk]
     assert customer_x.pk in [c["id"] for c in api.get(lead_zhao, "/customers").json()["items"]]
+    # a search is the look-up before opening a ticket for someone (as intake's picker): it finds
+    # the customer, with the phone masked, but opening the record stays closed
+    found = api.get(agent_tech, "/customers?q=xiaoming").json()["items"]
+    assert [(c["id"], c["phone"]) for c in found] == [(customer_x.pk, "138****8000")]
 
 
 def test_phone_numbers_are_masked_on_the_page_and_supervisors_unmask_them_audited(

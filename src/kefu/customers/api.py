@@ -157,7 +157,9 @@ router = Router(tags=["customers"])
 @router.get("", response={200: CustomerPage}, summary="List or search customers")
 def list_customers(request: HttpRequest, params: Query[CustomerQuery]):
     qs = (
-        selectors.search_customers(request.auth, params.q.strip(), scoped=True)
+        # Browsing (no q) lists the customers this reader may open (agents: of tickets they can see);
+        # a search is the look-up before opening a ticket for someone, as wide as intake's picker.
+        selectors.search_customers(request.auth, params.q.strip(), scoped=not params.q.strip())
         .select_related("organisation")
         .order_by("pk")
     )
