@@ -72,3 +72,11 @@ def test_english_plan(history, lead_zhao):
     assert body["title"] == "2026-Q3 service team work plan"
     assert body["period"] == "2026-Q3" and body["start"] == "2026-07-01"
     assert all(g["status"] == "not_started" for g in body["goals"] if g["metric"])
+
+
+def test_show_prints_a_plan_and_refuses_an_unknown_one(history, lead_zhao):
+    made = json.loads(run("create", "--template", "service-strategy", "--period", "2026-06", "--json"))
+    shown = json.loads(run("show", str(made["id"])))
+    assert shown["id"] == made["id"] and shown["goals"] == made["goals"] and shown["review"] == made["review"]
+    with pytest.raises(CommandError, match="No plan"):
+        run("show", str(made["id"] + 1))
