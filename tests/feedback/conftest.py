@@ -7,6 +7,12 @@ from kefu.tickets.models import Channel, Ticket
 from kefu.tickets.states import Status
 
 
+@pytest.fixture(autouse=True)
+def _mail_at_once(settings):
+    """Most tests follow the survey mail right after the solve; test_csat checks the default wait."""
+    settings.KEFU_FEEDBACK = {"csat_send_after_minutes": 0}
+
+
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
     """Call a service and run the handlers of the events it wrote (feedback's among them)."""

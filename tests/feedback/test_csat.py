@@ -41,6 +41,20 @@ def test_solving_an_email_ticket_mails_one_survey_with_signed_links(solved, cust
     assert len([m for m in mail.outbox if "/feedback/s/" in m.body]) == 1
 
 
+def test_by_default_the_survey_mail_waits_an_hour(solved, settings, fixed_clock, solve, agent_li, run):
+    settings.KEFU_FEEDBACK = {}
+    ticket = solved()
+    reopened = solved(subject="又打开了")
+    survey = Survey.objects.get(ticket=ticket)
+    assert survey.sent_at is None and not [m for m in mail.outbox if "/feedback/s/" in m.body]
+    assert services.send_due() == 0
+    run(tickets.update_ticket, reopened, by=agent_li, version=None, status="open")
+    fixed_clock.shift(timedelta(minutes=61))
+    assert services.send_due() == 1  # the reopened ticket's survey waits for its next solve
+    assert Survey.objects.get(pk=survey.pk).sent_at is not None
+    assert Survey.objects.get(ticket=reopened).sent_at is None
+
+
 def test_solving_again_keeps_the_one_survey(solved, solve, agent_li, run):
     ticket = solved()
     run(tickets.update_ticket, ticket, by=agent_li, version=None, status="open")

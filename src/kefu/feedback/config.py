@@ -1,6 +1,8 @@
 """The feedback app's settings: `KEFU_FEEDBACK` in settings.py overrides any of these defaults.
 
 - csat_expiry_days: a survey link (and the portal's rating box) is open this many days after sending.
+- csat_send_after_minutes: the survey mail waits this long after the solve (a ticket reopened in
+  the meantime gets none then; the solved notice and the survey do not arrive as one burst).
 - csat_reminder_days: one reminder goes out this many days after the survey when it is unanswered.
 - csat_mail_channels: tickets of these channels get the survey by mail (the others answer in the
   portal, and the chat widget when it exists).
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 DEFAULTS: dict[str, Any] = {
     "csat_expiry_days": 14,
+    "csat_send_after_minutes": 60,
     "csat_reminder_days": 3,
     "csat_mail_channels": ["email", "web"],
     "spam_tags": ["spam", "垃圾邮件"],

@@ -59,6 +59,8 @@ def on_event(event_id: int) -> None:
     if ticket is None:
         return
     survey = create_survey(ticket=ticket)
+    if config.get("csat_send_after_minutes"):
+        return  # the periodic send_due mails it once the wait is over
     if survey is not None and survey.by_mail and survey.sent_at is None:
         pk = survey.pk
         transaction.on_commit(lambda: _enqueue_send(pk))
@@ -219,7 +221,9 @@ def send_survey(survey_id: int, *, reminder: bool = False) -> bool:
     open_q = Q(answered_at__isnull=True, expires_at__gt=at, by_mail=True, ticket__status__in=DONE_STATUSES)
     open_q &= Q(ticket__merged_into__isnull=True)
     wanted = (
-        Q(sent_at__isnull=False, reminded_at__isnull=True) if reminder else Q(sent_at__isnull=True)
+        Q(sent_at__isnull=False, reminded_at__isnull=True)
+        if reminder
+        else Q(sent_at__isnull=True, created_at__lte=at - _wait())
     ) & open_q
     if not _claim(survey_id, wanted):
         return False
@@ -251,10 +255,18 @@ def send_survey(survey_id: int, *, reminder: bool = False) -> bool:
     return True
 
 
+def _wait() -> timedelta:
+    return timedelta(minutes=config.get("csat_send_after_minutes"))
+
+
 def send_due() -> int:
     """Mail every survey not sent yet (the first try was lost or the mail server was down)."""
     ids = Survey.objects.filter(
-        by_mail=True, sent_at__isnull=True, answered_at__isnull=True, expires_at__gt=now()
+        by_mail=True,
+        sent_at__isnull=True,
+        answered_at__isnull=True,
+        expires_at__gt=now(),
+        created_at__lte=now() - _wait(),
     ).values_list("pk", flat=True)
     return sum(send_survey(pk) for pk in list(ids[:500]))
 
