@@ -49,6 +49,8 @@ COLUMNS = (
     gettext_lazy("Solved"),
     gettext_lazy("Updated"),
 )
+
+
 def can_export(user: User) -> bool:
     # A list with every customer's address is a bulk copy of personal data: supervisors, QA and admins.
     return user.is_authenticated and user.role in SEES_ALL_ROLES
