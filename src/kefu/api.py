@@ -10,8 +10,8 @@ from kefu.automation.api import router as automation_router
 from kefu.care.api import router as care_router
 from kefu.core.api_support import KefuAPI
 from kefu.customers.api import orders_router
-from kefu.feedback.api import router as feedback_router
 from kefu.customers.api import router as customers_router
+from kefu.feedback.api import router as feedback_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.mail.api import router as mail_router
 from kefu.plans.api import router as plans_router
