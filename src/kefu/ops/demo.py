@@ -467,7 +467,7 @@ class _Builder:
 # Apps that bring their own demo content in `kefu.<app>.demo`: `load_config()` runs before the
 # tickets (mailboxes, policies, rules, articles), `after_tickets()` after them (timers, indexes).
 # Each must be safe to run twice, like the rest of the demo.
-DEMO_APPS = ("customers", "routing", "sla", "automation", "knowledge", "mail")
+DEMO_APPS = ("customers", "routing", "sla", "automation", "knowledge", "mail", "feedback")
 
 
 def _app_demos() -> list:
@@ -489,6 +489,7 @@ APP_STEPS = {
     "automation": ("scripts, triggers and macros", None),
     "knowledge": ("knowledge base and bot questions", None),
     "mail": ("mailbox", None),
+    "feedback": (None, "survey answers"),
 }
 # After-ticket steps nothing on the first page needs: training the triage models (CPU-bound, the
 # longest step) can run while the first page is already served.
