@@ -53,9 +53,9 @@ def customers_by_tier_rows(win: Window, by: str | None) -> list[Row]:
                 if (allowed is None or tier in allowed) and n:
                     out.append(Row(day, tier, n))
         else:
-            out.append(
-                Row(day, "", sum(n for tier, n in level.items() if allowed is None or tier in allowed))
-            )
+            total = sum(n for tier, n in level.items() if allowed is None or tier in allowed)
+            if total:  # no customers, no row (as the rollups keep it)
+                out.append(Row(day, "", total))
     return out
 
 
