@@ -254,7 +254,8 @@ def test_every_marked_string_in_code_and_templates_has_a_chinese_translation():
 
 def test_chinese_translations_keep_their_placeholders():
     catalog = _catalog()
-    placeholder = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+    # Names and conversion must match; a width such as %(month)02d may differ ("10月", not "010月").
+    placeholder = re.compile(r"%\((\w+)\)[-+ #0-9.]*([sdif])|\{(\w+)\}")
     for ctx, msgid, plural in _po_entries():
         if plural is None:
             text = catalog.pgettext(ctx, msgid) if ctx else catalog.gettext(msgid)

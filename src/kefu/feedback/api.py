@@ -33,7 +33,7 @@ class SurveyOut(Schema):
     answered_via: str
 
 
-class AnswerIn(Schema):
+class SurveyAnswerIn(Schema):
     score: int | str = Field(description="1–5")
     comment: str = ""
     reasons: list[str] = Field(
@@ -107,7 +107,7 @@ def get_survey(request: HttpRequest, survey_id: int):
 
 
 @router.post("/surveys/{survey_id}/answer", response=SurveyOut, summary="Answer my survey (customers)")
-def answer_survey(request: HttpRequest, survey_id: int, body: AnswerIn):
+def answer_survey(request: HttpRequest, survey_id: int, body: SurveyAnswerIn):
     user = request.auth  # type: ignore[attr-defined]
     survey = selectors.access_survey(user, survey_id)
     if not user.is_customer:
@@ -121,7 +121,7 @@ def answer_survey(request: HttpRequest, survey_id: int, body: AnswerIn):
 
 
 @router.post("/links/{token}/answer", response=SurveyOut, auth=None, summary="Answer through a mailed link")
-def answer_link(request: HttpRequest, token: str, body: AnswerIn):
+def answer_link(request: HttpRequest, token: str, body: SurveyAnswerIn):
     done = services.answer_by_token(token, score=body.score, comment=body.comment, reasons=body.reasons)
     if not done.recorded:
         raise _first(done.survey)
