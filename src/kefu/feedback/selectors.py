@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from kefu.accounts.models import Role
 from kefu.tickets.selectors import visible_tickets
@@ -31,7 +31,8 @@ def visible_surveys(user: Any) -> QuerySet[Survey]:
         customer = getattr(user, "customer", None)
         return qs.filter(customer=customer) if customer is not None else qs.none()
     if user.is_agent:
-        return qs.filter(ticket__in=visible_tickets(user).values("pk"))
+        # EXISTS, not IN: SQLite would build the list of every visible ticket id first (query-plan guard).
+        return qs.filter(Exists(visible_tickets(user).filter(pk=OuterRef("ticket_id"))))
     return qs.none()
 
 

@@ -163,7 +163,9 @@ def agent_panel(request: HttpRequest, ticket: Any) -> str:
     tagged = {t.message_id for t in tags}
     choices = [
         m
-        for m in ticket.messages.filter(kind=MessageKind.PUBLIC).order_by("-created_at", "-pk")[:30]
+        for m in ticket.messages.filter(kind=MessageKind.PUBLIC, from_customer=True).order_by(
+            "-created_at", "-pk"
+        )[:30]
         if m.pk not in tagged
     ]
     return render_to_string(
