@@ -15,7 +15,9 @@ class CareConfig(AppConfig):
         metrics.register_all()
         events.register("care.tickets", services.on_event)
         extensions.register_nav(
-            extensions.NavLink(58, "care", _("Care"), "care:callbacks", visible=selectors.can_work)
+            extensions.NavLink(
+                58, "care", _("Care"), "care:callbacks", visible=selectors.can_work, menu="customers"
+            )
         )
         from . import timeline  # callbacks and care tasks on the Customer 360 timeline
 
