@@ -15,6 +15,7 @@ from django.utils import translation
 from ninja import Field, Router, Schema
 
 from kefu.core import metrics
+from kefu.core.api_support import ErrorOut
 from kefu.core.errors import DomainError, PermissionDenied
 
 from . import rollups, selectors
@@ -112,7 +113,9 @@ def metric_list(request: HttpRequest):
 
 @router.get(
     "/{key}",
-    response={200: SeriesOut},
+    # A question the registry cannot answer (unknown metric, dimension or grain, a bad period) is a
+    # 400 naming what is allowed (issue 17), in the shared error body.
+    response={200: SeriesOut, 400: ErrorOut},
     by_alias=True,
     summary="A metric's figures",
     description=(
