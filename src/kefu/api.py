@@ -8,17 +8,22 @@ from kefu.accounts.api import router as accounts_router
 from kefu.analytics.api import router as analytics_router
 from kefu.automation.api import router as automation_router
 from kefu.care.api import router as care_router
+from kefu.collaboration.api import router as collaboration_router
 from kefu.core.api_support import KefuAPI
 from kefu.customers.api import orders_router
 from kefu.customers.api import router as customers_router
+from kefu.emergency.api import router as emergency_router
 from kefu.feedback.api import router as feedback_router
 from kefu.knowledge.api import router as knowledge_router
 from kefu.mail.api import router as mail_router
 from kefu.plans.api import router as plans_router
+from kefu.quality.api import router as quality_router
 from kefu.routing.api import router as routing_router
 from kefu.sla.api import router as sla_router
 from kefu.tickets.api import attachments_router
 from kefu.tickets.api import router as tickets_router
+from kefu.training.api import router as training_router
+from kefu.workforce.api import router as workforce_router
 
 DESCRIPTION = """
 kefu's REST API. Every answer is JSON; every error is `{code, message, field?}`.
@@ -63,6 +68,11 @@ api.add_router("/care", care_router)
 api.add_router("/feedback", feedback_router)
 api.add_router("/metrics", analytics_router)
 api.add_router("/plans", plans_router)
+api.add_router("/collab", collaboration_router)
+api.add_router("/quality", quality_router)
+api.add_router("/training", training_router)
+api.add_router("/workforce", workforce_router)
+api.add_router("/emergency", emergency_router)
 api.add_router("/", accounts_router)
 
 # Last: an unknown path under /api/ answers the JSON 404 too, not Django's HTML page.

@@ -467,7 +467,20 @@ class _Builder:
 # Apps that bring their own demo content in `kefu.<app>.demo`: `load_config()` runs before the
 # tickets (mailboxes, policies, rules, articles), `after_tickets()` after them (timers, indexes).
 # Each must be safe to run twice, like the rest of the demo.
-DEMO_APPS = ("customers", "routing", "sla", "automation", "knowledge", "mail", "feedback")
+DEMO_APPS = (
+    "customers",
+    "routing",
+    "sla",
+    "automation",
+    "knowledge",
+    "mail",
+    "feedback",
+    "collaboration",
+    "quality",
+    "training",
+    "workforce",
+    "emergency",
+)
 
 
 def _app_demos() -> list:
@@ -490,6 +503,11 @@ APP_STEPS = {
     "knowledge": ("knowledge base and bot questions", None),
     "mail": ("mailbox", None),
     "feedback": (None, "survey answers"),
+    "collaboration": ("department task settings", "department tasks"),
+    "quality": ("QA scorecards", "QA samples and reviews"),
+    "training": ("courses and programmes", "trainees and mentors"),
+    "workforce": ("shift patterns", "forecast and roster"),
+    "emergency": ("emergency plans", None),
 }
 # After-ticket steps nothing on the first page needs: training the triage models (CPU-bound, the
 # longest step) can run while the first page is already served.

@@ -1,0 +1,1 @@
+"""Department tasks, milestones, syncs and digests, approvals, delay-cause review (issue 19)."""

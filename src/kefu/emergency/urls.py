@@ -1,0 +1,4 @@
+"""Agent pages of the emergency app, mounted under /agent/emergency/ (see kefu/urls.py)."""
+
+app_name = "emergency"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Quality inspection: sampling, scorecards, reviews, disputes, calibration, coaching, automatic reply checks (issue 19)."""

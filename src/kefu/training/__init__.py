@@ -1,0 +1,1 @@
+"""Training: courses, assessments, scenario tests, onboarding programmes, mentors, reusable cases, agent scorecards (issue 20)."""

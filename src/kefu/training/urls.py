@@ -1,0 +1,4 @@
+"""Agent pages of the training app, mounted under /agent/training/ (see kefu/urls.py)."""
+
+app_name = "training"
+urlpatterns: list = []

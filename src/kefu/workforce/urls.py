@@ -1,0 +1,4 @@
+"""Agent pages of the workforce app, mounted under /agent/workforce/ (see kefu/urls.py)."""
+
+app_name = "workforce"
+urlpatterns: list = []
