@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 log = logging.getLogger("kefu.extensions")
 
@@ -52,7 +53,9 @@ class NavLink:
 
 # The top bar's dropdowns: key -> (order among the links, label).
 MENUS: dict[str, tuple[int, Any]] = {
+    "planning": (45, pgettext_lazy("top bar", "Plans")),
     "customers": (50, _("Customers")),
+    "team": (60, pgettext_lazy("top bar", "Team")),
     "settings": (90, _("Settings")),
 }
 

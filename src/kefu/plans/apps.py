@@ -13,5 +13,7 @@ class PlansConfig(AppConfig):
         from . import selectors
 
         extensions.register_nav(
-            extensions.NavLink(45, "plans", _("Work plans"), "plans:list", visible=selectors.is_manager)
+            extensions.NavLink(
+                45, "plans", _("Work plans"), "plans:list", visible=selectors.is_manager, menu="planning"
+            )
         )
