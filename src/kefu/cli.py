@@ -21,6 +21,7 @@ KEFU_COMMANDS = (
     ("orders", "kefu.customers"),
     ("report", "kefu.analytics"),
     ("plan", "kefu.plans"),
+    ("staffing", "kefu.workforce"),
 )
 
 
