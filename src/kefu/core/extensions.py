@@ -240,3 +240,31 @@ def scope_customers(user: Any, customers: Any) -> Any:
             log.exception("customer scope %s failed; no customers shown", entry.key)
             return customers.none()
     return customers
+
+
+# --------------------------------------------------------------------------- duty from the roster
+
+# duty(agent_ids, at) -> {agent_id: on duty at `at`?} for the agents a published roster covers;
+# an agent left out of the answer keeps the old rule (their calendar and own weekdays).
+DutySource = Callable[[list[int], Any], dict[int, bool]]
+_duty_sources: dict[str, _Entry] = {}
+
+
+def register_duty_source(key: str, source: DutySource) -> None:
+    """Who is on duty by the roster (the workforce app), read by routing without importing it."""
+    _duty_sources[key] = _Entry(0, key, source)
+
+
+def on_duty(agent_ids: Iterable[int], at: Any) -> dict[int, bool]:
+    """{agent_id: on duty?} for the agents some published roster covers at `at`; {} when none does
+    (no source registered, no roster published): routing then keeps the calendar and weekdays.
+    A failing source is logged and left out, so routing never stops over the roster."""
+    ids = list(agent_ids)
+    found: dict[int, bool] = {}
+    if not ids:
+        return found
+    for entry in sorted(_duty_sources.values()):
+        part = _safe(entry, ids, at)
+        if part:
+            found.update(part)
+    return found
