@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from kefu.accounts.models import Role, User
 from kefu.core import businesstime as bt
+from kefu.core import extensions
 from kefu.core.clock import now
 from kefu.tickets.models import Channel, Ticket
 from kefu.tickets.states import OPEN_STATUSES
@@ -98,12 +99,13 @@ class WorkDay:
 def working_today(agents: list[tuple[User, AgentStatus | None]]) -> dict[int, WorkDay]:
     """Whether each agent works today by their calendar and weekdays (the availability page)."""
     calendars = calendars_of([a for a, _s in agents])
+    duty = extensions.on_duty([a.pk for a, _s in agents], now())  # the published roster, if any
     out = {}
     for agent, status in agents:
         cal = calendars[agent.pk]
         day = now().astimezone(cal.zone).date()
         info = bt.day_info(cal, day)
-        works = bt.works_on(cal, day, status.working_days if status else "")
+        works = duty.get(agent.pk, bt.works_on(cal, day, status.working_days if status else ""))
         out[agent.pk] = WorkDay(works, info.title if info.kind in ("holiday", "makeup") else "")
     return out
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from kefu.accounts.models import Role, User
 from kefu.core import businesstime as bt
+from kefu.core import extensions
 from kefu.core.clock import now
 from kefu.customers.models import Tier
 from kefu.routing.models import (
@@ -79,11 +80,14 @@ def is_available(
     status: AgentStatus | None = None,
     day: date | None = None,
     calendar: bt.Calendar | None = None,
+    duty: dict[int, bool] | None = None,
 ) -> bool:
     """Working today by their calendar and not offline; a chat also needs the agent online.
 
     The day follows the agent's business calendar (statutory holidays off, 调休 Saturdays on,
     7×24 every day) and their own weekdays when a supervisor set them. No status row = online.
+    When a published roster covers the agent (`duty`, from `extensions.on_duty`), their shift
+    decides instead of the calendar and weekdays.
     """
     if not user.is_active or user.role not in ASSIGNABLE_ROLES:
         return False
@@ -92,7 +96,12 @@ def is_available(
     if calendar is None:
         calendar = calendars_of([user])[user.pk]
     day = day or now().astimezone(calendar.zone).date()
-    if not bt.works_on(calendar, day, status.working_days if status else ""):
+    if duty is None:
+        duty = extensions.on_duty([user.pk], now())
+    if user.pk in duty:
+        if not duty[user.pk]:
+            return False
+    elif not bt.works_on(calendar, day, status.working_days if status else ""):
         return False
     if status is None:
         return True
@@ -241,10 +250,13 @@ def auto_assign(
             ticket.refresh_from_db()
     pool = list(candidates(ticket, rule))
     statuses, calendars = _status_of(pool), calendars_of(pool)
+    duty = extensions.on_duty([a.pk for a in pool], now())
     pool = [
         a
         for a in pool
-        if is_available(a, channel=ticket.channel, status=statuses.get(a.pk), calendar=calendars[a.pk])
+        if is_available(
+            a, channel=ticket.channel, status=statuses.get(a.pk), calendar=calendars[a.pk], duty=duty
+        )
     ]
     wants_senior = (rule is not None and rule.senior_only) or ticket.customer.tier in (
         Tier.VIP,
@@ -319,8 +331,9 @@ def route_waiting(limit: int = 200) -> int:
 def _anyone_available() -> bool:
     agents = list(User.objects.filter(is_active=True, role__in=ASSIGNABLE_ROLES).exclude(username="kefu-bot"))
     statuses, calendars = _status_of(agents), calendars_of(agents)
+    duty = extensions.on_duty([a.pk for a in agents], now())
     return any(
-        is_available(a, channel=Channel.EMAIL, status=statuses.get(a.pk), calendar=calendars[a.pk])
+        is_available(a, channel=Channel.EMAIL, status=statuses.get(a.pk), calendar=calendars[a.pk], duty=duty)
         for a in agents
     )
 
