@@ -341,6 +341,7 @@ for _app in (
     "workforce",
     "emergency",
     "analytics",
+    "plans",
 ):
     try:
         _schedule = importlib.import_module(f"kefu.{_app}.schedule")
