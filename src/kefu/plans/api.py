@@ -133,3 +133,9 @@ def move_plan(request: HttpRequest, plan_id: int, body: PlanMoveIn):  # noqa: AN
     user = _staff(request)
     plan = services.move_plan(selectors.access_plan(user, plan_id), to=body.to, by=user)
     return blueprints.describe(plan)
+
+
+# Actions and staff suggestions (api_actions.py) share the /api/plans/ prefix.
+from .api_actions import router as _actions_router  # noqa: E402
+
+router.add_router("", _actions_router)

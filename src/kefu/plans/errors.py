@@ -52,3 +52,20 @@ class BadTransition(Conflict):
 
 class UnknownTemplate(ValidationFailed):
     code = "unknown_template"
+
+
+# --------------------------------------------------------------------------- actions, suggestions
+
+
+class BadRule(ValidationFailed):
+    """A recurrence rule that does not parse, repeats more often than hourly, or never occurs."""
+
+    code = "bad_rule"
+
+
+class ReasonRequired(ValidationFailed):
+    code = "reason_required"
+
+
+class AlreadyDecided(Conflict):
+    code = "already_decided"
