@@ -8,4 +8,13 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
-        pass
+        from kefu.core import extensions
+
+        from . import metrics, selectors
+
+        metrics.register_all()
+        extensions.register_nav(
+            extensions.NavLink(
+                74, "training", _("Training"), "training:home", visible=selectors.can_learn, menu="team"
+            )
+        )
