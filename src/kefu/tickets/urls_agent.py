@@ -27,4 +27,11 @@ urlpatterns = [
     path("customers/<int:pk>/", views_customer.customer_detail, name="customer"),
     path("customers/<int:pk>/notes/", views_customer.customer_note, name="customer_note"),
     path("customers/<int:pk>/tags/", views_customer.customer_tags, name="customer_tags"),
+    path("customers/<int:pk>/tier/", views_customer.customer_tier, name="customer_tier"),
+    path("customers/<int:pk>/merge/", views_customer.customer_merge, name="customer_merge"),
+    path(
+        "customers/<int:pk>/merges/<int:merge_id>/undo/",
+        views_customer.customer_unmerge,
+        name="customer_unmerge",
+    ),
 ]

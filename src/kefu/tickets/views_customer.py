@@ -9,6 +9,7 @@ an agent the customers of tickets they can see; anyone else (or "not yours") get
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -18,17 +19,18 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core import extensions
 from kefu.core.clock import now
-from kefu.core.errors import ValidationFailed
+from kefu.core.errors import DomainError, ValidationFailed
+from kefu.customers import merging, tiers
 from kefu.customers import services as customer_services
-from kefu.customers import tiers
 from kefu.customers.masking import can_unmask, mask_phone
-from kefu.customers.models import Customer, IdentityKind, TierChange
+from kefu.customers.models import Customer, CustomerMerge, IdentityKind, Tier, TierChange
 from kefu.customers.selectors import customer_orders, tier_history
 
 from . import selectors
@@ -157,8 +159,106 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": _timeline(request, customer, names),
             "can_edit": selectors.can_edit(request.user),
             "can_unmask": can_unmask(request.user),
+            # Supervisors and administrators (the same people who may unmask) set tiers and merge.
+            "can_manage": can_unmask(request.user),
+            "tiers": [(value, names.get(value, label)) for value, label in Tier.choices],
+            "merges": list(
+                CustomerMerge.objects.filter(target=customer).select_related("source", "by", "undone_by")[:20]
+            ),
         },
     )
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _manageable(request: HttpRequest, pk: int) -> Customer:
+    customer = _customer(request, pk)
+    if not can_unmask(request.user):
+        raise Http404()
+    return customer
+
+
+@staff_only()
+@require_POST
+def customer_tier(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the tier by hand (reason required, optional last day) or go back to the computed tier."""
+    customer = _manageable(request, pk)
+    if request.POST.get("action") == "clear":
+        tiers.clear_tier_override(customer, by=request.user)
+        messages.success(request, _("The tier is computed from the orders again."))
+        return redirect(reverse("agent:customer", args=[customer.pk]) + "#tier")
+    until = None
+    raw_until = request.POST.get("until", "").strip()
+    try:
+        if raw_until:
+            day = date.fromisoformat(raw_until)
+            # The override holds through its last day (local time), so the page's "until" reads right.
+            until = datetime.combine(day, time.max, tzinfo=get_current_timezone())
+        tiers.set_tier_override(
+            customer,
+            tier=request.POST.get("tier", ""),
+            reason=request.POST.get("reason", ""),
+            until=until,
+            by=request.user,
+        )
+    except ValueError:
+        messages.error(request, _("Enter the last day as YYYY-MM-DD."))
+    except ValidationFailed as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, _("Tier set by hand."))
+    return redirect(reverse("agent:customer", args=[customer.pk]) + "#tier")
+
+
+@staff_only()
+@require_POST
+def customer_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge this customer (the duplicate) into another one found by id or email; all history moves."""
+    source = _manageable(request, pk)
+    wanted = request.POST.get("into", "").strip()[:254]
+    visible = selectors.visible_customers(request.user).filter(merged_into__isnull=True)
+    if wanted.isdigit():
+        into = visible.filter(pk=int(wanted)).first()
+    else:
+        into = (
+            visible.filter(Q(email__iexact=wanted) | Q(identities__value__iexact=wanted)).first()
+            if wanted
+            else None
+        )
+    if into is None:
+        messages.error(request, _("No customer found with that number or email address."))
+        return redirect(reverse("agent:customer", args=[source.pk]) + "#merge")
+    try:
+        merging.merge_customers(source, into=into, by=request.user, ip=_client_ip(request))
+    except DomainError as err:
+        messages.error(request, err.message)
+        return redirect(reverse("agent:customer", args=[source.pk]) + "#merge")
+    messages.success(
+        request, _("%(name)s was merged into this customer; it can be undone below.") % {"name": source.name}
+    )
+    return redirect(reverse("agent:customer", args=[into.pk]) + "#merges")
+
+
+@staff_only()
+@require_POST
+def customer_unmerge(request: HttpRequest, pk: int, merge_id: int) -> HttpResponse:
+    """Undo a merge listed on the customer it went into: the duplicate gets its history back."""
+    target = _manageable(request, pk)
+    record = CustomerMerge.objects.filter(pk=merge_id, target=target).first()
+    if record is None:
+        raise Http404()
+    try:
+        merging.unmerge(record, by=request.user, ip=_client_ip(request))
+    except DomainError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(
+            request,
+            _("Merge undone: %(name)s is a customer of its own again.") % {"name": record.source.name},
+        )
+    return redirect(reverse("agent:customer", args=[target.pk]) + "#merges")
 
 
 @staff_only()
