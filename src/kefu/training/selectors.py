@@ -201,3 +201,66 @@ def list_case_tasks(user: Any, *, quarter: str) -> QuerySet[CaseTask]:
 
 def list_mentorships(mentor: User) -> QuerySet[Mentorship]:
     return Mentorship.objects.filter(mentor=mentor, ended_on__isnull=True).select_related("mentee")
+
+
+def team_figures(*, start: Any, end: Any, team_ids: set[int] | None) -> list[dict[str, Any]]:
+    """Training coverage and pass rate per team, read by key from the registry (our own figures)."""
+    from kefu.core import metrics
+
+    teams = Team.objects.order_by("name")
+    if team_ids is not None:
+        teams = teams.filter(pk__in=team_ids)
+    coverage = {
+        p.group: p for p in metrics.compute("training_coverage", start=start, end=end, by="team").points
+    }
+    passing = {
+        p.group: p for p in metrics.compute("training_pass_rate", start=start, end=end, by="team").points
+    }
+    rows = []
+    for team in teams:
+        c, p = coverage.get(str(team.pk)), passing.get(str(team.pk))
+        rows.append(
+            {
+                "team": team,
+                "coverage": c.value if c else None,
+                "trained": int(c.num) if c else 0,
+                "due": int(c.den) if c else 0,
+                "pass_rate": p.value if p else None,
+                "passed": int(p.num) if p else 0,
+                "marked": int(p.den) if p else 0,
+            }
+        )
+    return rows
+
+
+def pass_rates(*, by: str) -> list[dict[str, Any]]:
+    """Pass rate of marked attempts per course (through its assessment modules) or per cohort (the
+    month the trainee's onboarding started; "—" without one)."""
+    marked = Attempt.objects.filter(status__in=[AttemptStatus.PASSED, AttemptStatus.FAILED])
+    passed = Count("pk", filter=Q(status=AttemptStatus.PASSED), distinct=True)
+    total = Count("pk", distinct=True)
+    out: list[dict[str, Any]] = []
+    if by == "course":
+        found = (
+            marked.filter(assessment__modules__isnull=False)
+            .values("assessment__modules__course_id", "assessment__modules__course__title")
+            .annotate(passed=passed, total=total)
+            .order_by("assessment__modules__course__title")
+        )
+        for r in found:
+            out.append(
+                {"label": r["assessment__modules__course__title"], "passed": r["passed"], "total": r["total"]}
+            )
+    else:
+        starts = dict(Onboarding.objects.values_list("user_id", "started_on"))
+        sums: dict[str, list[int]] = {}
+        for user_id, status in marked.values_list("user_id", "status"):
+            day = starts.get(user_id)
+            label = f"{day.year:04d}-{day.month:02d}" if day else "—"
+            acc = sums.setdefault(label, [0, 0])
+            acc[0] += status == AttemptStatus.PASSED
+            acc[1] += 1
+        out = [{"label": k, "passed": v[0], "total": v[1]} for k, v in sorted(sums.items())]
+    for row in out:
+        row["rate"] = round(100.0 * row["passed"] / row["total"], 1) if row["total"] else None
+    return out
