@@ -18,9 +18,7 @@ def test_coverage_is_trained_over_due_per_team(
 ):
     day = today()
     services.enrol(course, users=[agent_li, agent_wang, agent_tech], due_on=day, by=lead_zhao)
-    Enrolment.objects.filter(user=agent_li).update(
-        completed_at=day and Enrolment.objects.get(user=agent_li).created_at
-    )
+    Enrolment.objects.filter(user=agent_li).update(completed_at=now())
     # due today: li (done), wang, tech → 1 of 3; aftersales 1 of 2, tech 0 of 1
     assert metrics.total("training_coverage", start=day, end=day) == pytest.approx(100 / 3)
     by_team = {
