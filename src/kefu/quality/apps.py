@@ -8,4 +8,28 @@ class QualityConfig(AppConfig):
     verbose_name = _("Quality")
 
     def ready(self) -> None:
-        pass
+        from kefu.core import extensions
+
+        from . import metrics, selectors
+
+        metrics.register_all()
+        extensions.register_nav(
+            extensions.NavLink(
+                71,
+                "quality",
+                _("Quality reviews"),
+                "quality:queue",
+                visible=selectors.can_review,
+                menu="team",
+            )
+        )
+        extensions.register_nav(
+            extensions.NavLink(
+                72,
+                "quality-mine",
+                _("My quality reviews"),
+                "quality:mine",
+                visible=selectors.is_reviewed_agent,
+                menu="team",
+            )
+        )
