@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_actions
 
 app_name = "plans"
 urlpatterns = [
@@ -14,4 +14,9 @@ urlpatterns = [
     path("<int:pk>/goals/", views.add_goal, name="add_goal"),
     path("<int:pk>/goals/<int:goal>/", views.edit_goal, name="edit_goal"),
     path("<int:pk>/findings/<int:finding>/", views.work_finding, name="finding"),
+    # actions and staff suggestions (views_actions.py)
+    path("<int:pk>/actions/", views_actions.add_action, name="add_action"),
+    path("<int:pk>/actions/<int:action>/", views_actions.work_action, name="work_action"),
+    path("<int:pk>/suggestions/", views_actions.propose, name="propose"),
+    path("<int:pk>/suggestions/<int:suggestion>/", views_actions.decide, name="decide"),
 ]
