@@ -56,6 +56,10 @@ class Assessment(models.Model):
     case = models.ForeignKey(
         "knowledge.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A scenario test is scored by a reviewer with a QA scorecard (kefu.quality.scoring.score).
+    scorecard = models.ForeignKey(
+        "quality.Scorecard", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
