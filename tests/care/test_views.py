@@ -65,3 +65,27 @@ def test_care_tasks_page(client, complaint, customer_x, lead_zhao):
     task.refresh_from_db()
     assert (task.outcome, task.service_matched) == ("satisfied", True)
     assert client.get("/agent/care/tasks/?period=nonsense").status_code == 200
+
+
+def test_supervisors_see_the_months_key_customer_list_with_its_touch_rate(
+    client, complaint, customer_x, customer_y, lead_zhao, agent_li
+):
+    complaint(customer_x)
+    complaint(customer_y, order="YS20260601000999")
+    keycare.generate(period="2026-06")
+    task = CareTask.objects.get(customer=customer_x)
+    client.force_login(lead_zhao)
+    client.post(f"/agent/care/tasks/{task.pk}/", {"outcome": "satisfied", "notes": "已回访"})
+
+    page = client.get("/agent/care/tasks/?period=2026-06", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    listed = page.split('data-testid="key-customers"', 1)[1]
+    assert customer_x.name in listed and customer_y.name in listed
+    assert "2 on the list · 1 reached" in listed
+    # one of the two complainers reached: the registry's touch_rate for June
+    assert '<strong data-testid="touch-rate">50.0 %</strong>' in listed
+    # agents work their tasks but do not get the list
+    client.force_login(agent_li)
+    assert (
+        'data-testid="key-customers"' not in client.get("/agent/care/tasks/?period=2026-06").content.decode()
+    )

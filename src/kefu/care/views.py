@@ -5,6 +5,8 @@ notes box of the first row has the focus, so a list is worked without a mouse.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,12 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.core import metrics
 from kefu.core.clock import now
 from kefu.core.errors import DomainError
 from kefu.core.metrics import local_zone
 
 from . import periods, referrals, selectors, services
 from .models import Outcome
+
+KEY_SHOWN = 100
 
 
 def _agent(request: HttpRequest) -> None:
@@ -65,7 +70,26 @@ def tasks(request: HttpRequest) -> HttpResponse:
         messages.error(request, err.message)
         period = periods.name(now().astimezone(local_zone()).date())
     rows = list(selectors.list_care_tasks(request.user, period=period)[:300])
-    return render(request, "care/tasks.html", {"rows": rows, "period": period, "outcomes": Outcome.choices})
+    context = {"rows": rows, "period": period, "outcomes": Outcome.choices}
+    if selectors.can_manage(request.user):
+        context.update(_key_list(request, period))
+    return render(request, "care/tasks.html", context)
+
+
+def _key_list(request: HttpRequest, period: str) -> dict:
+    """The month's key-customer list for supervisors: who is on it and why, and its touch rate read
+    through the metric registry (the figure the dashboards and plans show)."""
+    first = periods.parse(period)
+    last = periods.next_month(first) - timedelta(days=1)
+    listed = selectors.list_key_customers(request.user, period=period)
+    touch = metrics.total("touch_rate", start=first, end=last)
+    return {
+        "show_key_list": True,
+        "key_customers": list(listed[:KEY_SHOWN]),
+        "key_count": listed.count(),
+        "key_reached": listed.filter(reached_at__isnull=False).count(),
+        "touch_rate": touch,
+    }
 
 
 @require_POST
