@@ -139,3 +139,8 @@ def move_plan(request: HttpRequest, plan_id: int, body: PlanMoveIn):  # noqa: AN
 from .api_actions import router as _actions_router  # noqa: E402
 
 router.add_router("", _actions_router)
+
+# Output: export, evaluations, next period, quarter comparison, saved templates (api_output.py).
+from .api_output import router as _output_router  # noqa: E402
+
+router.add_router("", _output_router)

@@ -184,6 +184,11 @@ def get(key: str) -> Blueprint:
     try:
         return BLUEPRINTS[key]
     except KeyError:
+        from . import own_templates
+
+        saved = own_templates.find(key)
+        if saved is not None:
+            return saved
         raise UnknownTemplate(
             _("No template %(key)s; choose one of %(keys)s.") % {"key": key, "keys": ", ".join(BLUEPRINTS)},
             field="template",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_actions
+from . import views, views_actions, views_output
 
 app_name = "plans"
 urlpatterns = [
@@ -19,4 +19,13 @@ urlpatterns = [
     path("<int:pk>/actions/<int:action>/", views_actions.work_action, name="work_action"),
     path("<int:pk>/suggestions/", views_actions.propose, name="propose"),
     path("<int:pk>/suggestions/<int:suggestion>/", views_actions.decide, name="decide"),
+    # output: print view, downloads, evaluations, next period, quarter comparison, own templates
+    path("<int:pk>/print/", views_output.print_view, name="print"),
+    path("<int:pk>/export/<str:fmt>/", views_output.download, name="download"),
+    path("<int:pk>/evaluations/", views_output.evaluate, name="evaluate"),
+    path("<int:pk>/evaluations/<int:ev>/", views_output.evaluation, name="evaluation"),
+    path("<int:pk>/evaluations/<int:ev>/do/", views_output.evaluation_action, name="evaluation_action"),
+    path("<int:pk>/next/", views_output.seed_next, name="seed_next"),
+    path("<int:pk>/compare/", views_output.compare, name="compare"),
+    path("<int:pk>/template/", views_output.save_template, name="save_template"),
 ]

@@ -18,7 +18,7 @@ from kefu.accounts.models import Team, User
 from kefu.core.errors import DomainError
 from kefu.tickets.models import Channel
 
-from . import blueprints, progress, selectors, services
+from . import blocks, blueprints, own_templates, progress, selectors, services
 from .models import SECTIONS, FindingState, ScopeKind
 from .states import TRANSITIONS
 
@@ -89,6 +89,7 @@ def create(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "templates": blueprints.BLUEPRINTS,
+            "own_templates": own_templates.saved(),
             "scopes": ScopeKind.choices,
             "teams": Team.objects.all(),
             "channels": Channel.choices,
@@ -104,7 +105,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     for goal in plan.goals.all():
         state = progress.goal_progress(goal)
         goals.append((goal, state))
-    sections = [(name, label, getattr(plan, name)) for name, label in SECTIONS]
+    sections = []
+    live_charts: dict = {}
+    for name, label in SECTIONS:
+        shown, found = blocks.render_html(plan, getattr(plan, name), request.user, prefix=f"live-{name}")
+        live_charts.update(found)
+        sections.append((name, label, getattr(plan, name), shown))
     charts = {
         f"chart-goal-{goal.pk}": {
             "x": state.days + _rest(plan, state.days),
@@ -118,6 +124,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         for goal, state in goals
         if state.has_series
     }
+    charts.update(live_charts)
     return render(
         request,
         "plans/detail.html",
@@ -134,6 +141,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 is_active=True, role__in=["agent", "senior_agent", "supervisor", "admin"]
             ),
             "FindingState": FindingState,
+            "evaluations": plan.evaluations.all(),
         },
     )
 
