@@ -29,7 +29,7 @@ from kefu.core import businesstime as bt
 from kefu.core.text import clean, tokens
 from kefu.sla.models import BusinessCalendar, SlaTimer
 from kefu.sla.services import calendar_value
-from kefu.tickets.models import Message, MessageKind, Ticket
+from kefu.tickets.models import Channel, Message, MessageKind, Ticket
 
 from .models import EmergencyPlan, TriggerKind
 
@@ -148,7 +148,7 @@ def _silence(plan: EmergencyPlan, at: datetime) -> Reading:
     fired = working and count == 0
     text = _("%(count)d new tickets on channel %(channel)s in the last %(minutes)d minutes (%(hours)s).") % {
         "count": count,
-        "channel": plan.channel,
+        "channel": Channel(plan.channel).label if plan.channel in Channel.values else plan.channel,
         "minutes": plan.window_minutes,
         "hours": _("working hours") if working else _("outside working hours"),
     }
