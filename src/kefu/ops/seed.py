@@ -213,6 +213,7 @@ class _Ctx:
         self.team_ids = {t.name: t.pk for t in Team.objects.filter(name__in=content.TEAMS)}
         self.categories = {key: c.pk for key, c in categories.items()}
         self.writer, self.current = writer, current
+        self.burst = False  # `kefu seed --burst`: the new tickets arrive in the last hour
 
 
 def _fill(rng: random.Random, template: str, values: dict[str, str]) -> str:
@@ -234,6 +235,9 @@ def generate(index: int, pk: int, ctx: _Ctx, out: tuple[list, list, list, list])
     # tickets share a timestamp: keyset pages over updated_at then behave as on real data.
     oldest_allowed = ctx.messages * 36000 + 3600
     created = ctx.current - timedelta(seconds=rng.uniform(oldest_allowed, SPAN_DAYS * 86400 + oldest_allowed))
+    if ctx.burst:  # a surge: new, unanswered tickets created in the last hour
+        status = Status.NEW
+        created = ctx.current - timedelta(seconds=rng.uniform(60, 3540))
     values = {
         "name": rng.choice(content.SURNAMES) + rng.choice(("先生", "女士")),
         "order": f"YS{created:%Y%m%d}{rng.randrange(10**6):06d}",
@@ -260,7 +264,7 @@ def generate(index: int, pk: int, ctx: _Ctx, out: tuple[list, list, list, list])
         (False, scenario.closings),
         (True, scenario.thanks),
     ]
-    count = ctx.messages if assignee else 1
+    count = ctx.messages if assignee and not ctx.burst else 1
     when = created
     bodies = []
     first_response = None
@@ -328,6 +332,7 @@ def seed(
     messages_per_ticket: int = 3,
     progress: bool = True,
     batch: int = BATCH,
+    burst: bool = False,
 ) -> SeedResult:
     """Make sure the seed data set (seed, messages_per_ticket) holds `tickets` tickets; top up if short."""
     agents = ensure_staff()
@@ -340,6 +345,7 @@ def seed(
     writer = _Writer()
     current = datetime.now(UTC).replace(tzinfo=None)
     ctx = _Ctx(seed, max(1, messages_per_ticket), agents, customer_ids, categories, writer, current)
+    ctx.burst = burst
     todo = max(0, tickets - done)
     bar = tqdm(total=tickets, initial=done, desc="seed tickets", unit="ticket", disable=not progress)
     index = done

@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--messages-per-ticket", type=int, default=3, help="messages per answered ticket")
         parser.add_argument("--batch", type=int, default=5000, help="rows per transaction")
         parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+        parser.add_argument(
+            "--burst",
+            action="store_true",
+            help="the tickets added now are new ones created in the last hour (a surge for the emergency plans)",
+        )
 
     def handle(self, *args, **opts):
         customers = opts["customers"] if opts["customers"] is not None else max(1, opts["tickets"] // 10)
@@ -30,6 +35,7 @@ class Command(BaseCommand):
             messages_per_ticket=opts["messages_per_ticket"],
             batch=opts["batch"],
             progress=not opts["no_progress"] and opts["verbosity"] > 0,
+            burst=opts["burst"],
         )
         self.stdout.write(
             self.style.SUCCESS(
