@@ -43,7 +43,7 @@ class PilotFigure:
     def as_dict(self) -> dict[str, object]:
         return {
             "metric": self.key,
-            "name": self.name,
+            "name": str(self.name),
             "unit": self.unit,
             "pilot": _round(self.pilot),
             "rest": _round(self.rest),
