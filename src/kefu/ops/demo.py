@@ -481,6 +481,7 @@ DEMO_APPS = (
     "training",
     "workforce",
     "emergency",
+    "plans",
 )
 
 
