@@ -8,4 +8,19 @@ class WorkforceConfig(AppConfig):
     verbose_name = _("Staffing")
 
     def ready(self) -> None:
-        pass
+        from kefu.core import extensions
+
+        from . import selectors
+
+        # routing asks the published roster who is on duty (ADR 0018: a hook, not an import)
+        extensions.register_duty_source("workforce.roster", selectors.duty)
+        extensions.register_nav(
+            extensions.NavLink(
+                64,
+                "workforce",
+                _("Staffing"),
+                "workforce:staffing",
+                visible=selectors.can_manage,
+                menu="team",
+            )
+        )
