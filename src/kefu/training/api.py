@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from kefu.accounts.models import User
 
@@ -347,7 +347,7 @@ def create_course(request: HttpRequest, body: TrainingCourseIn):
             ModuleSpec(m.kind, m.title, m.instructions, m.article_id, m.assessment_id) for m in body.modules
         ],
     )
-    return 201, _course_out(course)
+    return Status(201, _course_out(course))
 
 
 @router.get("/courses/{course_id}", response=TrainingCourseOut, summary="One course")
@@ -423,7 +423,7 @@ def create_assessment(request: HttpRequest, body: TrainingAssessmentIn):
         case_id=body.case_id,
         scorecard_id=body.scorecard_id,
     )
-    return 201, _assessment_out(made)
+    return Status(201, _assessment_out(made))
 
 
 def _assessment_out(a: Any) -> TrainingAssessmentOut:
@@ -536,7 +536,7 @@ def start_onboarding(request: HttpRequest, body: TrainingOnboardingIn):
         started_on=body.started_on,
         by=user,
     )
-    return 201, _onboarding_out(made)
+    return Status(201, _onboarding_out(made))
 
 
 @router.get("/onboardings/{onboarding_id}", response=TrainingOnboardingOut, summary="A new hire's programme")
@@ -585,7 +585,7 @@ def pair(request: HttpRequest, body: TrainingPairIn):
         mentee=_people([body.mentee_id], "mentee_id")[0],
         by=user,
     )
-    return 201, made
+    return Status(201, made)
 
 
 @router.get("/people/{person_id}/eligibility", response=TrainingEligibilityOut, summary="Mentor eligibility")
@@ -640,7 +640,7 @@ def create_session(request: HttpRequest, body: TrainingSessionIn):
     invitees = _people(body.user_ids, "user_ids")
     if not selectors.can_manage(user) and not {u.pk for u in invitees} <= selectors.mentee_ids(user):
         raise PermissionDenied("Supervisors, or mentors with their mentees, only.")
-    return 201, services.create_session(
+    made = services.create_session(
         kind=body.kind,
         title=body.title,
         starts_at=body.starts_at,
@@ -649,6 +649,7 @@ def create_session(request: HttpRequest, body: TrainingSessionIn):
         course=course,
         notes=body.notes,
     )
+    return Status(201, made)
 
 
 @router.post(
