@@ -70,6 +70,9 @@ def geometry(spec: ChartSpec, width: float, height: float, *, scale: float = 1.0
     if high - low < 1e-9:
         low, high = low - 1, high + 1
     pad = (high - low) * 0.08
+    floor = low - pad
+    if low >= 0 > floor:  # counts, rates and durations do not go below zero
+        floor = 0.0
     return Geometry(
         width=width,
         height=height,
@@ -77,10 +80,20 @@ def geometry(spec: ChartSpec, width: float, height: float, *, scale: float = 1.0
         right=width - 8 * scale,
         bottom=height - 16 * scale,
         top=16 * scale,
-        low=low - pad,
+        low=floor,
         high=high + pad,
         days=max(spec.total_days, len(spec.values), 2),
     )
+
+
+def legend(spec: ChartSpec) -> list[tuple[str, str]]:
+    """The legend's entries: only the series the chart draws."""
+    drawn = (True, any(v is not None for v in spec.trend), spec.target is not None)
+    return [
+        (text, colour)
+        for text, colour, shown in zip(spec.labels, (BLUE, ORANGE, GREEN), drawn, strict=True)
+        if shown
+    ]
 
 
 def _runs(g: Geometry, values: list[float | None]) -> list[list[tuple[float, float]]]:
@@ -161,9 +174,8 @@ def drawing(spec: ChartSpec, width: float, height: float, font: str) -> Any:
         d.add(
             Rect(x - 2, bottom, 4, max(0.5, top - bottom), fillColor=colors.HexColor(ORANGE), strokeWidth=0)
         )
-    # legend
     x = g.left
-    for text, colour in zip(spec.labels, (BLUE, ORANGE, GREEN), strict=True):
+    for text, colour in legend(spec):
         d.add(Line(x, height - 7, x + 10, height - 7, strokeColor=colors.HexColor(colour), strokeWidth=1.5))
         d.add(String(x + 13, height - 9, text, fontName=font, fontSize=6.5))
         x += 18 + 7 * len(text)
@@ -214,7 +226,7 @@ def png(spec: ChartSpec, width: int = 900, height: int = 300, font_path: str = "
         x = g.right - 2 * scale
         draw.rectangle([x - 2 * scale, g.y(spec.high), x + 2 * scale, g.y(spec.low)], fill=ORANGE)
     x = g.left
-    for text, colour in zip(spec.labels, (BLUE, ORANGE, GREEN), strict=True):
+    for text, colour in legend(spec):
         draw.line([(x, 7 * scale), (x + 10 * scale, 7 * scale)], fill=colour, width=int(1.5 * scale))
         draw.text((x + 13 * scale, 7 * scale), text, fill="black", font=small, anchor="lm")
         x += draw.textlength(text, font=small) + 22 * scale

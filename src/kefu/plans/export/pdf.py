@@ -170,7 +170,7 @@ def _table(rows: list[list[Any]], widths: list[float], *, header: bool = True) -
 
 
 def _goals(doc: Document, st: dict, width: float, font: str) -> list[Any]:
-    from reportlab.platypus import KeepTogether, Paragraph, Table
+    from reportlab.platypus import Paragraph
 
     if not doc.goals:
         return [Paragraph(_esc(_("No goals yet.")), st["note"])]
@@ -198,25 +198,33 @@ def _goals(doc: Document, st: dict, width: float, font: str) -> list[Any]:
         _table(rows, [w * 0.34, w * 0.09, w * 0.09, w * 0.09, w * 0.08, w * 0.19, w * 0.12]),
         Paragraph(_esc(_("Forecast method") + ": " + doc.method), st["note"]),
     ]
-    drawn = [g for g in doc.goals if g.chart is not None]
+    drawn = [(g.title, g.chart) for g in doc.goals if g.chart is not None]
     if drawn:
         story.append(Paragraph(_esc(_("Goal charts")), st["h3"]))
-        cell = width / 2
-        cells = []
-        for g in drawn:
-            cells.append(
-                [Paragraph(_esc(g.title), st["cell"]), charts.drawing(g.chart, cell - 8, 110, font)]  # type: ignore[arg-type]
-            )
-        for i in range(0, len(cells), 2):
-            pair = cells[i : i + 2]
-            if len(pair) == 1:
-                pair.append(["", ""])
-            story.append(
-                KeepTogether(
-                    Table([[pair[0][0], pair[1][0]], [pair[0][1], pair[1][1]]], colWidths=[cell, cell])
-                )
-            )
+        story += _chart_grid(drawn, st, width, font)
     return story
+
+
+def _chart_grid(
+    items: list[tuple[str, Any]], st: dict, width: float, font: str, height: float = 110
+) -> list[Any]:
+    """Charts two to a row, each under its title; a row is never split over two pages."""
+    from reportlab.platypus import KeepTogether, Paragraph, Table
+
+    cell = width / 2
+    cells = [
+        [Paragraph(_esc(title), st["cell"]), charts.drawing(spec, cell - 8, height, font)]
+        for title, spec in items
+    ]
+    rows = []
+    for i in range(0, len(cells), 2):
+        pair = cells[i : i + 2]
+        if len(pair) == 1:
+            pair.append(["", ""])
+        rows.append(
+            KeepTogether(Table([[pair[0][0], pair[1][0]], [pair[0][1], pair[1][1]]], colWidths=[cell, cell]))
+        )
+    return rows
 
 
 def _evaluation(part: EvaluationPart, st: dict, width: float, font: str) -> list[Any]:
@@ -235,10 +243,9 @@ def _evaluation(part: EvaluationPart, st: dict, width: float, font: str) -> list
                 ]
             )
         story.append(_table(rows, [width * 0.55, width * 0.15, width * 0.15, width * 0.15]))
-        for g in part.goals:
-            if g.get("chart") is not None:
-                story.append(Paragraph(_esc(g["title"]), st["cell"]))
-                story.append(charts.drawing(g["chart"], width * 0.6, 100, font))
+        story += _chart_grid(
+            [(g["title"], g["chart"]) for g in part.goals if g.get("chart") is not None], st, width, font, 100
+        )
     if part.kpis:
         story.append(Paragraph(_esc(_("What moved in the KPIs")), st["h3"]))
         rows = [[_p(h, st["head"]) for h in (_("Metric"), _("This period"), _("Period before"), _("Change"))]]
