@@ -76,6 +76,8 @@ def test_monthly_report_page_and_csv(lead, customer_x, agent_li, lead_zhao, clie
     client.force_login(lead_zhao)
     page = client.get("/agent/care/referrals/?period=2026-06")
     assert page.status_code == 200 and agent_li.name in page.content.decode()
+    # money as money: two decimals, not the database's sum digits (SQLite: 106.000000000000)
+    assert "<td>106.00</td>" in page.content.decode()
     assert client.get("/agent/care/referrals.csv?period=2026-06").status_code == 405  # no GET side effects
     csv = client.post("/agent/care/referrals.csv", {"period": "2026-06"})
     assert csv.status_code == 200
