@@ -76,7 +76,7 @@ def load_actions_demo() -> None:
         evidence=["/agent/tickets/?status=open"],
     )
     team = Team.objects.order_by("pk").first()
-    keys = [k for k in ("fcr_rate", "reopen_rate", "tickets_solved") if _has(metrics, k, "team")]
+    keys = [k for k in ("csat", "first_response_minutes", "handling_minutes") if _has(metrics, k, "team")]
     if team is not None and keys:
         add(
             f"新退货话术试点（{team.name}）",
@@ -86,7 +86,7 @@ def load_actions_demo() -> None:
             goals=goals,
             pilot_dimension="team",
             pilot_values=[str(team.pk)],
-            pilot_metrics=keys[:2],
+            pilot_metrics=keys,
         )
     if not Suggestion.objects.filter(plan=plan).exists() and agent.is_agent:
         idea = suggestions.propose(
