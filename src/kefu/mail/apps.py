@@ -11,8 +11,9 @@ class MailConfig(AppConfig):
         from kefu.accounts.models import Role
         from kefu.core import events, extensions
 
-        from . import notices, outbound, views
+        from . import customer_data, notices, outbound, views
 
+        customer_data.register()
         events.register("mail.outbound", outbound.on_replied)
         events.register("mail.notices", notices.on_event)
         extensions.register_ticket_panel("mail", views.ticket_panel, order=60)
