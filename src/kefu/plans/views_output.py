@@ -111,8 +111,16 @@ def evaluation(request: HttpRequest, pk: int, ev: int) -> HttpResponse:
             "charts": charts,
             "can_manage": selectors.can_manage(request.user, plan),
             "is_owner": request.user.pk == plan.owner_id,
+            "read_at": _read_at(found),
         },
     )
+
+
+def _read_at(ev):  # noqa: ANN001, ANN202
+    from datetime import datetime
+
+    stamp = (ev.snapshot or {}).get("generated_at")
+    return datetime.fromisoformat(stamp) if stamp else ev.updated_at
 
 
 @require_POST

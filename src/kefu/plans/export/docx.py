@@ -66,18 +66,9 @@ def render_docx(doc: Document) -> bytes:
     if not doc.goals:
         word.add_paragraph(_("No goals yet."))
     else:
-        heads = (
-            _("Goal"),
-            _("Metric"),
-            _("Baseline"),
-            _("Target"),
-            _("Now"),
-            _("Progress"),
-            _("Forecast"),
-            _("Status"),
-        )
+        heads = (_("Goal"), _("Baseline"), _("Target"), _("Now"), _("Progress"), _("Forecast"), _("Status"))
         rows = [
-            [g.title, g.metric, g.baseline, g.target, g.value, g.progress, g.forecast, g.status]
+            [f"{g.title}\n{g.metric}", g.baseline, g.target, g.value, g.progress, g.forecast, g.status]
             for g in doc.goals
         ]
         _grid(word, heads, rows)
@@ -88,7 +79,7 @@ def render_docx(doc: Document) -> bytes:
             p = word.add_paragraph()
             p.add_run(g.title).bold = True
             p.add_run(f"  {g.status} · {g.value} → {g.target}")
-            word.add_picture(io.BytesIO(charts.png(g.chart, 900, 260, font_path)), width=Cm(15))
+            word.add_picture(io.BytesIO(charts.png(g.chart, 900, 260, font_path)), width=Cm(13))
 
     for name, label, blocks in doc.sections:
         word.add_heading(label, level=1)

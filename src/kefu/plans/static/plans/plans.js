@@ -14,19 +14,24 @@
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: spec.x, axisLabel: { show: false } },
       yAxis: { type: "value", scale: true,
-               min: function (v) { return Math.floor(Math.min(v.min, spec.target)); },
-               max: function (v) { return Math.ceil(Math.max(v.max, spec.target)); } },
+               min: function (v) { return Math.floor(spec.target == null ? v.min : Math.min(v.min, spec.target)); },
+               max: function (v) { return Math.ceil(spec.target == null ? v.max : Math.max(v.max, spec.target)); } },
       series: [
         { name: spec.labels.value, type: "line", data: spec.values, connectNulls: true, symbolSize: 4,
           itemStyle: { color: "#206bc4" } },
         { name: spec.labels.trend, type: "line", data: spec.trend, symbol: "none",
           lineStyle: { type: "dashed" }, itemStyle: { color: "#f76707" },
-          markLine: { silent: true, symbol: "none", data: [{ yAxis: spec.target, name: spec.labels.target }],
+          markLine: spec.target == null ? undefined :
+                    { silent: true, symbol: "none", data: [{ yAxis: spec.target, name: spec.labels.target }],
                       lineStyle: { color: "#2fb344" } } }
       ]
     });
     window.addEventListener("resize", function () { chart.resize(); });
   }
-  function init() { document.querySelectorAll("[data-plans-chart]").forEach(draw); }
+  function init() {
+    document.querySelectorAll("[data-plans-chart]").forEach(function (el) {
+      try { draw(el); } catch (err) { if (window.console) console.error(err); }  // one bad chart spares the rest
+    });
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
