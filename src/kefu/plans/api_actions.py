@@ -41,13 +41,13 @@ def _staff_user(pk: int | None, field: str) -> User | None:
     return user
 
 
-class ChecklistOut(Schema):
+class PlanChecklistOut(Schema):
     id: int
     text: str
     done: bool
 
 
-class PilotFigureOut(Schema):
+class PlanPilotFigureOut(Schema):
     metric: str
     name: str
     unit: str
@@ -70,7 +70,7 @@ class PlanActionOut(Schema):
     status: str
     overdue: bool
     goals: list[int]
-    checklist: list[ChecklistOut]
+    checklist: list[PlanChecklistOut]
     evidence: list[str]
     resources: str
     rule: str
@@ -79,7 +79,7 @@ class PlanActionOut(Schema):
     version: int
     pilot_dimension: str
     pilot_values: list[str]
-    pilot: list[PilotFigureOut]
+    pilot: list[PlanPilotFigureOut]
 
 
 class PlanActionIn(Schema):
@@ -119,7 +119,7 @@ class PlanActionsOut(Schema):
     actions: list[PlanActionOut]
 
 
-class SuggestionOut(Schema):
+class PlanSuggestionOut(Schema):
     id: int
     title: str
     body: str
@@ -135,12 +135,12 @@ class SuggestionOut(Schema):
     rewarded_at: str | None
 
 
-class SuggestionIn(Schema):
+class PlanSuggestionIn(Schema):
     title: Text = Field(max_length=200)
     body: Text = Field("", max_length=5000)
 
 
-class AcceptIn(Schema):
+class PlanSuggestionAcceptIn(Schema):
     owner: int | None = None
     kind: str = Field("process", max_length=20)
     start: date | None = None
@@ -148,11 +148,11 @@ class AcceptIn(Schema):
     goals: list[int] = Field(default_factory=list, max_length=100)
 
 
-class DeclineIn(Schema):
+class PlanSuggestionDeclineIn(Schema):
     reason: Text = Field("", max_length=2000)
 
 
-class RewardIn(Schema):
+class PlanSuggestionRewardIn(Schema):
     reward: Text = Field(max_length=200)
     amount: str | None = Field(None, max_length=20, description="e.g. 200.00")
 
@@ -269,23 +269,25 @@ def update_action(request: HttpRequest, plan_id: int, action_id: int, body: Plan
     return action_out(_action(plan, found.pk))
 
 
-@router.get("/{plan_id}/suggestions", response=list[SuggestionOut], summary="Staff suggestions for a plan")
+@router.get(
+    "/{plan_id}/suggestions", response=list[PlanSuggestionOut], summary="Staff suggestions for a plan"
+)
 def list_suggestions(request: HttpRequest, plan_id: int):  # noqa: ANN201
     plan = selectors.access_plan(_reader(request), plan_id)
     return [suggestion_out(s) for s in suggestions.plan_suggestions(plan)[:500]]
 
 
-@router.post("/{plan_id}/suggestions", response={201: SuggestionOut}, summary="Propose an improvement")
-def propose(request: HttpRequest, plan_id: int, body: SuggestionIn):  # noqa: ANN201
+@router.post("/{plan_id}/suggestions", response={201: PlanSuggestionOut}, summary="Propose an improvement")
+def propose(request: HttpRequest, plan_id: int, body: PlanSuggestionIn):  # noqa: ANN201
     user = _reader(request)
     plan = selectors.access_plan(user, plan_id)
     return 201, suggestion_out(suggestions.propose(plan, title=body.title, body=body.body, by=user))
 
 
 @router.post(
-    "/{plan_id}/suggestions/{suggestion_id}/accept", response=SuggestionOut, summary="Accept as an action"
+    "/{plan_id}/suggestions/{suggestion_id}/accept", response=PlanSuggestionOut, summary="Accept as an action"
 )
-def accept(request: HttpRequest, plan_id: int, suggestion_id: int, body: AcceptIn):  # noqa: ANN201
+def accept(request: HttpRequest, plan_id: int, suggestion_id: int, body: PlanSuggestionAcceptIn):  # noqa: ANN201
     user = _reader(request)
     plan = selectors.access_plan(user, plan_id)
     found = suggestions.access_suggestion(user, plan, suggestion_id)
@@ -303,10 +305,10 @@ def accept(request: HttpRequest, plan_id: int, suggestion_id: int, body: AcceptI
 
 @router.post(
     "/{plan_id}/suggestions/{suggestion_id}/decline",
-    response=SuggestionOut,
+    response=PlanSuggestionOut,
     summary="Decline (reason required)",
 )
-def decline(request: HttpRequest, plan_id: int, suggestion_id: int, body: DeclineIn):  # noqa: ANN201
+def decline(request: HttpRequest, plan_id: int, suggestion_id: int, body: PlanSuggestionDeclineIn):  # noqa: ANN201
     user = _reader(request)
     plan = selectors.access_plan(user, plan_id)
     found = suggestions.access_suggestion(user, plan, suggestion_id)
@@ -314,9 +316,11 @@ def decline(request: HttpRequest, plan_id: int, suggestion_id: int, body: Declin
 
 
 @router.post(
-    "/{plan_id}/suggestions/{suggestion_id}/reward", response=SuggestionOut, summary="Reward an accepted one"
+    "/{plan_id}/suggestions/{suggestion_id}/reward",
+    response=PlanSuggestionOut,
+    summary="Reward an accepted one",
 )
-def reward(request: HttpRequest, plan_id: int, suggestion_id: int, body: RewardIn):  # noqa: ANN201
+def reward(request: HttpRequest, plan_id: int, suggestion_id: int, body: PlanSuggestionRewardIn):  # noqa: ANN201
     user = _reader(request)
     plan = selectors.access_plan(user, plan_id)
     found = suggestions.access_suggestion(user, plan, suggestion_id)
