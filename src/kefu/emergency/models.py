@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TriggerKind(models.TextChoices):
@@ -61,7 +62,7 @@ class EmergencyPlan(models.Model):
 
 
 class ActivationStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("emergency activation", "Open")
     RESOLVED = "resolved", _("Resolved")
 
 
@@ -127,7 +128,7 @@ class IncidentTicket(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    FIRED = "fired", _("Fired")
+    FIRED = "fired", pgettext_lazy("emergency timeline", "Fired")
     STARTED = "started", _("Started")
     NOTIFIED = "notified", _("Notified")
     LINKED = "linked", _("Tickets linked")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.models import User
+from kefu.automation import templating
 from kefu.automation.models import CannedReply
 from kefu.core.errors import DomainError
 from kefu.tickets.models import Channel
@@ -159,6 +160,9 @@ def activation_page(request: HttpRequest, pk: int) -> HttpResponse:
     steps = [(i, text, i in done) for i, text in enumerate(activation.plan.steps or [])]
     links = selectors.linked_tickets(activation)
     pending = sum(1 for link in links if link.replied_at is None)
+    body = services.broadcast_body(activation.plan)
+    if body and links:  # what the first linked ticket's customer reads
+        body = templating.render(body, templating.context_for(links[0].ticket, agent=user))
     return render(
         request,
         "emergency/activation.html",
@@ -167,7 +171,7 @@ def activation_page(request: HttpRequest, pk: int) -> HttpResponse:
             "steps": steps,
             "links": links,
             "pending": pending,
-            "body": services.broadcast_body(activation.plan),
+            "body": body,
             "is_open": activation.status == ActivationStatus.OPEN,
         },
     )
