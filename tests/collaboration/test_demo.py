@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from kefu.accounts.models import Role
 from kefu.collaboration import demo
-from kefu.collaboration.models import Approval, DelayCause, DepartmentSettings, Milestone, Task, TaskKind
+from kefu.collaboration.models import (
+    Approval,
+    DelayCause,
+    DepartmentSettings,
+    Milestone,
+    Sync,
+    SyncItem,
+    Task,
+    TaskKind,
+)
 from kefu.tickets import services as tickets
 from tests.factories import DepartmentFactory, UserFactory
 
@@ -37,3 +46,4 @@ def test_demo_loads_settings_and_tasks_once(make_ticket, customer_x):
     assert Milestone.objects.filter(kind__name="已收货").count() == 1
     assert Task.objects.filter(status="done", delay_cause__isnull=False).count() == 2
     assert Approval.objects.count() == 1
+    assert Sync.objects.count() == 1 and SyncItem.objects.exists()

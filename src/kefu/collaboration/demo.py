@@ -7,11 +7,12 @@ Idempotent: settings are created only where missing, and the tasks only when the
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 
 from kefu.accounts.models import Department, Role, User
+from kefu.core import businesstime
 from kefu.core.clock import now
 from kefu.tickets.models import Ticket, TicketShare
 from kefu.tickets.states import OPEN_STATUSES
@@ -138,12 +139,31 @@ def after_tickets() -> None:
     )
     # Last month's work for the monthly review: one on time, two late with their causes.
     _past(tickets[3], warehouse, kinds["验货"], agent, chen, current)
+    # The latest 10:00 or 16:00 sync of the warehouse, with its digest.
+    _last_sync(warehouse, current)
     approvals.request_approval(
         tickets[0],
         kind="green_channel",
         description="客户为孕妇，商品问题影响使用，申请绿色通道先行换货。",
         by=agent,
     )
+
+
+def _last_sync(department: Department, current) -> None:  # noqa: ANN001
+    """The department's latest sync before now, so the sync page has a digest on first start."""
+    row = DepartmentSettings.objects.get(department=department)
+    cal = row.calendar()
+    day = current.astimezone(cal.zone).date()
+    for _ in range(15):
+        if businesstime.works_on(cal, day):
+            slots = [
+                datetime.combine(day, t, tzinfo=cal.zone) for t in syncs.parse_sync_times(row.sync_times)
+            ]
+            past = [s for s in slots if s <= current]
+            if past:
+                syncs.hold_sync(department, slot=past[-1], at=current)
+                return
+        day -= timedelta(days=1)
 
 
 def _past(ticket: Ticket, department: Department, kind: TaskKind, agent: User, member: User, current) -> None:  # noqa: ANN001

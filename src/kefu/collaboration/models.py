@@ -14,6 +14,7 @@ from datetime import time
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kefu.core import businesstime
 
@@ -107,7 +108,7 @@ class DelayCause(models.Model):
 
 class TaskStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("department task", "Accepted")
     DONE = "done", _("Done")
     REJECTED = "rejected", _("Rejected")
 
@@ -155,6 +156,19 @@ class Task(models.Model):
         return end > self.due_at and self.status != TaskStatus.REJECTED
 
 
+EVENT_LABELS = {
+    "requested": pgettext_lazy("department task", "Asked"),
+    "accepted": pgettext_lazy("department task", "Accepted"),
+    "done": pgettext_lazy("department task", "Done"),
+    "rejected": _("Rejected"),
+    "milestone": _("Milestone"),
+    "escalated": _("Escalated"),
+    "cause": _("Delay cause"),
+    "blocked": _("Blocked"),
+    "unblocked": _("Going again"),
+}
+
+
 class TaskEvent(models.Model):
     """Append-only log of a task's steps: the monthly review's time per step comes from it."""
 
@@ -171,6 +185,10 @@ class TaskEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.task_id}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))
 
 
 class Milestone(models.Model):
@@ -218,7 +236,7 @@ class SyncSection(models.TextChoices):
 class SyncMark(models.TextChoices):
     NONE = "", _("Not seen")
     SEEN = "seen", _("Seen")
-    UPDATED = "updated", _("Updated")
+    UPDATED = "updated", pgettext_lazy("sync mark", "Updated")
 
 
 class SyncItem(models.Model):
@@ -260,9 +278,9 @@ class ApprovalRule(models.Model):
 
 
 class ApprovalStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("approval", "Pending")
     APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("approval", "Rejected")
 
 
 class Approval(models.Model):

@@ -227,7 +227,7 @@ def task_action(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 happened_at = parsed if parsed.tzinfo else parsed.replace(tzinfo=local_zone())
             services.record_milestone(
-                task, kind=kind, by=user, happened_at=happened_at, reply=request.POST.get("reply", "1") == "1"
+                task, kind=kind, by=user, happened_at=happened_at, reply=request.POST.get("reply") == "1"
             )
         else:
             raise services.ValidationFailed(_("Unknown action."), field="action")
