@@ -175,7 +175,7 @@ class ModuleDone(models.Model):
 
 
 class AttemptStatus(models.TextChoices):
-    OPEN = "open", _("In progress")
+    OPEN = "open", _("Answering")
     MARKING = "marking", _("Awaiting review")
     PASSED = "passed", _("Passed")
     FAILED = "failed", _("Failed")
@@ -298,7 +298,7 @@ class Stage(models.Model):
 
 
 class OnboardingStatus(models.TextChoices):
-    ACTIVE = "active", _("In progress")
+    ACTIVE = "active", _("In training")
     CONFIRMED = "confirmed", _("Confirmed (转正)")
     NOT_CONFIRMED = "not_confirmed", _("Not confirmed")
 
