@@ -10,8 +10,9 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import events, extensions
 
-        from . import metrics, selectors, services, views
+        from . import customer_data, metrics, selectors, services, views
 
+        customer_data.register()
         metrics.register_all()
         events.register("feedback.csat", services.on_event)
         extensions.register_portal_panel("feedback.csat", views.portal_panel, order=10)
