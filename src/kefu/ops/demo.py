@@ -511,6 +511,7 @@ APP_STEPS = {
     "training": ("courses and programmes", "trainees and mentors"),
     "workforce": ("shift patterns", "forecast and roster"),
     "emergency": ("emergency plans", None),
+    "plans": (None, "work plan actions and suggestions"),
 }
 # After-ticket steps nothing on the first page needs: training the triage models (CPU-bound, the
 # longest step) can run while the first page is already served.
