@@ -169,6 +169,7 @@ def test_api_create_list_update(api, plan, lead_zhao, agent_li, agent_tech, cust
     assert action["overdue"] is True and action["goals"] == [goal.pk] and action["version"] == 1
     listed = api.get(agent_li, f"/plans/{plan.pk}/actions").json()
     assert (listed["overdue"], listed["total"], listed["done"]) == (1, 1, 0)
+    assert listed["goals"] == [{"goal": goal.pk, "done": 0, "total": 1, "progress": 0.0}]
     item = action["checklist"][0]["id"]
     done = api.patch(
         agent_li,

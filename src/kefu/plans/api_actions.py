@@ -111,11 +111,19 @@ class PlanActionPatch(Schema):
     checklist_done: dict[int, bool] | None = Field(None, description="checklist item id → done")
 
 
+class PlanGoalRollupOut(Schema):
+    goal: int
+    done: int
+    total: int
+    progress: float | None
+
+
 class PlanActionsOut(Schema):
     progress: float | None
     done: int
     total: int
     overdue: int
+    goals: list[PlanGoalRollupOut]
     actions: list[PlanActionOut]
 
 
@@ -220,6 +228,10 @@ def list_actions(request: HttpRequest, plan_id: int):  # noqa: ANN201
         "done": rollup.done,
         "total": rollup.total,
         "overdue": sum(1 for a in rows if not a.rule and actions.is_overdue(a, today)),
+        "goals": [
+            {"goal": goal, "done": r.done, "total": r.total, "progress": r.share}
+            for goal, r in sorted(actions.goal_rollups(plan).items())
+        ],
         "actions": [action_out(a, today) for a in rows],
     }
 
