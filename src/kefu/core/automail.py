@@ -3,7 +3,7 @@ marked automatic, so auto-responders never answer them (RFC 3834; FAULTS E2)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.mail import EmailMessage
@@ -11,6 +11,20 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+# Who kefu's own mails come from: the mail app registers its service mailbox here, so a survey or
+# a confirmation comes from the address customers already write to, not from DEFAULT_FROM_EMAIL.
+_sender: Callable[[], str | None] | None = None
+
+
+def register_sender(sender: Callable[[], str | None]) -> None:
+    global _sender
+    _sender = sender
+
+
+def sender() -> str | None:
+    """The From of kefu's own mails (None: Django's DEFAULT_FROM_EMAIL)."""
+    return _sender() if _sender is not None else None
 
 
 def send_templated(
@@ -28,7 +42,9 @@ def send_templated(
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
     recipients = [to] if isinstance(to, str) else list(to)
-    mail = EmailMessage(subject=subject, body=body, to=recipients, headers=headers or AUTOMATIC)
+    mail = EmailMessage(
+        subject=subject, body=body, from_email=sender(), to=recipients, headers=headers or AUTOMATIC
+    )
     for name, content, mimetype in attachments:
         mail.attach(name, content, mimetype)
     mail.send()

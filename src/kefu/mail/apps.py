@@ -9,11 +9,12 @@ class MailConfig(AppConfig):
 
     def ready(self) -> None:
         from kefu.accounts.models import Role
-        from kefu.core import events, extensions
+        from kefu.core import automail, events, extensions
 
         from . import customer_data, notices, outbound, views
 
         customer_data.register()
+        automail.register_sender(outbound.service_sender)
         events.register("mail.outbound", outbound.on_replied)
         events.register("mail.notices", notices.on_event)
         extensions.register_ticket_panel("mail", views.ticket_panel, order=60)

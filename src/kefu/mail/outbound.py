@@ -67,6 +67,13 @@ def mailbox_for(ticket: Ticket) -> Mailbox | None:
     return Mailbox.objects.filter(active=True).order_by("pk").first()
 
 
+def service_sender() -> str | None:
+    """The From of kefu's own mails (surveys, confirmations): the first active service mailbox, as
+    customers know it from the replies; None when there is none (DEFAULT_FROM_EMAIL then)."""
+    box = Mailbox.objects.filter(active=True).order_by("pk").first()
+    return formataddr((box.name, box.address)) if box else None
+
+
 def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "kefu.local"
 
