@@ -148,6 +148,20 @@ class Product:
         return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
 
 
+@contextlib.contextmanager
+def previous_rule():
+    """Rank with the rule of the previous round (ENGINE_VERSION 5 as committed before ADR 0014's
+    second round: the body stands in for a silent title in full, whatever the other titles hold),
+    through the same index and functions: the engine's own switch, not a copy of it."""
+    from kefu.knowledge.search import engine
+
+    shipped, engine.EXACT_TITLE_AT = engine.EXACT_TITLE_AT, 1.0
+    try:
+        yield
+    finally:
+        engine.EXACT_TITLE_AT = shipped
+
+
 def _memoise_encoder():
     """The same vectors, computed once per text (re-imports re-encode only what changed anyway);
     returns the real function (the latency is timed with it)."""
@@ -166,16 +180,17 @@ def _memoise_encoder():
     return raw
 
 
-def features(index, queries: list[str], golds: list[set[int]]):
+def features(index, queries: list[str], golds: list[set[int]], language: str):
     """Per query: the feature columns (lex_q, lex_bw, lex_bg, sem_q, sem_b, coverage) of the
     candidate articles (best CANDIDATES of each column, gold forced in) and the gold mask, from the
     index `search` reads. Coverage only enters the confidence, not the ranking."""
-    from kefu.knowledge.search import text
+    from kefu.knowledge.search import engine, text
 
     ids, alive = index.ids, index.alive
     out = []
     for q, gold in zip(queries, golds, strict=True):
-        _, _, *cols = index.features(q)
+        shown = index.search_mask(public_only=True, families=engine.pick_families(index, q, language))
+        _, _, *cols = index.features(q, within=shown)
         cols = [np.where(alive, c, -np.inf) for c in cols]
         cand: set[int] = set()
         for col in cols:
@@ -420,7 +435,15 @@ class StackFaq:
 
 
 # ---------------------------------------------------------------- run
-def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int], tune_rows: bool = True) -> dict:
+def run(
+    product: Product,
+    ds,
+    protocols: list[str],
+    *,
+    ask_folds: set[int],
+    tune_rows: bool = True,
+    folds: list[int] | None = None,
+) -> dict:
     """Every protocol and fold of one data set through the product: per fold the figures and the
     feature rows (for tuning)."""
     product.clear()
@@ -430,7 +453,7 @@ def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int], tune
         out["figures"][protocol], out["feats"][protocol] = [], {}
     # fold by fold, every protocol within a fold: a protocol switch re-imports only the articles
     # whose title differs, and the fold's first figures come early
-    for k in range(FOLDS):
+    for k in range(FOLDS) if folds is None else folds:
         for protocol in protocols:
             t = time.perf_counter()
             summary = product.load(ds.rows(protocol, k))
@@ -441,6 +464,8 @@ def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int], tune
             index = product.index()
             load_s = time.perf_counter() - t
             kefu = [[key_of.get(pk) for pk in product.rank(q, ds.language)] for q in qs]
+            with previous_rule():  # the same index and search_public, the rule before this round
+                prev = [[key_of.get(pk) for pk in product.rank(q, ds.language)] for q in qs]
             bot_top1 = None
             if k in ask_folds:
                 answers = product.ask(qs, ds.language)
@@ -450,11 +475,21 @@ def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int], tune
                 ) / max(1, len(qs))
             base = ds.baseline(qs, k, protocol)
             if tune_rows:
-                out["feats"][protocol][k] = features(index, qs, [{pks[g] for g in gold} for gold in golds])
-            row = dict(fold=k, n=len(qs), kefu=ranked(kefu, golds), bot=bot_top1, bm25=ranked(base, golds))
+                out["feats"][protocol][k] = features(
+                    index, qs, [{pks[g] for g in gold} for gold in golds], ds.language
+                )
+            row = dict(
+                fold=k,
+                n=len(qs),
+                kefu=ranked(kefu, golds),
+                previous=ranked(prev, golds),
+                bot=bot_top1,
+                bm25=ranked(base, golds),
+            )
             out["figures"][protocol].append(row)
             print(
                 f"  {protocol:13} fold {k}: n={len(qs):4}  kefu top-1 {row['kefu'][0]:.3f}"
+                f"  (previous rule {row['previous'][0]:.3f})"
                 + (f"  kb ask {bot_top1:.3f}" if bot_top1 is not None else "")
                 + f"  BM25 {row['bm25'][0]:.3f}   ({summary}; {time.perf_counter() - t:.0f}s, load {load_s:.0f}s)",
                 flush=True,
@@ -466,10 +501,15 @@ def run(product: Product, ds, protocols: list[str], *, ask_folds: set[int], tune
 def summarise(name: str, runs: list[dict]) -> dict:
     """Figures per protocol (fold by fold and pooled), the CV of tuned weights (every protocol's
     rows pooled), the weights tuned on all of them."""
-    figures = {p: f for r in runs for p, f in r["figures"].items()}
-    feats = {p: f for r in runs for p, f in r["feats"].items()}
+    figures: dict[str, list[dict]] = {}
+    feats: dict[str, dict] = {}
+    for r in runs:  # runs of other folds (or protocols) made in parallel join here
+        for p, f in r["figures"].items():
+            figures[p] = sorted(figures.get(p, []) + f, key=lambda row: row["fold"])
+        for p, f in r["feats"].items():
+            feats.setdefault(p, {}).update(f)
     protocols = list(figures)
-    print(f"\n== {name}: top-1 fold by fold (folds 0–4), then pooled top-1 / top-3 / MRR")
+    print(f"\n== {name}: top-1 fold by fold, then pooled top-1 / top-3 / MRR over those folds")
     for p in protocols:
         rows = figures[p]
         n = sum(r["n"] for r in rows)
@@ -477,10 +517,15 @@ def summarise(name: str, runs: list[dict]) -> dict:
         def mean(key, j, rows=rows, n=n):
             return sum(r["n"] * r[key][j] for r in rows) / n
 
-        for label, key in (("plain BM25 (bm25s)", "bm25"), ("kefu (search_public)", "kefu")):
+        labels = [
+            ("plain BM25 (bm25s)", "bm25"),
+            ("kefu previous rule", "previous"),
+            ("kefu (search_public)", "kefu"),
+        ]
+        for label, key in [(a, k) for a, k in labels if all(k in r for r in rows)]:
             print(
                 f"  {label + ', ' + p:36}"
-                + " ".join(f"{r[key][0]:.3f}" for r in rows)
+                + " ".join(f"{r['fold']}:{r[key][0]:.3f}" for r in rows)
                 + f"  | {mean(key, 0):.3f} / {mean(key, 1):.3f} / {mean(key, 2):.3f}"
             )
         asked = [r for r in rows if r["bot"] is not None]
@@ -687,6 +732,11 @@ def main() -> None:
     parser.add_argument(
         "--figures-only", action="store_true", help="rank and ask only: no tuning rows, tuning or calibration"
     )
+    parser.add_argument(
+        "--folds",
+        default="0,1,2,3,4",
+        help="folds to run (e.g. 0,1 here and 2,3,4 in another process; --load joins them)",
+    )
     parser.add_argument("--save", help="write this run's figures and feature rows to this file (pickle)")
     parser.add_argument(
         "--load", nargs="*", default=[], help="summarise saved runs (e.g. one per protocol, run in parallel)"
@@ -709,13 +759,30 @@ def main() -> None:
         product = Product()
         print(f"scratch kefu migrated in {product.migrate_seconds:.0f}s ({product.folder.name})")
         ask_folds = {int(k) for k in args.ask_folds.split(",") if k.strip()}
+        folds = [int(k) for k in args.folds.split(",") if k.strip()]
         if args.only in (None, "stackfaq"):
             runs.append(
-                run(product, StackFaq(), ["titled"], ask_folds=ask_folds, tune_rows=not args.figures_only)
+                run(
+                    product,
+                    StackFaq(),
+                    ["titled"],
+                    ask_folds=ask_folds,
+                    tune_rows=not args.figures_only,
+                    folds=folds,
+                )
             )
         if args.only in (None, "moi"):
             protocols = [p for p in args.protocols.split(",") if p]
-            runs.append(run(product, Moi(), protocols, ask_folds=ask_folds, tune_rows=not args.figures_only))
+            runs.append(
+                run(
+                    product,
+                    Moi(),
+                    protocols,
+                    ask_folds=ask_folds,
+                    tune_rows=not args.figures_only,
+                    folds=folds,
+                )
+            )
         if args.save:
             with open(args.save, "wb") as f:
                 pickle.dump(runs, f)

@@ -10,7 +10,7 @@ language family uses that family's fusion weights when it has its own (`Index.fa
 tuned on the visible data of that family), else the joint ones. An article whose title and
 questions hold no word of the query is scored on its body in the "q" channel too (BM25 and
 cosine), as an untitled one: a title that says nothing about the question never buries the
-article whose body answers it (ADR 0014). `confidence` maps the top score, its margin over the runner-up and
+article whose body answers it, unless another article's title holds the whole question (ADR 0014). `confidence` maps the top score, its margin over the runner-up and
 the top article's `coverage` of the query (absolute: how much of the query's IDF mass it contains)
 to a probability that the top article is right (logistic with non-negative weights, fitted on the
 visible evaluation data plus the same questions asked without their article).
@@ -38,6 +38,11 @@ DELTA_MAX = 200  # edited articles scored beside the BM25 matrix before a full r
 # BM25 term saturation: the title/questions keep bm25s's default; the body's two fields saturate
 # sooner (k1 picked among 0.8 / 1.0 / 1.2 by the 5-fold CV of benchmarks/kb_eval.py, round 5)
 K1_Q, K1_B, BM25_B = 1.2, 0.8, 0.75
+# The body stands in for a title that holds none of the question in full while no article's title
+# holds more than this share of the question's IDF mass, and fades out linearly up to a title that
+# holds all of it (ADR 0014; picked among 0.5–0.95 on moi-faq-zh fold 0). 1.0: always in full, the
+# rule of ENGINE_VERSION 5 (kept for benchmarks/kb_eval.py's "previous" figures).
+EXACT_TITLE_AT = 0.95
 
 
 @dataclass(frozen=True)
@@ -433,9 +438,10 @@ class Index:
             out[delta] += idf
         return out / total if total > 0 else out
 
-    def features(self, query: str):
+    def features(self, query: str, within: np.ndarray | None = None):
         """Per-document feature columns (lex_q, lex_bw, lex_bg, sem_q, sem_b) for a query,
-        normalised."""
+        normalised. `within`: the positions the search may show (default: every current one),
+        whose best title decides how far bodies stand in for silent titles."""
         self.compile()
         norm = text.normalise(query)
         toks = text.tokens(norm, normalised=True)
@@ -461,12 +467,28 @@ class Index:
             sb = np.zeros(n, dtype=np.float32)
         # A title that holds no word of the question says nothing about it: like an untitled
         # article, the article's body stands in for its question channel ("FAQ", a title in other
-        # words). A title that holds any of the question is evidence, scored as such (ADR 0014).
+        # words). A title that holds any of the question is evidence, scored as such. The stand-in
+        # fades out as some article's title holds the whole question: an exact title is the best
+        # evidence there is, and a body standing in beside it would outvote it (ADR 0014).
         if n:
-            silent = self.title_coverage(toks) <= 0.0
-            lq = np.where(silent, _by_best(lbw + lbg), lq)
-            sq = np.where(silent, np.maximum(sq, sb), sq)
+            cover = self.title_coverage(toks)
+            shown = self._alive if within is None else within & self._alive
+            share = stand_in_share(float(cover[shown].max()) if shown.any() else 0.0)
+            if share > 0.0:
+                silent = cover <= 0.0
+                lq = np.where(silent, share * _by_best(lbw + lbg), lq)
+                sq = np.where(silent, np.maximum(sq, share * sb), sq)
         return norm, toks, lq, lbw, lbg, sq, sb
+
+    def search_mask(self, *, public_only: bool = True, families: set[str] | None = None) -> np.ndarray:
+        """The positions a search may show: current, public when asked, in the families asked."""
+        self.compile()
+        mask = self._alive.copy()
+        if public_only:
+            mask &= self._public
+        if families:
+            mask &= np.isin(self._family, list(families))
+        return mask
 
     def search(
         self,
@@ -479,16 +501,13 @@ class Index:
     ) -> Result:
         w = weights or self.weights_for(families)
         with self._lock:
-            norm, toks, lq, lbw, lbg, sq, sb = self.features(query)
+            self.compile()
+            mask = self.search_mask(public_only=public_only, families=families)
+            norm, toks, lq, lbw, lbg, sq, sb = self.features(query, within=mask)
             if not len(self._ids) or not toks and not norm.strip():
                 return Result(hits=[], confidence=0.0, normalised_query=norm, terms=toks)
             lex = w.lex_q * lq + w.lex_bw * lbw + w.lex_bg * lbg
             score = lex + w.sem_q * sq + w.sem_b * sb
-            mask = self._alive.copy()
-            if public_only:
-                mask &= self._public
-            if families:
-                mask &= np.isin(self._family, list(families))
             score = np.where(mask, score, -np.inf)
             k = min(limit, int(mask.sum()))
             if k <= 0:
@@ -507,6 +526,14 @@ class Index:
             cover = text.coverage_tokens(norm, normalised=True)
             hits[0].coverage = float(self.coverage(cover, top[:1])[0])
         return Result(hits=hits, confidence=confidence(hits, w), normalised_query=norm, terms=toks)
+
+
+def stand_in_share(best_title_coverage: float) -> float:
+    """How much of the body stands in for a silent title: all of it while no article's title holds
+    more than EXACT_TITLE_AT of the question, fading to nothing when one holds all of it."""
+    if EXACT_TITLE_AT >= 1.0:
+        return 1.0
+    return min(1.0, max(0.0, (1.0 - best_title_coverage) / (1.0 - EXACT_TITLE_AT)))
 
 
 def _by_best(col: np.ndarray) -> np.ndarray:
