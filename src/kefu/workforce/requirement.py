@@ -17,7 +17,7 @@ INTERVAL = 1800
 class Need:
     starts_at: datetime
     expected: dict[str, float] = field(default_factory=dict)  # channel → contacts
-    agents: dict[str, float] = field(default_factory=dict)  # channel → agents on the queue
+    agents: dict[str, float] = field(default_factory=dict)  # channel → agents on a live queue
     day_kind: str = ""
     peak: bool = False
     required: int = 0  # on duty, after shrinkage and the floor
@@ -74,10 +74,21 @@ def needs(start: datetime, end: datetime, *, run: ForecastRun | None = None) -> 
     for need in out:
         day = need.starts_at.astimezone(tz).date()
         peaks[day] = max(peaks[day], need.total)
+    # Email and web forms wait for staffed hours: a day's deferred workload is spread over its
+    # peak half-hours instead of asking for someone at 03:00 for a fifth of an email.
+    deferred: dict = defaultdict(float)
+    peak_count: dict = defaultdict(int)
     for need in out:
-        day_peak = peaks[need.starts_at.astimezone(tz).date()]
-        need.peak = day_peak > 0 and need.total >= cfg["peak_share"] * day_peak
-        busy = sum(need.agents.values())
-        on_duty = math.ceil(busy / (1 - cfg["shrinkage"]) - 1e-9) if busy else 0
+        day = need.starts_at.astimezone(tz).date()
+        need.peak = peaks[day] > 0 and need.total >= cfg["peak_share"] * peaks[day]
+        peak_count[day] += need.peak
+        for channel, busy in list(need.agents.items()):
+            if channel not in cfg["realtime"]:
+                deferred[day] += busy
+                need.agents[channel] = 0.0
+    for need in out:
+        day = need.starts_at.astimezone(tz).date()
+        busy = sum(need.agents.values()) + (deferred[day] / peak_count[day] if need.peak else 0.0)
+        on_duty = math.ceil(busy / (1 - cfg["shrinkage"]) - 1e-9) if busy > 1e-9 else 0
         need.required = max(on_duty, cfg["floor"] if need.peak else 0)
     return out

@@ -11,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kefu.accounts.models import Team, User
@@ -21,11 +21,9 @@ from kefu.core.errors import DomainError
 from . import config, forecasting, selectors, services
 from .models import RosterEntry, ShiftPattern
 
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
 
 def _weekday(d: date) -> str:
-    return pgettext("weekday", WEEKDAY_NAMES[d.weekday()])
+    return str(WEEKDAYS_ABBR[d.weekday()])  # Django's own catalogue: 周一 … 周日
 
 
 def _manager(request: HttpRequest) -> None:

@@ -15,7 +15,7 @@
       legend: { top: 0 },
       grid: { left: 40, right: 40, top: 32, bottom: 56 },
       dataZoom: [{ type: "slider", height: 18, bottom: 4 }, { type: "inside" }],
-      xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 11 } },
+      xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 23, hideOverlap: true } },
       yAxis: [
         { type: "value", name: el.getAttribute("data-left"), minInterval: 1 },
         { type: "value", name: el.getAttribute("data-right"), minInterval: 1, splitLine: { show: false } },
