@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kefu.analytics.reports.fonts import report_font
 
@@ -84,7 +85,7 @@ def render_docx(doc: Document) -> bytes:
     for name, label, blocks in doc.sections:
         word.add_heading(label, level=1)
         if name == "review" and doc.findings:
-            _grid(word, (_("Finding"), _("Figure")), [[t, f] for t, f in doc.findings])
+            _grid(word, (_("Finding"), pgettext("plan", "Figure")), [[t, f] for t, f in doc.findings])
         for block in blocks:
             if block.kind == "chart" and block.chart is not None:
                 word.add_paragraph(block.text)
@@ -99,9 +100,9 @@ def render_docx(doc: Document) -> bytes:
                 word.add_paragraph(block.text)
 
     if doc.actions is not None:
-        word.add_heading(_("Actions"), level=1)
+        word.add_heading(pgettext("plan", "Actions"), level=1)
         if doc.actions:
-            _grid(word, (_("Action"), _("Owner"), _("Dates"), _("Status")), doc.actions)
+            _grid(word, (pgettext("plan", "Action"), _("Owner"), _("Dates"), _("Status")), doc.actions)
         else:
             word.add_paragraph(_("No actions yet."))
 
@@ -152,7 +153,7 @@ def _evaluation(word: Any, part: EvaluationPart, font_path: str) -> None:
     if part.goals:
         _grid(
             word,
-            (_("Goal"), _("Result"), _("Figure"), _("Target")),
+            (_("Goal"), _("Result"), pgettext("plan", "Figure"), _("Target")),
             [
                 [g["title"], g["result_label"], g.get("figure", "—"), str(g.get("target", ""))]
                 for g in part.goals
@@ -166,7 +167,7 @@ def _evaluation(word: Any, part: EvaluationPart, font_path: str) -> None:
         word.add_heading(_("What moved in the KPIs"), level=3)
         _grid(
             word,
-            (_("Metric"), _("This period"), _("Period before"), _("Change")),
+            (_("Metric"), _("This period"), _("Period before"), pgettext("difference", "Change")),
             [[k["name"], k["figure"], k["previous_figure"], k["change"]] for k in part.kpis],
         )
     acts = part.actions or {}
@@ -176,7 +177,9 @@ def _evaluation(word: Any, part: EvaluationPart, font_path: str) -> None:
             % {"done": len(acts["done"]), "late": len(acts["late"]), "open": acts.get("open", 0)}
         )
         for a in acts["late"]:
-            word.add_paragraph(f"{_('Late')}: {a['title']} ({a['owner']}, {a['due']})", style="List Bullet")
+            word.add_paragraph(
+                f"{pgettext('plan', 'Late')}: {a['title']} ({a['owner']}, {a['due']})", style="List Bullet"
+            )
     word.add_heading(_("Conclusions"), level=3)
     for line in (part.conclusions or "—").splitlines():
         if line.strip():

@@ -8,6 +8,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kefu.analytics.reports.fonts import report_font
 
@@ -97,7 +98,7 @@ def render_pdf(doc: Document) -> bytes:
     for name, label, blocks in doc.sections:
         story.append(Paragraph(_esc(label), st["h2"]))
         if name == "review" and doc.findings:  # the review: its findings first
-            rows = [[_p(_("Finding"), st["head"]), _p(_("Figure"), st["head"])]]
+            rows = [[_p(_("Finding"), st["head"]), _p(pgettext("plan", "Figure"), st["head"])]]
             rows += [[_p(text, st["cell"]), _p(figure, st["cell"])] for text, figure in doc.findings]
             story.append(_table(rows, [width * 0.82, width * 0.18]))
             story.append(Spacer(1, 2 * mm))
@@ -117,9 +118,11 @@ def render_pdf(doc: Document) -> bytes:
                 story.append(Paragraph(_esc(block.text), st["body"]))
 
     if doc.actions is not None:
-        story.append(Paragraph(_esc(_("Actions")), st["h2"]))
+        story.append(Paragraph(_esc(pgettext("plan", "Actions")), st["h2"]))
         if doc.actions:
-            rows = [[_p(h, st["head"]) for h in (_("Action"), _("Owner"), _("Dates"), _("Status"))]]
+            rows = [
+                [_p(h, st["head"]) for h in (pgettext("plan", "Action"), _("Owner"), _("Dates"), _("Status"))]
+            ]
             rows += [[_p(c, st["cell"]) for c in row] for row in doc.actions]
             story.append(_table(rows, [width * 0.46, width * 0.14, width * 0.26, width * 0.14]))
         else:
@@ -232,7 +235,9 @@ def _evaluation(part: EvaluationPart, st: dict, width: float, font: str) -> list
 
     story: list[Any] = [Paragraph(_esc(f"{part.title} · {part.period}"), st["h3"])]
     if part.goals:
-        rows = [[_p(h, st["head"]) for h in (_("Goal"), _("Result"), _("Figure"), _("Target"))]]
+        rows = [
+            [_p(h, st["head"]) for h in (_("Goal"), _("Result"), pgettext("plan", "Figure"), _("Target"))]
+        ]
         for g in part.goals:
             rows.append(
                 [
@@ -248,7 +253,12 @@ def _evaluation(part: EvaluationPart, st: dict, width: float, font: str) -> list
         )
     if part.kpis:
         story.append(Paragraph(_esc(_("What moved in the KPIs")), st["h3"]))
-        rows = [[_p(h, st["head"]) for h in (_("Metric"), _("This period"), _("Period before"), _("Change"))]]
+        rows = [
+            [
+                _p(h, st["head"])
+                for h in (_("Metric"), _("This period"), _("Period before"), pgettext("difference", "Change"))
+            ]
+        ]
         for k in part.kpis:
             rows.append(
                 [
@@ -273,7 +283,9 @@ def _evaluation(part: EvaluationPart, st: dict, width: float, font: str) -> list
         for a in acts["late"]:
             story.append(
                 Paragraph(
-                    _esc(f"{_('Late')}: {a['title']} ({a['owner']}, {a['due']})"), st["li"], bulletText="•"
+                    _esc(f"{pgettext('plan', 'Late')}: {a['title']} ({a['owner']}, {a['due']})"),
+                    st["li"],
+                    bulletText="•",
                 )
             )
     story.append(Paragraph(_esc(_("Conclusions")), st["h3"]))
