@@ -36,7 +36,7 @@ def _manager(request: HttpRequest) -> Any:
     return user
 
 
-class PlanIn(Schema):
+class EmergencyPlanIn(Schema):
     name: str = Field(max_length=1000)
     trigger: str = Field(description="volume, keyword, silence or sla_breach", max_length=100)
     description: str = Field("", max_length=20000)
@@ -56,7 +56,7 @@ class PlanIn(Schema):
     active: bool = True
 
 
-class PlanPatch(Schema):
+class EmergencyPlanPatch(Schema):
     name: str | None = Field(None, max_length=1000)
     trigger: str | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=20000)
@@ -76,7 +76,7 @@ class PlanPatch(Schema):
     active: bool | None = None
 
 
-class PlanOut(Schema):
+class EmergencyPlanOut(Schema):
     id: int
     name: str
     description: str
@@ -106,7 +106,7 @@ class PlanOut(Schema):
         return "firing" if getattr(obj, "firing", False) else "quiet"
 
 
-class ActivationOut(Schema):
+class EmergencyActivationOut(Schema):
     id: int
     plan_id: int
     source: str = Field(description="trigger, manual or drill")
@@ -120,34 +120,34 @@ class ActivationOut(Schema):
     ticket_count: int = 0
 
 
-class EntryOut(Schema):
+class EmergencyEntryOut(Schema):
     kind: str
     text: str
     at: datetime
     by_id: int | None
 
 
-class LinkOut(Schema):
+class EmergencyLinkOut(Schema):
     ticket_id: int
     linked_at: datetime
     replied_at: datetime | None
 
 
-class ActivationDetailOut(ActivationOut):
-    timeline: list[EntryOut]
-    tickets: list[LinkOut]
+class EmergencyActivationDetailOut(EmergencyActivationOut):
+    timeline: list[EmergencyEntryOut]
+    tickets: list[EmergencyLinkOut]
     steps_done: list[int]
 
 
-class NoteIn(Schema):
+class EmergencyNoteIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-class BroadcastOut(Schema):
+class EmergencyBroadcastOut(Schema):
     sent: int
 
 
-class StepOut(Schema):
+class EmergencyStepOut(Schema):
     ticked: bool
 
 
@@ -155,39 +155,41 @@ def _plan_out(user: Any, plan_id: int) -> EmergencyPlan:
     return selectors.access_plan(user, plan_id)
 
 
-def _detail(user: Any, activation_id: int) -> ActivationDetailOut:
+def _detail(user: Any, activation_id: int) -> EmergencyActivationDetailOut:
     a = selectors.access_activation(user, activation_id)
-    base = ActivationOut.from_orm(a).dict()
-    return ActivationDetailOut(
+    base = EmergencyActivationOut.from_orm(a).dict()
+    return EmergencyActivationDetailOut(
         **base,
-        timeline=[EntryOut(kind=e.kind, text=e.text, at=e.at, by_id=e.by_id) for e in a.timeline.all()],
+        timeline=[
+            EmergencyEntryOut(kind=e.kind, text=e.text, at=e.at, by_id=e.by_id) for e in a.timeline.all()
+        ],
         tickets=[
-            LinkOut(ticket_id=link.ticket_id, linked_at=link.linked_at, replied_at=link.replied_at)
+            EmergencyLinkOut(ticket_id=link.ticket_id, linked_at=link.linked_at, replied_at=link.replied_at)
             for link in selectors.linked_tickets(a)
         ],
         steps_done=sorted(selectors.done_steps(a)),
     )
 
 
-@router.get("/plans", response=list[PlanOut], summary="Emergency plans with their status")
+@router.get("/plans", response=list[EmergencyPlanOut], summary="Emergency plans with their status")
 def list_plans(request: HttpRequest):
     return list(selectors.list_plans(_staff(request))[:500])
 
 
-@router.post("/plans", response=PlanOut, summary="Create an emergency plan")
-def create_plan(request: HttpRequest, body: PlanIn):
+@router.post("/plans", response=EmergencyPlanOut, summary="Create an emergency plan")
+def create_plan(request: HttpRequest, body: EmergencyPlanIn):
     user = _manager(request)
     plan = services.save_plan(services.PlanData(**body.dict()), by=user)
     return _plan_out(user, plan.pk)
 
 
-@router.get("/plans/{plan_id}", response=PlanOut, summary="One emergency plan")
+@router.get("/plans/{plan_id}", response=EmergencyPlanOut, summary="One emergency plan")
 def get_plan(request: HttpRequest, plan_id: int):
     return selectors.access_plan(_staff(request), plan_id)
 
 
-@router.patch("/plans/{plan_id}", response=PlanOut, summary="Change an emergency plan")
-def update_plan(request: HttpRequest, plan_id: int, body: PlanPatch):
+@router.patch("/plans/{plan_id}", response=EmergencyPlanOut, summary="Change an emergency plan")
+def update_plan(request: HttpRequest, plan_id: int, body: EmergencyPlanPatch):
     user = _staff(request)
     plan = selectors.access_plan(user, plan_id)
     _manager(request)
@@ -206,34 +208,42 @@ def update_plan(request: HttpRequest, plan_id: int, body: PlanPatch):
     return _plan_out(user, plan.pk)
 
 
-@router.get("/activations", response=list[ActivationOut], summary="Activations and drills, newest first")
+@router.get(
+    "/activations", response=list[EmergencyActivationOut], summary="Activations and drills, newest first"
+)
 def list_activations(request: HttpRequest, plan_id: int | None = None, open: bool = False):
     return list(selectors.list_activations(_staff(request), plan_id=plan_id, open_only=open)[:500])
 
 
 @router.get(
-    "/activations/{activation_id}", response=ActivationDetailOut, summary="An activation with its timeline"
+    "/activations/{activation_id}",
+    response=EmergencyActivationDetailOut,
+    summary="An activation with its timeline",
 )
 def get_activation(request: HttpRequest, activation_id: int):
     return _detail(_staff(request), activation_id)
 
 
-def _start(request: HttpRequest, plan_id: int, body: NoteIn, *, drill: bool) -> Activation:
+def _start(request: HttpRequest, plan_id: int, body: EmergencyNoteIn, *, drill: bool) -> Activation:
     user = _staff(request)
     plan = selectors.access_plan(user, plan_id)
     _manager(request)
     return services.activate(plan, by=user, drill=drill, note=body.note)
 
 
-@router.post("/plans/{plan_id}/activate", response=ActivationDetailOut, summary="Activate a plan by hand")
-def activate(request: HttpRequest, plan_id: int, body: NoteIn):
+@router.post(
+    "/plans/{plan_id}/activate", response=EmergencyActivationDetailOut, summary="Activate a plan by hand"
+)
+def activate(request: HttpRequest, plan_id: int, body: EmergencyNoteIn):
     return _detail(_staff(request), _start(request, plan_id, body, drill=False).pk)
 
 
 @router.post(
-    "/plans/{plan_id}/drill", response=ActivationDetailOut, summary="Start a drill (no customer replies)"
+    "/plans/{plan_id}/drill",
+    response=EmergencyActivationDetailOut,
+    summary="Start a drill (no customer replies)",
 )
-def drill(request: HttpRequest, plan_id: int, body: NoteIn):
+def drill(request: HttpRequest, plan_id: int, body: EmergencyNoteIn):
     return _detail(_staff(request), _start(request, plan_id, body, drill=True).pk)
 
 
@@ -245,27 +255,31 @@ def _activation(request: HttpRequest, activation_id: int) -> tuple[Any, Activati
 
 
 @router.post(
-    "/activations/{activation_id}/resolve", response=ActivationDetailOut, summary="Resolve an activation"
+    "/activations/{activation_id}/resolve",
+    response=EmergencyActivationDetailOut,
+    summary="Resolve an activation",
 )
-def resolve(request: HttpRequest, activation_id: int, body: NoteIn):
+def resolve(request: HttpRequest, activation_id: int, body: EmergencyNoteIn):
     user, activation = _activation(request, activation_id)
     services.resolve(activation, by=user, note=body.note)
     return _detail(user, activation_id)
 
 
 @router.post(
-    "/activations/{activation_id}/steps/{index}", response=StepOut, summary="Tick a step of the checklist"
+    "/activations/{activation_id}/steps/{index}",
+    response=EmergencyStepOut,
+    summary="Tick a step of the checklist",
 )
 def tick_step(request: HttpRequest, activation_id: int, index: int):
     user, activation = _activation(request, activation_id)
-    return StepOut(ticked=services.tick_step(activation, index=index, by=user))
+    return EmergencyStepOut(ticked=services.tick_step(activation, index=index, by=user))
 
 
 @router.post(
     "/activations/{activation_id}/broadcast",
-    response=BroadcastOut,
+    response=EmergencyBroadcastOut,
     summary="Send the broadcast reply to the linked tickets (each once)",
 )
 def broadcast(request: HttpRequest, activation_id: int):
     user, activation = _activation(request, activation_id)
-    return BroadcastOut(sent=services.broadcast(activation, by=user))
+    return EmergencyBroadcastOut(sent=services.broadcast(activation, by=user))
