@@ -280,24 +280,72 @@ def test_a_title_that_does_not_match_never_buries_the_body_that_answers():
 
 def test_a_title_that_holds_the_question_keeps_its_own_score():
     """The body stands in only where the title holds none of the question: an article titled
-    with the question keeps its title's score, one titled "FAQ" gets the body's, as an untitled
-    article always did."""
+    with part of the question keeps its title's score, one titled "FAQ" gets the body's, as an
+    untitled article always did (no title holds the whole question here)."""
     from kefu.knowledge.search import text
 
     rows = [
-        dict(id=1, title="营业时间是几点", body="每天上午九点到晚上九点。"),
+        dict(id=1, title="营业时间", body="每天上午九点到晚上九点。"),
         dict(id=2, title="FAQ", body="门店营业时间内可以自提，营业时间以门店公告为准。"),
         dict(id=3, title="", body="门店营业时间内可以自提。"),
     ]
     index = _zh_index(rows)
-    toks = text.tokens("营业时间是几点")
+    toks = text.tokens("门店营业时间是几点")
     cover = index.title_coverage(toks)
     pos = {int(i): p for p, i in enumerate(index.ids)}
-    assert cover[pos[1]] == pytest.approx(1.0) and cover[pos[2]] == 0.0 and cover[pos[3]] == 0.0
-    _, _, lq, lbw, lbg, _, _ = index.features("营业时间是几点")  # the untitled body: wholly too
+    assert 0.0 < cover[pos[1]] < 0.95 and cover[pos[2]] == 0.0 and cover[pos[3]] == 0.0
+    _, _, lq, lbw, lbg, _, _ = index.features("门店营业时间是几点")  # the untitled body: wholly too
     assert lq[pos[1]] == pytest.approx(1.0)
     assert lq[pos[2]] == pytest.approx(1.0)  # the best body: wholly standing in for "FAQ"
     assert 0.5 < lq[pos[3]] < 1.0 and lbw[pos[3]] < 1.0
+
+
+def test_an_article_titled_with_the_question_beats_a_body_that_only_repeats_its_words(monkeypatch):
+    """ADR 0014, second round: when an article's title is the customer's very question, it comes
+    first, even when another article titled "FAQ" (or untitled) says the question's words twice in
+    its body. Under the first round's rule the body stood in for "FAQ" in full and outvoted the
+    exact title (checked below by switching that rule back on)."""
+    from kefu.knowledge.search import engine
+
+    rows = [
+        dict(id=1, title="营业时间是几点", body="门店营业时间为每天上午九点到晚上九点。"),
+        dict(id=2, title="FAQ", body="门店营业时间内可以自提，营业时间以门店公告为准。"),
+        dict(id=3, title="", body="门店营业时间内可以自提，营业时间请看门店公告。"),
+    ]
+    index = _zh_index(rows)
+    for query in ["营业时间是几点", "營業時間是幾點？"]:
+        assert index.search(query, families={"zh"}).hits[0].id == 1, query
+    _, _, lq, *_ = index.features("营业时间是几点")
+    pos = {int(i): p for p, i in enumerate(index.ids)}
+    assert lq[pos[2]] == 0.0 and lq[pos[3]] == 0.0  # an exact title switches the stand-in off
+    monkeypatch.setattr(engine, "EXACT_TITLE_AT", 1.0)  # the first round's rule
+    assert index.search("营业时间是几点", families={"zh"}).hits[0].id != 1
+
+
+def test_the_body_stands_in_again_when_the_exact_title_is_not_shown():
+    """Only titles the search may show decide: an internal article titled with the question does
+    not switch the stand-in off for a customer, who gets the "FAQ" article whose body answers."""
+    rows = [
+        dict(id=1, title="营业时间是几点", body="内部：排班表见共享盘。", audience="internal"),
+        dict(id=2, title="FAQ", body="门店营业时间是每天上午九点到晚上九点。"),
+        dict(id=3, title="门店地址在哪里", body="门店地址见官网。"),
+    ]
+    index = _zh_index(rows)
+    assert index.search("营业时间是几点", families={"zh"}).hits[0].id == 2
+    pos = {int(i): p for p, i in enumerate(index.ids)}
+    shown = index.search_mask(public_only=True, families={"zh"})
+    assert index.features("营业时间是几点", within=shown)[2][pos[2]] == pytest.approx(1.0)
+    # an agent's search shows the internal article: its exact title switches the stand-in off
+    assert index.features("营业时间是几点", within=index.search_mask(public_only=False))[2][pos[2]] == 0.0
+
+
+def test_the_stand_in_fades_out_only_near_an_exact_title():
+    from kefu.knowledge.search import engine
+
+    assert engine.stand_in_share(0.0) == 1.0
+    assert engine.stand_in_share(engine.EXACT_TITLE_AT) == pytest.approx(1.0)
+    assert 0.0 < engine.stand_in_share((1 + engine.EXACT_TITLE_AT) / 2) < 1.0
+    assert engine.stand_in_share(1.0) == 0.0
 
 
 def test_a_short_answer_the_body_holds_is_counted_once():
