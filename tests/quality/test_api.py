@@ -106,3 +106,20 @@ def test_openapi_documents_the_errors(api, qa_sun):
     schema = api.client.get("/api/openapi.json").json()
     responses = schema["paths"]["/api/quality/reviews/{review_id}"]["put"]["responses"]
     assert {"404", "409", "422"} <= {str(k) for k in responses}
+
+
+def test_list_endpoints_do_not_query_per_row(
+    api, scorecard, qa_sun, agent_li, solved_ticket, django_assert_max_num_queries
+):
+    for _ in range(3):
+        review = services.open_review(solved_ticket(agent_li), by=qa_sun)
+        services.save_review(review, by=qa_sun, answers=full_marks(scorecard), submit=True)
+    api.get(agent_li, "/quality/reviews")  # tokens made outside the count
+    api.get(qa_sun, "/quality/queue")
+    with django_assert_max_num_queries(12):
+        assert len(api.get(agent_li, "/quality/reviews").json()) == 3
+    for _ in range(3):
+        review = services.open_review(solved_ticket(agent_li), by=qa_sun)
+        services.save_review(review, by=qa_sun, answers=full_marks(scorecard), submit=True)
+    with django_assert_max_num_queries(12):
+        assert len(api.get(agent_li, "/quality/reviews").json()) == 6

@@ -65,6 +65,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "open_disputes": selectors.list_disputes(user).count() if selectors.can_manage(user) else 0,
         "check_counts": _check_table(),
         "check_kinds": CheckKind.choices,
+        "scorecards": Scorecard.objects.filter(active=True).order_by("pk"),
     }
     return render(request, "quality/queue.html", context)
 
