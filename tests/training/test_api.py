@@ -54,6 +54,7 @@ def test_quiz_through_the_api_hides_answers_and_double_submit_is_409(api, quiz, 
     assert second.status_code == 409 and second.json()["code"] == "already_submitted"
 
 
+@pytest.mark.now("2026-06-10 10:00")
 def test_onboarding_to_confirmation_over_http(api, lead_zhao, newbie, senior_qian, agent_tech):
     made = api.post(
         lead_zhao,

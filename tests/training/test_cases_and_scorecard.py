@@ -16,6 +16,7 @@ from kefu.training.selectors import access_person
 from .test_mentors import answered
 
 
+@pytest.mark.now("2026-06-10 10:00")
 def test_case_task_done_when_their_case_is_published(agent_li, agent_wang):
     agent_li.seniority = 2
     agent_li.save()

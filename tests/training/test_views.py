@@ -78,3 +78,35 @@ def test_home_and_team_pages(onboarding, newbie, lead_zhao, agent_li):
     team = login(lead_zhao).get("/agent/training/team/")
     assert team.status_code == 200 and "新人小陈" in team.content.decode()
     assert login(agent_li).get("/agent/training/team/").status_code == 404
+
+
+@pytest.mark.now("2026-06-10 10:00")
+def test_supervisor_starts_an_onboarding_and_enrols_from_the_team_page(
+    course, newbie, senior_qian, lead_zhao, agent_li
+):
+    from kefu.training.models import Enrolment, Onboarding
+
+    client = login(lead_zhao)
+    bad = client.post("/agent/training/team/onboarding/", {"user_id": newbie.pk, "started_on": "junk"})
+    assert bad.status_code == 302 and not Onboarding.objects.exists()
+    made = client.post(
+        "/agent/training/team/onboarding/",
+        {
+            "user_id": newbie.pk,
+            "started_on": "2026-06-08",
+            "mentor_id": senior_qian.pk,
+            "senior_id": senior_qian.pk,
+        },
+    )
+    onboarding = Onboarding.objects.get()
+    assert made.url == f"/agent/training/onboarding/{onboarding.pk}/"
+    assert (onboarding.user, onboarding.senior, onboarding.supervisor) == (newbie, senior_qian, lead_zhao)
+    client.post(
+        "/agent/training/team/enrol/", {"course_id": course.pk, "due_on": "2026-06-30", "role": "agent"}
+    )
+    assert set(Enrolment.objects.values_list("user__username", flat=True)) == {
+        "agent_li",
+        "agent_wang",
+        "new_hire",
+    }
+    assert login(agent_li).post("/agent/training/team/enrol/", {"course_id": course.pk}).status_code == 404

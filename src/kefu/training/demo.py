@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 from kefu.accounts.models import User
 from kefu.core.clock import now
@@ -96,6 +98,11 @@ def _course(title: str, **kw: object) -> Course:
 
 
 def after_tickets() -> None:
+    with translation.override(settings.LANGUAGE_CODE):  # warnings recorded in the site's language
+        _load()
+
+
+def _load() -> None:
     people = {
         u.username: u for u in User.objects.filter(username__in=["zhaomin", "zhouqiang", "mali", "lina"])
     }

@@ -20,5 +20,7 @@ urlpatterns = [
     path("mentor/", views.mentor_page, name="mentor"),
     path("team/", views.team, name="team"),
     path("team/cases/", views.refresh_cases, name="refresh_cases"),
+    path("team/onboarding/", views.start_onboarding, name="start_onboarding"),
+    path("team/enrol/", views.enrol, name="enrol"),
     path("scorecard/<int:pk>/", views.scorecard_page, name="scorecard"),
 ]

@@ -3,6 +3,7 @@ A person's pages answer 404 to anyone who may not see them."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kefu.accounts.models import AGENT_ROLES, Role, User
 from kefu.core.errors import DomainError
 
 from . import cases, mentors, onboarding, periods, scorecard, selectors, services
@@ -248,8 +250,74 @@ def team(request: HttpRequest) -> HttpResponse:
         "tasks_done": sum(1 for t in tasks if t.done_at),
         "onboardings": list(selectors.visible_onboardings(user)[:50]),
         "sessions": list(selectors.list_sessions(user)[:20]),
+        "can_manage": selectors.can_manage(user),
+        "agents": list(
+            User.objects.filter(is_active=True, role__in=sorted(AGENT_ROLES)).order_by("display_name")
+        ),
+        "courses": list(selectors.list_courses(user)),
+        "roles": [(r.value, r.label) for r in Role if r in AGENT_ROLES],
+        "today": periods.today(),
     }
     return render(request, "training/team.html", context)
+
+
+def _user(request: HttpRequest, field: str) -> Any:
+    raw = request.POST.get(field, "")
+    return User.objects.filter(pk=int(raw), is_active=True).first() if raw.isdigit() else None
+
+
+def _day(request: HttpRequest, field: str) -> Any:
+    try:
+        return date.fromisoformat(request.POST.get(field, ""))
+    except ValueError:
+        return None
+
+
+@require_POST
+def start_onboarding(request: HttpRequest) -> HttpResponse:
+    user = _agent(request)
+    if not selectors.can_manage(user):
+        raise Http404()
+    hire, started = _user(request, "user_id"), _day(request, "started_on")
+    if hire is None or started is None:
+        messages.error(request, _("Choose the new hire and the start date."))
+        return redirect("training:team")
+    made: list[Any] = []
+
+    def run() -> None:
+        made.append(
+            services.start_onboarding(
+                user=hire,
+                programme=services.default_programme(),
+                senior=_user(request, "senior_id"),
+                mentor=_user(request, "mentor_id"),
+                supervisor=user,
+                started_on=started,
+                by=user,
+            )
+        )
+
+    if _guard(request, run, _("Onboarding started.")):
+        return redirect("training:onboarding", pk=made[0].pk)
+    return redirect("training:team")
+
+
+@require_POST
+def enrol(request: HttpRequest) -> HttpResponse:
+    user = _agent(request)
+    if not selectors.can_manage(user):
+        raise Http404()
+    raw = request.POST.get("course_id", "")
+    found = selectors.list_courses(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    due, role, person = _day(request, "due_on"), request.POST.get("role", ""), _user(request, "user_id")
+    if found is None or due is None or bool(role) == bool(person):
+        messages.error(request, _("Choose a course, a due date, and either a role or a person."))
+        return redirect("training:team")
+    if role:
+        _guard(request, lambda: services.enrol_role(found, role=role, due_on=due, by=user), _("Enrolled."))
+    else:
+        _guard(request, lambda: services.enrol(found, users=[person], due_on=due, by=user), _("Enrolled."))
+    return redirect("training:team")
 
 
 @require_POST
