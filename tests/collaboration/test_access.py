@@ -146,3 +146,28 @@ def test_bad_input_is_refused_with_a_reason(api, ticket, inspect, agent_li, dept
     assert page.status_code == 200 and Task.objects.get(pk=task.pk).status == TaskStatus.REQUESTED
     assert api.post(dept_chen, f"/collab/tasks/{task.pk}/milestones", {"kind_id": 999999}).status_code == 404
     assert api.post(dept_chen, f"/collab/tasks/{task.pk}/milestones", {"kind_id": "x"}).status_code == 422
+
+
+def test_the_task_list_costs_the_same_queries_for_more_tasks(api, ticket, inspect, agent_li, dept_chen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def ask(n):
+        for i in range(n):
+            services.request_task(
+                ticket, department=inspect.department, kind=inspect, description=f"验货{i}", by=agent_li
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            answer = api.get(dept_chen, "/collab/tasks")
+        assert answer.status_code == 200
+        return len(queries), len(answer.json())
+
+    ask(2)
+    count()  # the first call also makes the API token
+    few, listed = count()
+    ask(4)
+    many, listed_many = count()
+    assert (listed, listed_many) == (2, 6)
+    assert many == few
