@@ -102,6 +102,12 @@ def test_activate_drill_resolve(api, lead_zhao, agent_li):
     listed = api.get(agent_li, f"/emergency/activations?plan_id={plan_id}")
     assert [(a["source"], a["status"]) for a in listed.json()] == [("manual", "resolved"), ("drill", "open")]
     assert api.get(agent_li, "/emergency/activations/999999").status_code == 404
+    assert api.get(agent_li, f"/emergency/activations?plan_id={10**30}").json() == []
+
+
+def test_contact_ids_beyond_any_row_are_refused_not_a_500(api, lead_zhao):
+    bad = api.post(lead_zhao, "/emergency/plans", {**PLAN, "contact_ids": [10**30]})
+    assert bad.status_code == 422 and bad.json()["field"] == "contact_ids"
 
 
 def test_plans_list_query_count(api, lead_zhao, agent_li, django_assert_max_num_queries):

@@ -50,11 +50,16 @@ def visible_activations(user: Any) -> QuerySet[Activation]:
     )
 
 
+MAX_ID = 2**62  # beyond any row id; a larger number would overflow the database's integer
+
+
 def list_activations(
     user: Any, *, plan_id: int | None = None, open_only: bool = False
 ) -> QuerySet[Activation]:
     qs = visible_activations(user)
     if plan_id is not None:
+        if not 0 < plan_id < MAX_ID:
+            return qs.none()
         qs = qs.filter(plan_id=plan_id)
     if open_only:
         qs = qs.filter(status=ActivationStatus.OPEN)

@@ -151,6 +151,8 @@ def _check(data: PlanData, plan: EmergencyPlan | None) -> tuple[list[User], Cann
             ) from None
     data.contact_emails = sorted(set(emails))
     ids = sorted({int(i) for i in data.contact_ids or []})
+    if any(not 0 < i < 2**62 for i in ids):
+        raise _bad(_("Contacts must be staff members."), "contact_ids")
     if len(ids) + len(data.contact_emails) > MAX_CONTACTS:
         raise _bad(_("At most 50 contacts."), "contact_ids")
     contacts = list(User.objects.filter(pk__in=ids))
