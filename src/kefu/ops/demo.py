@@ -68,6 +68,8 @@ def demo_logins() -> list[Login]:
         Login("admin", "admin", password, "管理员"),
         Login("supervisor", "zhaomin", password, "赵敏"),
         Login("agent", "lina", password, "李娜"),
+        Login("qa", "sunli", password, "孙丽"),
+        Login("department", "chengang", password, "陈刚"),
         Login("customer", content.DEMO_CUSTOMER[0], password, content.DEMO_CUSTOMER[1]),
     ]
 
