@@ -79,7 +79,7 @@ def test_bad_input_is_refused_with_the_field(kw, field):
 
 def test_erlang_a_with_endless_patience_is_erlang_c_and_abandonment_needs_fewer_agents():
     patient = erlang.evaluate_a(
-        arrivals=100, interval=1800, aht=180, agents=14, answer_within=20, patience=1e7
+        arrivals=100, interval=1800, aht=180, agents=14, answer_within=20, patience=86400
     )
     assert abs(patient.service_level - 0.8884) < 0.002
     chat = erlang.required_a(
@@ -112,3 +112,23 @@ def test_cli_prints_one_json_object(capsys):
     assert body["stable"] is False and "Unstable queue" in body["message"]
     with pytest.raises(CommandError, match="aht"):
         call_command("staffing", "erlang-c", "--arrivals", "100", "--aht", "0")
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"arrivals": 1e300, "interval": 1e-300, "aht": 1},  # traffic overflows
+        {"arrivals": 2e6},  # more than a million contacts
+        {"aht": 1e9},  # a handling time longer than a day
+    ],
+)
+def test_absurd_sizes_are_refused_not_computed_for_ever(kw):
+    args = {"arrivals": 100, "interval": 1800, "aht": 180, "answer_within": 20, "agents": 14, **kw}
+    with pytest.raises(ValidationFailed):
+        erlang.evaluate(**args)
+
+
+def test_erlang_a_refuses_a_patience_it_cannot_integrate():
+    with pytest.raises(ValidationFailed) as err:
+        erlang.evaluate_a(arrivals=100, interval=1800, aht=180, agents=14, answer_within=20, patience=0.001)
+    assert err.value.field == "patience"

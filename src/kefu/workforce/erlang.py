@@ -27,6 +27,9 @@ from django.utils.translation import gettext as _
 from kefu.core.errors import ValidationFailed
 
 MAX_AGENTS = 100_000
+MAX_ARRIVALS = 1_000_000
+DAY = 86400.0
+MAX_STEPS = 20_000  # Erlang A: integration steps for one answer
 DEFAULT_FLOOR = 2  # "at least 2 agents online at peak hours" (the strategy plan)
 
 
@@ -61,6 +64,15 @@ def _check(*, arrivals: float, interval: float, aht: float, answer_within: float
         raise ValidationFailed(_("The handling time must be longer than zero seconds."), field="aht")
     if not (math.isfinite(answer_within) and answer_within >= 0):
         raise ValidationFailed(_("The answer time must be zero seconds or more."), field="answer_within")
+    if arrivals > MAX_ARRIVALS or interval > DAY or aht > DAY or answer_within > DAY:
+        raise ValidationFailed(
+            _("The numbers are out of range (at most a day, a million contacts)."), field="arrivals"
+        )
+    if (
+        not math.isfinite(traffic(arrivals, interval, aht))
+        or traffic(arrivals, interval, aht) >= MAX_AGENTS - 1
+    ):
+        raise ValidationFailed(_("The traffic is too large to staff."), field="arrivals")
 
 
 def traffic(arrivals: float, interval: float, aht: float) -> float:
@@ -140,8 +152,8 @@ def _check_target(service_level: float, shrinkage: float, floor: int) -> None:
         )
     if not (math.isfinite(shrinkage) and 0 <= shrinkage < 1):
         raise ValidationFailed(_("Shrinkage is a share from 0 up to (not including) 1."), field="shrinkage")
-    if floor < 0:
-        raise ValidationFailed(_("The floor cannot be negative."), field="floor")
+    if floor < 0 or floor > MAX_AGENTS:
+        raise ValidationFailed(_("The floor is out of range."), field="floor")
 
 
 def required(
@@ -218,8 +230,8 @@ def evaluate_a(
 ) -> Staffing:
     """What `agents` achieve when customers give up after `patience` seconds on average (Erlang A)."""
     _check(arrivals=arrivals, interval=interval, aht=aht, answer_within=answer_within)
-    if not (math.isfinite(patience) and patience > 0):
-        raise ValidationFailed(_("Patience must be longer than zero seconds."), field="patience")
+    if not (math.isfinite(patience) and 1 <= patience <= DAY):
+        raise ValidationFailed(_("Patience lies between one second and a day."), field="patience")
     if agents <= 0 or agents > MAX_AGENTS:
         raise ValidationFailed(_("The number of agents is out of range."), field="agents")
     load = traffic(arrivals, interval, aht)
@@ -243,6 +255,10 @@ def evaluate_a(
         leave = agents * mu + np.arange(len(q)) * theta  # the head served or one ahead giving up
         rmax = float(leave[-1]) + theta
         steps = max(8, math.ceil(answer_within * rmax / 2.0))
+        if steps > MAX_STEPS:
+            raise ValidationFailed(
+                _("Too large for Erlang A; use Erlang C for this queue."), field="arrivals"
+            )
         h = answer_within / steps
 
         def deriv(v: np.ndarray) -> tuple[np.ndarray, float]:
