@@ -135,3 +135,25 @@ def test_workshop_with_attendance_and_notes(api, lead_zhao, agent_li, agent_wang
         "agent_li": True,
         "agent_wang": False,
     }
+
+
+def test_ids_too_large_for_a_database_are_422_not_500(api, lead_zhao, agent_li):
+    huge = 10**30
+    made = api.post(
+        lead_zhao,
+        "/training/sessions",
+        {
+            "kind": "workshop",
+            "title": "x",
+            "starts_at": "2026-06-12T14:00:00+08:00",
+            "user_ids": [huge],
+        },
+    )
+    assert made.status_code == 422 and "user_ids" in made.json()["field"]
+    assert (
+        api.post(
+            lead_zhao, "/training/mentorships", {"mentor_id": huge, "mentee_id": agent_li.pk}
+        ).status_code
+        == 422
+    )
+    assert api.get(agent_li, f"/training/courses/{huge}").status_code in (404, 422)

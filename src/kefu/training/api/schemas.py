@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+
+# A row id a database can hold (a larger number is refused as invalid input, 422).
+Id = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class TrainingModuleIn(Schema):
     kind: str = Field(description="reading, practice or assessment")
     title: str
     instructions: str = ""
-    article_id: int | None = Field(None, description="knowledge-base article or case (reading, practice)")
-    assessment_id: int | None = None
+    article_id: Id | None = Field(None, description="knowledge-base article or case (reading, practice)")
+    assessment_id: Id | None = None
 
 
 class TrainingCourseIn(Schema):
@@ -45,7 +48,7 @@ class TrainingCourseOut(Schema):
 class TrainingEnrolIn(Schema):
     due_on: date
     role: str = Field("", description="enrol every active agent of this role")
-    user_ids: list[int] = Field(default_factory=list, description="or these people by hand")
+    user_ids: list[Id] = Field(default_factory=list, description="or these people by hand")
 
 
 class TrainingCount(Schema):
@@ -94,8 +97,8 @@ class TrainingAssessmentIn(Schema):
     max_attempts: int = 3
     questions: list[TrainingQuestionIn] = Field(default_factory=list)
     turns: list[str] = Field(default_factory=list, description="scripted customer turns (scenario)")
-    case_id: int | None = None
-    scorecard_id: int | None = Field(None, description="the QA scorecard a reviewer scores a scenario with")
+    case_id: Id | None = None
+    scorecard_id: Id | None = Field(None, description="the QA scorecard a reviewer scores a scenario with")
 
 
 class TrainingQuestionOut(Schema):
@@ -137,11 +140,11 @@ class TrainingMarksIn(Schema):
 
 
 class TrainingOnboardingIn(Schema):
-    user_id: int
-    programme_id: int | None = Field(None, description="the default four-week programme when empty")
-    senior_id: int | None = None
-    mentor_id: int | None = None
-    supervisor_id: int | None = None
+    user_id: Id
+    programme_id: Id | None = Field(None, description="the default four-week programme when empty")
+    senior_id: Id | None = None
+    mentor_id: Id | None = None
+    supervisor_id: Id | None = None
     started_on: date
 
 
@@ -171,7 +174,7 @@ class TrainingOnboardingOut(Schema):
 
 
 class TrainingSignoffIn(Schema):
-    stage_id: int
+    stage_id: Id
     note: str = ""
 
 
@@ -186,8 +189,8 @@ class TrainingDecisionIn(Schema):
 
 
 class TrainingPairIn(Schema):
-    mentor_id: int
-    mentee_id: int
+    mentor_id: Id
+    mentee_id: Id
 
 
 class TrainingPairOut(Schema):
@@ -227,8 +230,8 @@ class TrainingSessionIn(Schema):
     kind: str = Field(description="workshop, class or mentor_meeting")
     title: str
     starts_at: datetime
-    user_ids: list[int]
-    course_id: int | None = None
+    user_ids: list[Id]
+    course_id: Id | None = None
     notes: str = ""
 
 
@@ -241,7 +244,7 @@ class TrainingSessionOut(Schema):
 
 
 class TrainingAttendanceIn(Schema):
-    present_ids: list[int]
+    present_ids: list[Id]
     notes: str | None = None
 
 
