@@ -146,3 +146,17 @@ def test_forecast_again_from_the_page(client, lead_zhao):
     shown = client.post("/agent/workforce/forecast/", follow=True).content.decode()
     assert "Forecast updated from 0 tickets" in shown
     assert forecasting.run_nightly() is None
+
+
+def test_odd_weeks_and_ids_answer_4xx_not_500(api, client, lead_zhao, team_aftersales):
+    assert api.get(lead_zhao, "/workforce/requirement?week=9999-12-31").status_code == 422
+    far = api.post(
+        lead_zhao, "/workforce/rosters", {"team_id": team_aftersales.pk, "week_start": "0001-01-01"}
+    )
+    assert far.status_code == 422
+    huge = api.post(lead_zhao, "/workforce/rosters", {"team_id": 10**30, "week_start": "2026-06-15"})
+    assert huge.status_code == 422
+    client.force_login(lead_zhao)
+    assert client.get("/agent/workforce/?week=9999-12-31").status_code == 200  # falls back to next week
+    answer = client.post("/agent/workforce/rosters/", {"team": str(10**30), "week": "2026-06-15"})
+    assert answer.status_code == 302

@@ -36,11 +36,9 @@ def _manager(request: HttpRequest):  # noqa: ANN202
 
 
 def _monday(value: date | None) -> date:
-    return (
-        selectors.monday_of(value)
-        if value
-        else selectors.monday_of(selectors.local_today()) + timedelta(days=7)
-    )
+    if value is None:
+        return selectors.monday_of(selectors.local_today()) + timedelta(days=7)
+    return selectors.checked_week(value)
 
 
 class ErlangIn(Schema):
@@ -50,8 +48,10 @@ class ErlangIn(Schema):
     service_level: float = Field(0.8, gt=0, lt=1)
     answer_within: float = Field(20, ge=0, description="seconds")
     shrinkage: float = Field(0.0, ge=0, lt=1)
-    floor: int = Field(erlang.DEFAULT_FLOOR, ge=0)
-    agents: int | None = Field(None, ge=0, description="evaluate this many instead of finding the fewest")
+    floor: int = Field(erlang.DEFAULT_FLOOR, ge=0, le=erlang.MAX_AGENTS)
+    agents: int | None = Field(
+        None, ge=0, le=erlang.MAX_AGENTS, description="evaluate this many instead of finding the fewest"
+    )
     patience: float | None = Field(None, gt=0, description="mean seconds before giving up: Erlang A")
 
 
@@ -113,27 +113,30 @@ class RosterOut(Schema):
     conflicts: list[ConflictOut] = []
 
 
+ID = Field(ge=1, le=2**63 - 1)
+
+
 class RosterIn(Schema):
-    team_id: int
+    team_id: int = ID
     week_start: date
 
 
 class ShiftIn(Schema):
-    agent_id: int
+    agent_id: int = ID
     day: date
-    pattern_id: int
-    version: int | None = None
+    pattern_id: int = ID
+    version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class PublishIn(Schema):
     accept_conflicts: bool = False
-    version: int | None = None
+    version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
 class SwapIn(Schema):
-    entry_id: int
-    to_agent_id: int
-    other_entry_id: int | None = None
+    entry_id: int = ID
+    to_agent_id: int = ID
+    other_entry_id: int | None = Field(None, ge=1, le=2**63 - 1)
     reason: str = Field("", max_length=200)
 
 

@@ -34,6 +34,15 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def checked_week(day: date) -> date:
+    """The Monday of `day`'s week; a week far outside 2000–2100 is refused (not a date overflow)."""
+    if not 2000 <= day.year <= 2100:
+        from .errors import ValidationFailed
+
+        raise ValidationFailed(_("Choose a week between 2000 and 2100."), field="week")
+    return monday_of(day)
+
+
 def local_today() -> date:
     return timezone.localdate(now())
 

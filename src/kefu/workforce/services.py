@@ -99,6 +99,8 @@ def get_or_create_roster(*, team: Team, week_start: date, by: User | None) -> Ro
         _manager(by)
     if week_start.weekday() != 0:
         raise ValidationFailed(_("A roster week starts on a Monday."), field="week_start")
+    if not 2000 <= week_start.year <= 2100:
+        raise ValidationFailed(_("Choose a week between 2000 and 2100."), field="week_start")
     try:
         with transaction.atomic():
             roster, _created = Roster.objects.get_or_create(team=team, week_start=week_start)

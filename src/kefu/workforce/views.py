@@ -26,6 +26,15 @@ def _weekday(d: date) -> str:
     return str(WEEKDAYS_ABBR[d.weekday()])  # Django's own catalogue: 周一 … 周日
 
 
+def _pk(value: str | None) -> int:
+    """A posted id, or 0 when it is not a sane one (never an overflow in the database)."""
+    try:
+        number = int(value or 0)
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**63 else 0
+
+
 def _manager(request: HttpRequest) -> None:
     if not selectors.can_manage(request.user):
         raise Http404()
@@ -35,8 +44,8 @@ def _week(request: HttpRequest) -> date:
     wanted = request.GET.get("week", "")
     try:
         if wanted:
-            return selectors.monday_of(date.fromisoformat(wanted))
-    except ValueError:
+            return selectors.checked_week(date.fromisoformat(wanted))
+    except (ValueError, DomainError):
         pass
     return selectors.monday_of(selectors.local_today()) + timedelta(days=7)  # next week by default
 
@@ -132,7 +141,7 @@ def run_forecast(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create_roster(request: HttpRequest) -> HttpResponse:
     _manager(request)
-    team = Team.objects.filter(pk=request.POST.get("team") or 0).first()
+    team = Team.objects.filter(pk=_pk(request.POST.get("team"))).first()
     try:
         week = date.fromisoformat(request.POST.get("week", ""))
     except ValueError:
@@ -179,8 +188,8 @@ def _back(pk: int) -> HttpResponse:
 def add_shift(request: HttpRequest, pk: int) -> HttpResponse:
     _manager(request)
     item = selectors.access_roster(request.user, pk)
-    agent = User.objects.filter(pk=request.POST.get("agent") or 0).first()
-    pattern = ShiftPattern.objects.filter(pk=request.POST.get("pattern") or 0).first()
+    agent = User.objects.filter(pk=_pk(request.POST.get("agent"))).first()
+    pattern = ShiftPattern.objects.filter(pk=_pk(request.POST.get("pattern"))).first()
     days = request.POST.getlist("day")
     if agent is None or pattern is None or not days:
         messages.error(request, _("Choose an agent, a shift and at least one day."))
@@ -223,7 +232,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 def ask_swap(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     item = selectors.access_roster(request.user, pk)
     entry = RosterEntry.objects.filter(pk=entry_id, roster=item).select_related("roster").first()
-    to = User.objects.filter(pk=request.POST.get("to") or 0).first()
+    to = User.objects.filter(pk=_pk(request.POST.get("to"))).first()
     if entry is None or to is None:
         raise Http404()
     try:
