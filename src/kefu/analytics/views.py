@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kefu.accounts.models import Role, Team, User
-from kefu.core import metrics
+from kefu.core import extensions, metrics
 from kefu.core.errors import PermissionDenied
 from kefu.customers.models import Tier
 from kefu.tickets.models import Category, Channel, Priority, TicketType
@@ -226,6 +226,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "figures": [charts.figure(key, src) for key in HEADLINE],
         "charts": _overview_charts(src),
         "breakdown": charts.breakdown(BREAKDOWN, src, "team", link="team"),
+        "panels": extensions.dashboard_panels(request),  # e.g. the active work plan's goals
         **_filter_bar(request, period, filters),
         **_tabs(request.user, "overview"),
     }

@@ -66,6 +66,7 @@ _compose_tools: dict[str, _Entry] = {}
 _row_badges: dict[str, _Entry] = {}
 _nav_links: dict[str, NavLink] = {}
 _top_bar: dict[str, _Entry] = {}
+_dashboard_panels: dict[str, _Entry] = {}
 _customer_timelines: dict[str, _Entry] = {}
 _customer_scopes: dict[str, _Entry] = {}
 
@@ -97,6 +98,21 @@ def register_nav(link: NavLink) -> None:
 def register_top_bar(key: str, render: Callable[[HttpRequest], str], *, order: int = 100) -> None:
     """A control in the top bar beside the user's name (e.g. the agent's own presence)."""
     _top_bar[key] = _Entry(order, key, render)
+
+
+def register_dashboard_panel(key: str, render: Callable[[HttpRequest], str], *, order: int = 100) -> None:
+    """A card on the supervisor's overview dashboard from an app above analytics (e.g. the active
+    work plan's goals); the render answers "" when it has nothing for this reader."""
+    _dashboard_panels[key] = _Entry(order, key, render)
+
+
+def dashboard_panels(request: HttpRequest) -> list[SafeString]:
+    parts = []
+    for entry in sorted(_dashboard_panels.values()):
+        html = _safe(entry, request)
+        if html:
+            parts.append(mark_safe(html))  # rendered by the app's own autoescaping template
+    return parts
 
 
 def top_bar(request: HttpRequest) -> list[SafeString]:

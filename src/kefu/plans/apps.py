@@ -10,8 +10,9 @@ class PlansConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core import extensions
 
-        from . import selectors
+        from . import dashboard, selectors
 
+        extensions.register_dashboard_panel("plans.goals", dashboard.active_goals, order=10)
         extensions.register_nav(
             extensions.NavLink(
                 45, "plans", _("Work plans"), "plans:list", visible=selectors.is_manager, menu="planning"
