@@ -194,8 +194,9 @@ def pages(ticket: Ticket) -> list[Page]:
         Page("queue: open, high", "/agent/?view=all&status=open&priority=high", 11),
         # COUNT over `LIMIT 1000`: a view with fewer matches than the cap is counted exactly.
         Page("queue: view counts", "/agent/counts/", 14, bounded=True),
-        # 25–27 at first; each app's panel (SLA, triage, knowledge, macros, mail, CSAT) adds its own.
-        Page("ticket page", f"/agent/tickets/{ticket.pk}/", 32),
+        # 25–27 at first; each app's panel (SLA, triage, knowledge, macros, mail, CSAT) adds its own;
+        # department tasks (the tasks, the kinds one may ask for) and the open-incident badge, 33.
+        Page("ticket page", f"/agent/tickets/{ticket.pk}/", 35),
         Page("search: words", "/agent/search/?q=退款", 16),
         Page("search: ticket number", f"/agent/search/?q={ticket.number}", 9),
         Page("customer card: their tickets", f"/agent/?view=all&customer={customer}", 11),

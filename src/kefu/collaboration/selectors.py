@@ -65,7 +65,14 @@ def access_task(user: Any, task_id: int) -> Task:
 
 
 def ticket_tasks(user: Any, ticket: Any) -> list[Task]:
-    return list(visible_tasks(user).filter(ticket=ticket).prefetch_related("milestones__kind"))
+    """The tasks on a ticket the reader already sees (the ticket page checked that): no second
+    visibility check over all tickets; a department member gets only their department's tasks."""
+    qs = Task.objects.select_related("ticket", "department", "kind", "requested_by", "delay_cause")
+    if is_member(user):
+        qs = qs.filter(department_id=user.department_id)
+    elif not is_agent(user):
+        return []
+    return list(qs.filter(ticket=ticket).prefetch_related("milestones__kind"))
 
 
 def visible_approvals(user: Any) -> QuerySet[Approval]:
