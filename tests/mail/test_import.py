@@ -548,7 +548,16 @@ def test_stopping_an_import_stops_its_parsing_processes(import_home, signals):
     home, env = import_home
     command = [sys.executable, "-m", "kefu.cli", "mail", "import", "mails", "--parse-workers", "2"]
     with (home / "import.log").open("wb") as log:
-        parent = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+        parent = subprocess.Popen(
+            command,
+            cwd=home,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Ctrl-C as in a terminal, even when the test run itself was started in the background
+            # (a shell starts background jobs with SIGINT ignored, and children inherit that).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
     try:
         # the two parsing processes (and multiprocessing's resource tracker) are at work
         assert _until(lambda: len(_children(parent.pid)) >= 3, 60), (home / "import.log").read_text()
