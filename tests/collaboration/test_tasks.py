@@ -105,6 +105,7 @@ def test_reject_needs_a_reason(ticket, inspect, agent_li, dept_chen):
     assert Task.objects.get(pk=task.pk).status == TaskStatus.REQUESTED
 
 
+@pytest.mark.now("2026-06-10 10:00")  # a working Wednesday: "within 30 minutes" is working time
 def test_milestones_carry_their_target_and_reply_to_the_customer(
     ticket, inspect, received, inspected, agent_li, dept_chen
 ):
